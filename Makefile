@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine:
+#   make lab    creates .venv, installs studio, opens JupyterLab on the first notebook
+#   make test   creates .venv with the test extras, runs lint and every test layer
+# Both are idempotent: a second run reuses .venv and only reinstalls when
+# pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NOTEBOOK ?= notebooks/00_start_here.ipynb
+PORT   ?= 8888
+
+.PHONY: lab test lint unit browser-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.lab-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.lab-installed
+
+lab: $(VENV)/.lab-installed
+	$(BIN)/python tools/lab.py --notebook $(NOTEBOOK) --port $(PORT)
+
+browser-deps:
+	@bash tools/ensure_browser.sh
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check studio tests benchmarks
+	$(BIN)/ruff format --check studio tests benchmarks
+
+test: $(VENV)/.test-installed browser-deps lint
+	$(BIN)/python -m pytest
+
+unit: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -m "not browser and not notebook"
+
+bench: $(VENV)/.lab-installed
+	$(BIN)/python benchmarks/bench_skeleton.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -1,0 +1,99 @@
+"""studio: learn and practise mixing and mastering in JupyterLab.
+
+The entry points a newcomer needs are here at the top::
+
+    import studio
+    mix = studio.load("my_mix.wav")            # studio.Audio
+    m = studio.measure(mix)                    # loudness, true peak, ...
+    comp = studio.Compressor(threshold_db=-18.0, ratio=4.0)
+    out = comp(mix)
+    studio.save(out, "out.wav", subtype="PCM_24")
+    demo = studio.demo.session()               # the built-in multitrack
+
+Heavy parts (scipy's filters, the processors, the widgets) load on first use, so
+``import studio`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from studio.audio import Audio
+from studio.errors import (
+    AudioDataError,
+    AudioFileError,
+    ParameterError,
+    PresetError,
+    StudioError,
+    StudioWarning,
+)
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; imported on first attribute access.
+_LAZY = {
+    "load": "studio.io",
+    "save": "studio.io",
+    "info": "studio.io",
+    "measure": "studio.analysis.meter",
+    "Measurement": "studio.analysis.meter",
+    "Processor": "studio.processors.base",
+    "Chain": "studio.processors.base",
+    "load_preset": "studio.processors.base",
+    "ParametricEQ": "studio.processors.eq",
+    "EQBand": "studio.processors.eq",
+    "Compressor": "studio.processors.dynamics",
+}
+_SUBMODULES = {"demo", "dsp", "processors", "analysis", "widgets", "mixing", "io"}
+
+__all__ = [
+    "Audio",
+    "AudioDataError",
+    "AudioFileError",
+    "ParameterError",
+    "PresetError",
+    "StudioError",
+    "StudioWarning",
+    "load",
+    "save",
+    "info",
+    "measure",
+    "Measurement",
+    "Processor",
+    "Chain",
+    "load_preset",
+    "ParametricEQ",
+    "EQBand",
+    "Compressor",
+    "analysis",
+    "demo",
+    "dsp",
+    "io",
+    "mixing",
+    "processors",
+    "widgets",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from studio import analysis, demo, dsp, io, mixing, processors, widgets
+    from studio.analysis.meter import Measurement, measure
+    from studio.io import info, load, save
+    from studio.processors.base import Chain, Processor, load_preset
+    from studio.processors.dynamics import Compressor
+    from studio.processors.eq import EQBand, ParametricEQ
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"studio.{name}")
+    else:
+        raise AttributeError(f"module 'studio' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

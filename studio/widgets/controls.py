@@ -1,0 +1,108 @@
+"""One function turns a parameter declaration into a control.
+
+Numbers become sliders (log sliders for frequencies, times and ratios), choices become
+drop-downs and switches become check boxes. Every control shows its unit in its label,
+explains itself in a tooltip and carries a small reset button back to its default.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ipywidgets as widgets
+
+from studio.processors.base import ParamSpec
+
+__all__ = ["control_for", "control_row"]
+
+_DESCRIPTION_STYLE = {"description_width": "120px"}
+
+
+def _label(spec: ParamSpec) -> str:
+    if not spec.unit:
+        return spec.label
+    unit = "x:1" if spec.unit == ":1" else spec.unit
+    return f"{spec.label} ({unit})"
+
+
+def _readout_format(spec: ParamSpec) -> str:
+    if spec.scale == "log":
+        return ".4g" if spec.hi is not None and spec.hi >= 1000 else ".3g"
+    step = spec.step or 0.1
+    decimals = max(0, -int(math.floor(math.log10(step)))) if step < 1 else 0
+    return f".{decimals}f"
+
+
+def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidget:
+    """Build the control for one declared parameter.
+
+    Parameters
+    ----------
+    spec : ParamSpec
+        The declaration (range, unit, scale, help...).
+    value : optional
+        Starting value; the declared default when omitted.
+
+    Returns
+    -------
+    ipywidgets.ValueWidget
+        A slider, drop-down or check box whose ``.value`` is in the parameter's unit.
+        It carries the CSS classes ``studio-control`` and ``studio-param-<name>``.
+    """
+    value = spec.default if value is None else value
+    common: dict[str, Any] = {
+        "description": _label(spec),
+        "description_allow_html": False,
+        "style": _DESCRIPTION_STYLE,
+        "layout": widgets.Layout(width="380px"),
+        "tooltip": spec.help,
+    }
+    if spec.kind == "choice":
+        control: widgets.ValueWidget = widgets.Dropdown(
+            options=[(c.replace("_", " "), c) for c in spec.choices or ()], value=value, **common
+        )
+    elif spec.kind == "bool":
+        control = widgets.Checkbox(value=bool(value), indent=False, **common)
+    elif spec.scale == "log":
+        lo, hi = math.log10(spec.lo), math.log10(spec.hi)  # type: ignore[arg-type]
+        control = widgets.FloatLogSlider(
+            value=value,
+            base=10.0,
+            min=lo,
+            max=hi,
+            step=(hi - lo) / 400.0,
+            readout_format=_readout_format(spec),
+            continuous_update=True,
+            **common,
+        )
+    else:
+        step = spec.step or (spec.hi - spec.lo) / 200.0  # type: ignore[operator]
+        control = widgets.FloatSlider(
+            value=value,
+            min=spec.lo,
+            max=spec.hi,
+            step=step,
+            readout_format=_readout_format(spec),
+            continuous_update=True,
+            **common,
+        )
+    control.add_class("studio-control")
+    control.add_class(f"studio-param-{spec.name}")
+    return control
+
+
+def control_row(spec: ParamSpec, control: widgets.ValueWidget) -> widgets.HBox:
+    """Put ``control`` beside a small button that resets it to the declared default."""
+    reset = widgets.Button(
+        icon="undo",
+        tooltip=f"Reset {spec.label} to {spec.format(spec.default)}",
+        layout=widgets.Layout(width="32px"),
+    )
+    reset.add_class("studio-reset")
+
+    def _reset(_: widgets.Button) -> None:
+        control.value = spec.default
+
+    reset.on_click(_reset)
+    return widgets.HBox([control, reset], layout=widgets.Layout(align_items="center"))
