@@ -486,6 +486,8 @@ class Chain(Processor):
     def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Run every stage in order."""
         out = as_samples(samples)
+        if not self.processors:
+            return out.copy()  # a new array, like every processor returns
         for p in self.processors:
             out = p.process(out, sr)
         return out

@@ -5,7 +5,19 @@ declarations: controls, one live plot, a loudness-matched A/B player.
 """
 
 from studio.widgets.controls import control_for, control_row
+from studio.widgets.listen import TrackPlayer, listen
 from studio.widgets.panel import ProcessorPanel, panel
 from studio.widgets.player import ABPlayer
+from studio.widgets.plots import loudness_figure, show
 
-__all__ = ["ABPlayer", "ProcessorPanel", "control_for", "control_row", "panel"]
+__all__ = [
+    "ABPlayer",
+    "ProcessorPanel",
+    "TrackPlayer",
+    "control_for",
+    "control_row",
+    "listen",
+    "loudness_figure",
+    "panel",
+    "show",
+]

@@ -21,7 +21,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-__all__ = ["DynamicsPlot", "Render", "ResponsePlot", "envelope_for_plot", "plot_for"]
+__all__ = [
+    "DynamicsPlot",
+    "Render",
+    "ResponsePlot",
+    "envelope_for_plot",
+    "loudness_figure",
+    "plot_for",
+    "show",
+]
 
 _HEIGHT_PX = 320
 _MARGIN = {"l": 60, "r": 20, "t": 36, "b": 46}
@@ -197,3 +205,56 @@ def plot_for(processor: Any, sr: int) -> ResponsePlot | DynamicsPlot | None:
     if hasattr(processor, "transfer_curve"):
         return DynamicsPlot(processor, sr)
     return None
+
+
+def loudness_figure(measurement: Any, title: str = "Loudness over time") -> go.Figure:
+    """Momentary and short-term loudness over time, with the integrated level marked.
+
+    A static figure (drawn once, no live widget): show it with :func:`show`.
+    """
+    m = measurement
+    fig = go.Figure()
+    for name, times, values, width in (
+        ("momentary (400 ms)", m.momentary_times_s, m.momentary_lufs, 1),
+        ("short-term (3 s)", m.short_term_times_s, m.short_term_lufs, 2.5),
+    ):
+        shown = np.where(np.isfinite(values), values, np.nan)
+        fig.add_scatter(
+            x=np.round(times, 3),
+            y=np.round(shown, 2),
+            mode="lines",
+            name=name,
+            line={"width": width},
+        )
+    if np.isfinite(m.integrated_lufs):
+        fig.add_hline(
+            y=m.integrated_lufs,
+            line_dash="dash",
+            annotation_text=f"integrated {m.integrated_lufs:.1f} LUFS",
+        )
+    fig.update_layout(
+        height=_HEIGHT_PX,
+        margin=_MARGIN,
+        title={"text": title, "x": 0.02},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    fig.update_xaxes(title_text="time (s)")
+    fig.update_yaxes(title_text="loudness (LUFS)")
+    return fig
+
+
+def show(fig: go.Figure) -> None:
+    """Display a static plotly figure through JupyterLab's plotly renderer.
+
+    Only the figure's data travels (plotly's script is already part of JupyterLab's
+    plotly extension), unlike a FigureWidget, which ships the whole library each time.
+    """
+    import json
+
+    from IPython.display import display
+
+    bundle = {
+        "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+        "text/plain": f"<plotly figure: {fig.layout.title.text or 'untitled'}>",
+    }
+    display(bundle, raw=True)

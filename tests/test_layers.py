@@ -1,0 +1,39 @@
+"""The layering holds: data layers import no widget or plotting library; import is quick."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+DATA_LAYERS = [
+    "studio",
+    "studio.dsp",
+    "studio.processors",
+    "studio.analysis",
+    "studio.mixing",
+    "studio.demo",
+    "studio.io",
+]
+
+
+@pytest.mark.parametrize("module", DATA_LAYERS)
+def test_data_layers_do_not_import_widgets_or_plotly(module):
+    code = textwrap.dedent(f"""
+        import sys, importlib
+        m = importlib.import_module({module!r})
+        for name in getattr(m, "__all__", []):
+            getattr(m, name, None) if name not in ("widgets",) else None
+        bad = sorted(k for k in sys.modules
+                     if k.split(".")[0] in ("ipywidgets", "plotly", "anywidget", "IPython"))
+        print(",".join(bad))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"{module} pulled in: {out.stdout.strip()}"
+
+
+def test_import_studio_is_light():
+    heavy = ("scipy.signal", "numba", "ipywidgets")
+    code = f"import sys, studio; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
