@@ -31,8 +31,8 @@ browser-deps:
 	@bash tools/ensure_browser.sh
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check studio tests benchmarks
-	$(BIN)/ruff format --check studio tests benchmarks
+	$(BIN)/ruff check studio tests benchmarks tools
+	$(BIN)/ruff format --check studio tests benchmarks tools
 
 test: $(VENV)/.test-installed browser-deps lint
 	$(BIN)/python -m pytest

@@ -97,7 +97,7 @@ def control_row(spec: ParamSpec, control: widgets.ValueWidget) -> widgets.HBox:
     reset = widgets.Button(
         icon="undo",
         tooltip=f"Reset {spec.label} to {spec.format(spec.default)}",
-        layout=widgets.Layout(width="32px"),
+        layout=widgets.Layout(width="40px", padding="0"),
     )
     reset.add_class("studio-reset")
 
