@@ -221,11 +221,12 @@ class ProcessorPanel(widgets.VBox):
         else:
             wet = proc.process(dry, self.sr)
         if self.player is not None:
-            self.player.set_b(self.preview.with_samples(wet))
             dry_lufs = self._dry_lufs()
             wet_lufs = _loudness_lufs(wet, self.sr)
             finite = np.isfinite(dry_lufs) and np.isfinite(wet_lufs)
-            self.player.b_offset_db = float(dry_lufs - wet_lufs) if finite else 0.0
+            offset = float(dry_lufs - wet_lufs) if finite else 0.0
+            # samples and offset travel in one message, so B never plays at a stale level
+            self.player.set_b(self.preview.with_samples(wet), b_offset_db=offset)
         if self.plot is not None:
             self.plot.update_slow(proc, Render(dry, wet, self.sr, trace))
         self.render_ms = (time.perf_counter() - started) * 1e3
