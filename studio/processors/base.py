@@ -30,6 +30,7 @@ from studio.errors import ParameterError, PresetError
 
 __all__ = [
     "Chain",
+    "Curve",
     "ParamSpec",
     "Parametric",
     "Processor",
@@ -37,6 +38,7 @@ __all__ = [
     "load_preset",
     "param",
     "processor_from_dict",
+    "registered_processors",
 ]
 
 PRESET_VERSION = 1
@@ -359,6 +361,24 @@ class Parametric:
         return "\n".join([headline, *self.describe_lines()])
 
 
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """A line a processor can draw about itself (an impulse response, an LFO shape...).
+
+    Processors whose picture is neither a frequency response (``response_db``) nor a
+    dynamics transfer curve (``transfer_curve``) return these from ``curves(sr)``; the
+    widgets draw them in one plot with the first curve's axis labels.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    name: str
+    x_label: str
+    y_label: str
+    x_log: bool = False
+    y_range: tuple[float, float] | None = None
+
+
 _REGISTRY: dict[str, type[Processor]] = {}
 
 
@@ -369,9 +389,20 @@ class Processor(Parametric):
     the processor on an :class:`~studio.audio.Audio` returns new ``Audio``.
     """
 
+    #: Whether the processor with every parameter at its neutral value returns its input
+    #: unchanged. A few cannot (a pan law, a high-pass filter); they say so.
+    identity_when_neutral: ClassVar[bool] = True
+
+    #: Channel counts the processor accepts (None: any). Stereo tools declare ``(2,)``.
+    accepts_channels: ClassVar[tuple[int, ...] | None] = None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _REGISTRY[cls.__name__] = cls
+
+    def output_channels(self, n_in: int) -> int:
+        """Number of output channels for ``n_in`` input channels (the same by default)."""
+        return n_in
 
     def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Return processed samples (same shape and dtype); never writes to ``samples``."""
@@ -391,6 +422,13 @@ class Processor(Parametric):
 
         The base accepts every rate; processors with frequencies override it.
         """
+
+    def curves(self, sr: int) -> tuple[Curve, ...]:
+        """Lines that picture the current settings (none by default).
+
+        Override in processors that have neither ``response_db`` nor ``transfer_curve``.
+        """
+        return ()
 
     def to_preset(self) -> dict[str, Any]:
         """Return a JSON-ready preset: processor name, parameters and format version."""
@@ -423,6 +461,18 @@ class Processor(Parametric):
             Path(tmp).unlink(missing_ok=True)
             raise
         return target
+
+
+def registered_processors() -> dict[str, type[Processor]]:
+    """Every processor class the studio knows, by name (all processor modules imported)."""
+    import importlib
+    import pkgutil
+
+    import studio.processors as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"studio.processors.{info.name}")
+    return dict(_REGISTRY)
 
 
 def processor_from_dict(preset: Mapping[str, Any]) -> Processor:

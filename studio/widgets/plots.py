@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 __all__ = [
+    "CurvePlot",
     "DynamicsPlot",
     "Render",
     "ResponsePlot",
@@ -198,12 +199,53 @@ class DynamicsPlot:
             self.figure.layout.yaxis2.range = [min(-24.0, low - 1.0), 1.0]
 
 
-def plot_for(processor: Any, sr: int) -> ResponsePlot | DynamicsPlot | None:
-    """Choose the plot a processor can feed (None when it offers no curve)."""
+class CurvePlot:
+    """The processor's own curves (``curves(sr)``), e.g. an impulse response or an LFO."""
+
+    def __init__(self, processor: Any, sr: int) -> None:
+        self.sr = sr
+        curves = processor.curves(sr)
+        first = curves[0]
+        fig = go.FigureWidget()
+        for c in curves:
+            fig.add_scatter(x=c.x, y=c.y, mode="lines", name=c.name, line={"width": 2})
+        fig.update_layout(
+            height=_HEIGHT_PX,
+            margin=_MARGIN,
+            showlegend=len(curves) > 1,
+            uirevision="keep",
+            legend={"orientation": "h", "y": -0.25},
+        )
+        fig.update_xaxes(title_text=first.x_label, type="log" if first.x_log else "linear")
+        fig.update_yaxes(title_text=first.y_label)
+        if first.y_range is not None:
+            fig.update_yaxes(range=list(first.y_range))
+        self.figure = fig
+
+    def update_fast(self, processor: Any) -> None:
+        """Redraw every curve from the new settings."""
+        curves = processor.curves(self.sr)
+        with self.figure.batch_update():
+            for trace, c in zip(self.figure.data, curves, strict=False):
+                trace.x = np.round(np.asarray(c.x, dtype=np.float64), 5)
+                trace.y = np.round(np.asarray(c.y, dtype=np.float64), 4)
+
+    def update_slow(self, processor: Any, render: Render) -> None:
+        """Nothing audio-dependent to draw."""
+
+
+def plot_for(processor: Any, sr: int) -> ResponsePlot | DynamicsPlot | CurvePlot | None:
+    """Choose the plot a processor can feed (None when it offers no curve).
+
+    A frequency response (``response_db``) wins, then a dynamics transfer curve
+    (``transfer_curve``), then the processor's own ``curves(sr)``.
+    """
     if hasattr(processor, "response_db"):
         return ResponsePlot(processor, sr)
     if hasattr(processor, "transfer_curve"):
         return DynamicsPlot(processor, sr)
+    if hasattr(processor, "curves") and processor.curves(sr):
+        return CurvePlot(processor, sr)
     return None
 
 

@@ -1,0 +1,128 @@
+"""The contract every processor keeps, checked on all of them at once.
+
+Finite in, finite out; shape kept; input untouched; neutral settings are identity
+(where a processor can be neutral); any values drawn from the declared ranges give
+finite output; impossible values give a plain error; presets round-trip; a panel can be
+generated with a control for every parameter.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from studio.errors import ParameterError, StudioError
+from studio.processors.base import Chain, processor_from_dict, registered_processors
+from studio.widgets.panel import ProcessorPanel
+from studio.widgets.timing import ManualScheduler
+
+SR = 48000
+CLASSES = sorted(
+    (cls for name, cls in registered_processors().items() if cls is not Chain),
+    key=lambda c: c.__name__,
+)
+IDS = [c.__name__ for c in CLASSES]
+
+
+def channel_counts(cls):
+    return cls.accepts_channels or (1, 2, 6)
+
+
+def signal(channels, frames=4800, seed=0, dtype=np.float64):
+    return np.random.default_rng(seed).uniform(-0.5, 0.5, (channels, frames)).astype(dtype)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_defaults_finite_shape_and_input_untouched(cls):
+    proc = cls()
+    for ch in channel_counts(cls):
+        for dtype in (np.float32, np.float64):
+            x = signal(ch, dtype=dtype)
+            before = x.copy()
+            y = proc.process(x, SR)
+            assert y.shape == (proc.output_channels(ch), x.shape[1])
+            assert y.dtype == dtype, f"{cls.__name__} changed dtype {dtype} -> {y.dtype}"
+            assert np.all(np.isfinite(y))
+            np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in CLASSES if c.identity_when_neutral], ids=lambda c: c.__name__
+)
+def test_neutral_is_identity(cls):
+    proc = cls.neutral()
+    assert proc.is_neutral()
+    for ch in channel_counts(cls):
+        x = signal(ch, seed=ch)
+        np.testing.assert_allclose(proc.process(x, SR), x, atol=1e-7, rtol=0)
+
+
+def values_strategy(cls):
+    fields = {}
+    for spec in cls.specs():
+        if spec.kind == "choice":
+            fields[spec.name] = st.sampled_from(spec.choices)
+        elif spec.kind == "bool":
+            fields[spec.name] = st.booleans()
+        elif spec.scale == "log":
+            fields[spec.name] = st.floats(math.log10(spec.lo), math.log10(spec.hi)).map(
+                lambda e, lo=spec.lo, hi=spec.hi: min(max(10.0**e, lo), hi)
+            )
+        else:
+            fields[spec.name] = st.floats(spec.lo, spec.hi)
+    return st.fixed_dictionaries(fields)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_any_declared_values_give_finite_output(cls):
+    @given(values=values_strategy(cls))
+    def check(values):
+        try:
+            proc = cls(**values)
+            proc.check_rate(SR)
+        except ParameterError:
+            return  # combinations a processor refuses with a plain message are fine
+        ch = channel_counts(cls)[-1 if len(channel_counts(cls)) == 1 else 1]
+        y = proc.process(signal(ch, frames=2400), SR)
+        assert np.all(np.isfinite(y))
+
+    check()
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_impossible_values_are_refused_plainly(cls):
+    for spec in cls.specs():
+        bad = (
+            ["not a number"] if spec.kind != "number" else [float("nan"), spec.lo - 1, spec.hi + 1]
+        )
+        if spec.kind == "number" and spec.scale == "log":
+            bad.append(0.0 if spec.lo > 0 else -1.0)
+        for value in bad:
+            with pytest.raises(ParameterError, match=rf"{cls.__name__}.*{spec.name}"):
+                cls(**{spec.name: value})
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_preset_round_trip_and_describe(cls):
+    proc = cls()
+    assert processor_from_dict(proc.to_preset()) == proc
+    text = proc.describe()
+    for spec in cls.specs():
+        assert spec.label in text
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_a_panel_is_generated(cls):
+    from studio.audio import Audio
+
+    ch = channel_counts(cls)[-1 if len(channel_counts(cls)) == 1 else 1]
+    audio = Audio(signal(ch, frames=SR), SR, "noise")
+    try:
+        panel = ProcessorPanel(cls(), audio, preview_s=1.0, scheduler=ManualScheduler())
+    except StudioError as exc:  # pragma: no cover - shown if a processor cannot
+        pytest.fail(f"no panel for {cls.__name__}: {exc}")
+    own = {(s.name,) for s in cls.specs()}
+    assert own <= set(panel.controls)
+    assert panel.player is not None
