@@ -40,8 +40,12 @@ test: $(VENV)/.test-installed browser-deps lint
 unit: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -m "not browser and not notebook"
 
-bench: $(VENV)/.lab-installed
-	$(BIN)/python benchmarks/bench_skeleton.py
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

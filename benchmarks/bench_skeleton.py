@@ -57,9 +57,8 @@ def median_time(fn: Callable[[], object], runs: int = 5) -> float:
 
 
 def processing_rows(x: np.ndarray) -> list[tuple[str, float, str]]:
-    from studio.dsp.loudness import integrated_loudness
-
     import studio
+    from studio.dsp.loudness import integrated_loudness
 
     eq = studio.ParametricEQ(
         bands=[
@@ -135,6 +134,12 @@ def print_rows(title: str, rows: list[tuple[str, float, str]]) -> None:
     width = max(len(r[0]) for r in rows)
     for name, value, unit in rows:
         print(f"  {name:<{width}}  {value:10.1f}  {unit}")
+
+
+def run() -> list[tuple[str, float, str]]:
+    """All figures of this module as (name, value, unit) rows."""
+    x = music_like()
+    return processing_rows(x) + latency_rows(x)
 
 
 def main() -> None:

@@ -1,0 +1,239 @@
+"""Sample peak and true peak (ITU-R BS.1770 Annex 2): how close the waveform gets to 0 dB.
+
+The samples are only snapshots of a smooth waveform. Between two samples the waveform
+a converter rebuilds can rise higher than either of them (an "inter-sample peak"), by up
+to about 3 dB for a sine at a quarter of the sample rate, and more for clipped,
+limited masters. A *sample peak* meter misses this; a *true-peak* meter estimates it by
+oversampling: it fills in the points between the samples with an interpolating filter
+and reads the largest magnitude. Delivery specs ask for a true-peak ceiling (-1 dBTP for
+EBU R 128 and most streaming services) so the decoded or converted signal does not clip.
+
+How it is done here:
+
+* **Oversampling factor.** BS.1770 asks for at least 4x at 48 kHz, i.e. an oversampled
+  rate of at least 192 kHz. The factor is the smallest whole number that reaches it:
+  4x at 48 kHz, 5x at 44.1 kHz (4x would give only 176.4 kHz), 2x at 96 kHz,
+  24x at 8 kHz, and 1x (no oversampling; true peak equals sample peak) at
+  192 kHz and above. See :func:`oversampling_factor`.
+* **Interpolating filter.** A Kaiser-windowed sinc (beta 5) with 16 taps per phase and
+  its cutoff at the original Nyquist frequency (:func:`interpolation_filter`). Its
+  zeros fall exactly on the original samples, so the oversampled signal passes through
+  every sample unchanged (true peak is never below sample peak), its pass band is flat
+  within 0.02 dB up to 0.75 of Nyquist (18 kHz at 48 kHz, -0.2 dB at 20 kHz), and
+  the images of anything below 20 kHz are at least 34 dB down. It is our own design,
+  not the BS.1770 example filter (48 taps, 12 per phase); both sit well inside the
+  EBU Tech 3341 tolerance (+0.2/-0.4 dB). No extra attenuation stage is needed:
+  everything is floating point.
+* **What oversampling cannot see.** A peak that falls between two oversampled points
+  still reads a little low: at most by ``cos(pi*f/(sr*factor))`` for a sine at ``f``,
+  e.g. 0.11 dB for a quarter-rate sine at 44.1 kHz (5x), 0.38 dB for 18 kHz at 48 kHz.
+* **Speed.** Every oversampled point is a weighted sum of the 17 samples around it,
+  so a stretch of audio laid out as a matrix of 17-sample windows times a small matrix
+  of filter phases gives all the in-between points at once (one small BLAS matrix
+  product per chunk of a few thousand samples, in float32). The points that fall on the original
+  samples need no filtering (the filter passes them unchanged): the sample peak covers
+  them. A 3-minute stereo song at 48 kHz takes about 0.3 s on one core, two to
+  three times faster than ``scipy.signal.upfirdn``, which
+  :func:`true_peak_reference` uses (computing every point the plain way) to check it.
+
+The signal is taken as silent before its first and after its last sample, as a meter
+that is fed the file would see it.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+from scipy import signal
+
+from studio.audio import as_samples
+from studio.errors import AudioDataError
+
+__all__ = [
+    "MIN_OVERSAMPLED_RATE_HZ",
+    "Peaks",
+    "interpolation_filter",
+    "measure_peaks",
+    "non_finite_message",
+    "oversampling_factor",
+    "sample_peak_dbfs",
+    "true_peak_dbtp",
+    "true_peak_reference",
+]
+
+#: BS.1770 Annex 2: 4x oversampling at 48 kHz, i.e. at least this rate after oversampling.
+MIN_OVERSAMPLED_RATE_HZ = 192000
+#: Interpolating filter taps per phase (per original sample period).
+TAPS_PER_PHASE = 16
+#: Kaiser window shape parameter of the interpolating filter.
+KAISER_BETA = 5.0
+#: Multiply-adds per matrix product. Small products stay in cache and let BLAS run them
+#: on the calling thread; splitting a product this small across threads costs more than
+#: it saves, and on a busy machine much more (measured: 0.3 s for a 3-minute stereo song
+#: with small products, 2.5 s with products 4x larger that OpenBLAS spread over threads).
+_MACS_PER_PRODUCT = 1 << 18
+
+
+def oversampling_factor(sr: int) -> int:
+    """Oversampling factor for true peak at ``sr``: the oversampled rate is >= 192 kHz.
+
+    >>> [oversampling_factor(sr) for sr in (44100, 48000, 96000, 192000)]
+    [5, 4, 2, 1]
+    """
+    if sr <= 0:
+        raise AudioDataError(f"true peak: sample rate must be positive, got {sr!r} Hz.")
+    return max(1, math.ceil(MIN_OVERSAMPLED_RATE_HZ / sr))
+
+
+@lru_cache(maxsize=32)
+def _filter(factor: int) -> np.ndarray:
+    n = factor * TAPS_PER_PHASE + 1
+    offset = np.arange(n) - (n - 1) / 2  # in oversampled samples, centred
+    h = np.sinc(offset / factor) * np.kaiser(n, KAISER_BETA)
+    h[(offset % factor == 0) & (offset != 0)] = 0.0  # exact zeros on the original samples
+    h.flags.writeable = False
+    return h
+
+
+def interpolation_filter(factor: int) -> np.ndarray:
+    """Return the FIR that fills in ``factor - 1`` points between samples.
+
+    A windowed sinc with cutoff at the original Nyquist frequency, ``16*factor + 1``
+    taps, unit gain at the original samples' positions (``h[centre] = 1`` and zeros at
+    every other multiple of ``factor``), for ``scipy.signal.upfirdn(h, x, up=factor)``.
+    """
+    return _filter(int(factor)).copy()
+
+
+@lru_cache(maxsize=32)
+def _phase_matrix(factor: int) -> np.ndarray:
+    """Filter phases 1..factor-1 as a ``(TAPS_PER_PHASE + 1, factor - 1)`` matrix.
+
+    Row ``j`` multiplies the ``j``-th sample of a window ``x[n-16] .. x[n]``, so
+    ``windows @ matrix`` gives, for each ``n``, the ``factor - 1`` points between
+    ``x[n-8]`` and ``x[n-7]`` (the filter's delay is 8 samples).
+    """
+    h = _filter(factor)
+    phases = np.zeros((TAPS_PER_PHASE + 1, factor - 1))
+    for p in range(1, factor):
+        taps = h[p::factor]  # tap k multiplies x[n - k]
+        phases[: taps.size, p - 1] = taps
+    matrix = np.ascontiguousarray(phases[::-1])
+    matrix.flags.writeable = False
+    return matrix
+
+
+def _to_db(amplitude: float) -> float:
+    return 20.0 * math.log10(amplitude) if amplitude > 0 else -math.inf
+
+
+def _checked(samples: np.ndarray, what: str) -> tuple[np.ndarray, float]:
+    """Samples as (channels, frames) and their largest magnitude; NaN/Inf rejected."""
+    x = as_samples(samples, what=what)
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    if not math.isfinite(peak):
+        raise AudioDataError(f"{what}: {non_finite_message(x)}")
+    return x, peak
+
+
+def non_finite_message(x: np.ndarray) -> str:
+    """Say where the first NaN or infinite sample of ``(channels, frames)`` ``x`` is."""
+    channel, frame = np.unravel_index(np.argmin(np.isfinite(x)), x.shape)
+    value = x[channel, frame]
+    return (
+        f"samples contain NaN or infinite values (the first, {value}, is at frame {frame} "
+        f"of channel {channel}), which no meter can measure. Look for the step that made "
+        "them (a filter that blew up, a division by zero) and fix it there."
+    )
+
+
+def sample_peak_dbfs(samples: np.ndarray, *, what: str = "audio") -> float:
+    """Largest sample magnitude in dBFS (0 dBFS = full scale); ``-inf`` for silence."""
+    return _to_db(_checked(samples, what)[1])
+
+
+class Peaks(NamedTuple):
+    """Sample peak (dBFS) and true peak (dBTP) of the same audio."""
+
+    sample_peak_dbfs: float
+    true_peak_dbtp: float
+
+
+def measure_peaks(samples: np.ndarray, sr: int, *, what: str = "audio") -> Peaks:
+    """Sample peak and true peak together (one check of the samples instead of two)."""
+    x, peak = _checked(samples, what)
+    return Peaks(_to_db(peak), _true_peak(x, sr, peak))
+
+
+def true_peak_reference(samples: np.ndarray, sr: int, *, what: str = "audio") -> float:
+    """True peak in dBTP, interpolating every point: the plain, slow reference version.
+
+    Same result as :func:`true_peak_dbtp` (which computes the same points as small
+    matrix products, two to three times faster); kept short and obvious so the fast
+    version can be tested against it.
+    """
+    x, peak = _checked(samples, what)
+    factor = oversampling_factor(sr)
+    if factor == 1 or x.shape[1] == 0:
+        return _to_db(peak)
+    y = signal.upfirdn(_filter(factor), x, up=factor, axis=-1)
+    return _to_db(max(peak, float(np.max(np.abs(y)))))
+
+
+def true_peak_dbtp(samples: np.ndarray, sr: int, *, what: str = "audio") -> float:
+    """True peak in dBTP per ITU-R BS.1770 Annex 2 (largest magnitude between samples).
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        ``(channels, frames)`` float samples (1-D is mono).
+    sr : int
+        Sample rate in Hz; sets the oversampling factor (:func:`oversampling_factor`).
+    what : str
+        Name of the audio for error messages.
+
+    Returns
+    -------
+    float
+        The highest true peak over all channels in dBTP; ``-inf`` for silence. Never
+        below the sample peak.
+
+    Raises
+    ------
+    AudioDataError
+        If the samples contain NaN or infinite values.
+    """
+    x, peak = _checked(samples, what)
+    return _true_peak(x, sr, peak)
+
+
+def _true_peak(x: np.ndarray, sr: int, sample_peak: float) -> float:
+    factor = oversampling_factor(sr)
+    if factor == 1 or sample_peak == 0.0:
+        return _to_db(sample_peak)
+    return _to_db(_interpolated_peak(x, factor, sample_peak))
+
+
+def _interpolated_peak(x: np.ndarray, factor: int, sample_peak: float) -> float:
+    """Largest magnitude of the oversampled signal (phases other than the samples)."""
+    # float32 is ample (~1e-7 relative error); float64 only where float32's range ends.
+    dtype = np.float32 if 1e-30 < sample_peak < 1e30 else np.float64
+    matrix = _phase_matrix(factor).astype(dtype)
+    span = TAPS_PER_PHASE  # extra input samples each chunk needs before its first output
+    n_ch, n = x.shape
+    chunk = max(256, _MACS_PER_PRODUCT // (n_ch * matrix.size))
+    best = sample_peak
+    # Output n uses x[n-span .. n]; outputs run from 0 to n+span-1 (the filter's tail),
+    # with silence assumed before and after the audio.
+    for first in range(0, n + span, chunk):
+        last = min(first + chunk, n + span)
+        lo, hi = first - span, last
+        segment = np.zeros((n_ch, hi - lo), dtype=dtype)
+        segment[:, max(0, -lo) : (hi - lo) - max(0, hi - n)] = x[:, max(lo, 0) : min(hi, n)]
+        windows = np.lib.stride_tricks.sliding_window_view(segment, span + 1, axis=-1)
+        points = windows.reshape(-1, span + 1) @ matrix
+        best = max(best, float(points.max()), -float(points.min()))
+    return best
