@@ -22,9 +22,11 @@ from studio.audio import Audio
 from studio.errors import AudioDataError, ParameterError
 from studio.widgets import player as player_module
 from studio.widgets.player import (
+    CODE_MAX,
     MAX_OFFSET_DB,
     MAX_PREVIEW_S,
     ABPlayer,
+    decode_samples,
     encode_samples,
     float32_checksum,
 )
@@ -42,8 +44,29 @@ def tone(n_channels: int = 2, seconds: float = 0.5, *, amp: float = 0.5, sr: int
     return Audio(np.vstack(rows), sr, f"tone{n_channels}")
 
 
-def decode(data: bytes, n_channels: int) -> np.ndarray:
-    return np.frombuffer(data, dtype="<f4").reshape(n_channels, -1)
+def codes_of(data: bytes, n_channels: int) -> np.ndarray:
+    return np.frombuffer(data, dtype="<i2").reshape(n_channels, -1)
+
+
+def b_played(p: ABPlayer) -> np.ndarray:
+    """The B samples the browser rebuilds (A's when B is A)."""
+    if p.b_same_as_a:
+        return decode_samples(p.a_data, p.a_scale, p.a_n_channels)
+    return decode_samples(p.b_data, p.b_scale, p.b_n_channels)
+
+
+def assert_quantized(decoded: np.ndarray, original: np.ndarray) -> None:
+    """Decoded samples lie within half a 16-bit step (of the original's own peak).
+
+    The player works on float32 samples, so the original is taken as float32 first.
+    """
+    wanted = np.asarray(original, dtype=np.float32).astype(np.float64)
+    peak = float(np.max(np.abs(wanted))) if wanted.size else 0.0
+    step = peak / CODE_MAX
+    # half a step, plus the float32 rounding of the decoded value
+    bound = 0.5 * step * (1 + 1e-3) + np.abs(wanted) * 2.0**-23
+    assert decoded.shape == wanted.shape
+    assert np.all(np.abs(decoded.astype(np.float64) - wanted) <= bound)
 
 
 def reference_checksum(floats: np.ndarray) -> str:
@@ -73,15 +96,61 @@ def record_messages(p: ABPlayer) -> list[set[str]]:
 
 
 @pytest.mark.parametrize("n_channels", [1, 2])
-def test_encoding_round_trip_is_planar_float32(n_channels: int) -> None:
+def test_encoding_is_planar_int16_with_a_scale(n_channels: int) -> None:
     a = tone(n_channels)
-    p = ABPlayer(a, a)
-    for data in (p.a_data, p.b_data):
-        assert len(data) == 4 * n_channels * a.n_frames
-        np.testing.assert_array_equal(decode(data, n_channels), a.samples.astype(np.float32))
-    # Planar: the first n_frames floats are all of channel 0.
-    first = np.frombuffer(p.a_data, dtype="<f4")[: a.n_frames]
-    np.testing.assert_array_equal(first, a.samples[0].astype(np.float32))
+    b = tone(n_channels, amp=0.3)
+    p = ABPlayer(a, b)
+    for data, scale, audio in ((p.a_data, p.a_scale, a), (p.b_data, p.b_scale, b)):
+        assert len(data) == 2 * n_channels * audio.n_frames  # half of float32
+        peak = np.max(np.abs(audio.samples))
+        assert scale == pytest.approx(peak / 32767, rel=1e-12)
+        assert np.max(np.abs(codes_of(data, n_channels))) == 32767  # the peak: full range
+        assert_quantized(decode_samples(data, scale, n_channels), audio.samples)
+    # Planar: the first n_frames codes are all of channel 0.
+    first = np.frombuffer(p.a_data, dtype="<i2")[: a.n_frames] * p.a_scale
+    np.testing.assert_allclose(first, a.samples[0], atol=p.a_scale / 2 * 1.001)
+
+
+def test_known_codes() -> None:
+    data, scale = encode_samples(np.array([[0.5, -0.25, 0.0, 0.125]]))
+    assert scale == 0.5 / 32767
+    assert codes_of(data, 1).tolist() == [[32767, -16384, 0, 8192]]  # -16383.5 -> even
+    decoded = decode_samples(data, scale)
+    assert decoded.dtype == np.float32 and decoded[0, 0] == np.float32(0.5)
+
+
+def test_audio_over_full_scale_keeps_its_level() -> None:
+    # Make-up gain can push a preview past 1.0: the scale follows, nothing clips.
+    loud = 4.0 * tone(2).samples
+    data, scale = encode_samples(loud)
+    assert scale == pytest.approx(4.0 * np.max(np.abs(tone(2).samples)) / 32767)
+    decoded = decode_samples(data, scale, 2)
+    assert np.max(np.abs(decoded)) == pytest.approx(np.max(np.abs(loud)), rel=1e-6)
+    assert_quantized(decoded, loud)
+
+
+def test_silence_has_scale_zero() -> None:
+    data, scale = encode_samples(np.zeros((2, 100)))
+    assert scale == 0.0 and data == bytes(400)
+    assert not decode_samples(data, scale, 2).any()
+    p = ABPlayer(tone(2), Audio(np.zeros((2, 4000)), SR))
+    assert p.b_scale == 0.0 and len(p.b_data) == 2 * 2 * 4000
+    assert p.b_checksum() == "0.000000"
+
+
+def test_tiny_peaks_keep_their_resolution() -> None:
+    # 32767 / 1e-40 overflows float32: the float64 path takes over.
+    tiny = np.array([[1e-40, -3e-41, 0.0]], dtype=np.float32)
+    data, scale = encode_samples(tiny)
+    assert codes_of(data, 1)[0, 0] == 32767 and scale == pytest.approx(1e-40 / 32767, rel=1e-6)
+    assert_quantized(decode_samples(data, scale), tiny.astype(np.float64))
+
+
+def test_encode_samples_refuses_what_it_cannot_scale() -> None:
+    with pytest.raises(AudioDataError, match="NaN"):
+        encode_samples(np.array([[0.1, np.nan]]))
+    with pytest.raises(AudioDataError, match="too large"):
+        encode_samples(np.array([[1e300]]))
 
 
 @pytest.mark.parametrize("n_channels", [1, 2])
@@ -101,8 +170,27 @@ def test_layout_traits(n_channels: int) -> None:
     )
 )
 def test_encode_samples_round_trip_any_shape(samples: np.ndarray) -> None:
-    data = encode_samples(samples)
-    np.testing.assert_array_equal(decode(data, samples.shape[0]), samples.astype(np.float32))
+    data, scale = encode_samples(samples)
+    codes = codes_of(data, samples.shape[0])
+    assert np.abs(codes).max() == (CODE_MAX if np.any(samples.astype(np.float32)) else 0)
+    assert codes.min() >= -CODE_MAX  # -32768 is never used: symmetric range
+    assert_quantized(decode_samples(data, scale, samples.shape[0]), samples)
+
+
+def test_set_b_is_cheap_for_ten_seconds_of_stereo() -> None:
+    # set_b is on the slider-to-sound path: a few ms here, so allow a wide margin.
+    import time
+
+    rng = np.random.default_rng(3)
+    a = Audio(0.2 * rng.standard_normal((2, 480_000)), 48000)
+    b = Audio(0.1 * rng.standard_normal((2, 480_000)), 48000)
+    p = ABPlayer(a)
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        p.set_b(b, b_offset_db=-1.0)
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[2] < 0.05, timings
 
 
 def test_audio_travels_as_binary_buffers_not_base64() -> None:
@@ -118,7 +206,44 @@ def test_set_b_sends_samples_and_version_in_one_message() -> None:
     sent = record_messages(p)
     p.set_b(tone(2, amp=0.1))
     assert len(sent) == 1
-    assert {"b_data", "b_version"} <= sent[0]
+    assert {"b_data", "b_scale", "b_version"} <= sent[0]
+
+
+# -- a B that is A -----------------------------------------------------------------------
+
+
+def test_b_equal_to_a_is_not_sent_again() -> None:
+    a = tone(2)
+    p = ABPlayer(a, a.with_samples(a.samples.copy()))
+    assert p.b_same_as_a and p.b_data == b"" and p.b_n_channels == 2
+    np.testing.assert_array_equal(b_played(p), decode_samples(p.a_data, p.a_scale, 2))
+    assert p.b_checksum() == float32_checksum(decode_samples(p.a_data, p.a_scale, 2))
+    assert p.offset_text() == "A and B are equally loud: no level offset needed"
+    sent = record_messages(p)
+    p.set_b(tone(2, amp=0.3))  # a real B is sent again, flag and samples together
+    assert not p.b_same_as_a and len(p.b_data) == 2 * 2 * a.n_frames
+    assert len(sent) == 1 and {"b_data", "b_same_as_a", "b_version"} <= sent[0]
+    p.set_b(None)
+    assert not p.b_same_as_a and p.b_n_channels == 0
+
+
+def test_b_almost_equal_or_differently_shaped_is_sent() -> None:
+    a = tone(2)
+    nudged = a.samples.copy()
+    nudged[1, 100] += 1e-6
+    assert not ABPlayer(a, Audio(nudged, SR)).b_same_as_a
+    mono = tone(1)
+    assert not ABPlayer(mono, Audio(np.vstack([mono.samples] * 2), SR)).b_same_as_a
+    padded = ABPlayer(tone(2, 0.5), tone(2, 0.25))  # B shorter: padded, not equal
+    assert not padded.b_same_as_a
+
+
+def test_new_a_with_b_equal_to_it_still_counts_as_same() -> None:
+    a = tone(2)
+    p = ABPlayer(tone(2, amp=0.1), a)
+    assert not p.b_same_as_a
+    p.set_a(a)
+    assert p.b_same_as_a and p.b_data == b""
 
 
 # -- versions and lengths --------------------------------------------------------------
@@ -132,16 +257,16 @@ def test_set_b_increments_version_every_time() -> None:
     p.set_b(a)  # the same audio again still counts: the browser must reload
     p.set_b(None)
     assert p.b_version == start + 3
-    assert p.b_data == b"" and p.b_n_channels == 0
+    assert p.b_data == b"" and p.b_n_channels == 0 and p.b_scale == 0.0
 
 
 def test_shorter_b_is_padded_with_silence() -> None:
     a = tone(2, 0.5)
     b = tone(2, 0.25, amp=0.3)
     p = ABPlayer(a, b)
-    out = decode(p.b_data, 2)
+    out = b_played(p)
     assert out.shape == (2, a.n_frames)
-    np.testing.assert_array_equal(out[:, : b.n_frames], b.samples.astype(np.float32))
+    assert_quantized(out[:, : b.n_frames], b.samples)
     assert not out[:, b.n_frames :].any()
     assert p.b is b  # the original is kept for re-fitting
 
@@ -150,9 +275,9 @@ def test_longer_b_is_trimmed_to_a() -> None:
     a = tone(1, 0.25)
     b = tone(1, 0.5, amp=0.3)
     p = ABPlayer(a, b)
-    np.testing.assert_array_equal(
-        decode(p.b_data, 1), b.samples[:, : a.n_frames].astype(np.float32)
-    )
+    kept = b.samples[:, : a.n_frames]
+    assert_quantized(b_played(p), kept)
+    assert p.b_scale == pytest.approx(np.max(np.abs(kept)) / 32767)  # the kept part's peak
 
 
 def test_new_a_refits_b_and_bumps_its_version() -> None:
@@ -161,7 +286,7 @@ def test_new_a_refits_b_and_bumps_its_version() -> None:
     version = p.b_version
     p.set_a(tone(2, 0.5))
     assert p.n_frames == b.n_frames and p.b_version == version + 1
-    np.testing.assert_array_equal(decode(p.b_data, 2), b.samples.astype(np.float32))
+    assert_quantized(b_played(p), b.samples)
 
 
 def test_b_alone_sets_the_length() -> None:
@@ -303,6 +428,8 @@ def test_checksum_of_known_buffers() -> None:
     # Clamped to +-1000 so the integer sum stays exact.
     assert float32_checksum(np.array([3e38], dtype="<f4").tobytes()) == "1000.000000"
     assert float32_checksum(b"") == "0.000000"
+    # An array gives the same as its float32 bytes.
+    assert float32_checksum(np.full((2, 5000), 0.5)) == float32_checksum(half)
 
 
 @settings(max_examples=40, deadline=None)
@@ -317,11 +444,28 @@ def test_checksum_matches_sample_by_sample_reference(floats: np.ndarray) -> None
     assert float32_checksum(floats.astype("<f4").tobytes()) == reference_checksum(floats)
 
 
-def test_player_checksum_is_that_of_the_b_bytes() -> None:
+def test_player_checksum_is_that_of_the_decoded_b_samples() -> None:
     b = tone(2, amp=0.3)
     p = ABPlayer(tone(2), b)
-    direct = reference_checksum(b.samples.astype(np.float32).ravel())
-    assert p.b_checksum() == direct
+    decoded = decode_samples(p.b_data, p.b_scale, 2)
+    assert p.b_checksum() == reference_checksum(decoded.ravel())
+    # It tells different audio apart and follows a new B.
+    p.set_b(Audio(np.abs(b.samples), SR))
+    assert p.b_checksum() != reference_checksum(decoded.ravel())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 2), st.integers(1, 6000)),
+        elements=st.floats(-8.0, 8.0, allow_nan=False),
+    )
+)
+def test_player_checksum_matches_full_decode(samples: np.ndarray) -> None:
+    # b_checksum decodes only the terms it sums: the same as decoding everything.
+    p = ABPlayer(b=Audio(samples, SR))
+    assert p.b_checksum() == float32_checksum(decode_samples(p.b_data, p.b_scale, 1))
 
 
 # -- the JavaScript file ------------------------------------------------------------------
@@ -348,30 +492,49 @@ def test_js_syntax_parses(tmp_path: Path) -> None:
 
 @needs_node
 def test_js_helpers_agree_with_python(tmp_path: Path) -> None:
-    """player.js's checksum, status line and gains give what player.py gives."""
+    """player.js decodes to the same float32 samples and checksums as player.py."""
     shutil.copy(JS_PATH, tmp_path / "player.mjs")
     rng = np.random.default_rng(7)
-    buffers = {
-        "noise": (rng.standard_normal(3 * 48000) * 0.3).astype("<f4"),
-        "short": np.array([0.1, -0.2, 1e-7, -1e-7, 5000.0], dtype="<f4"),
-        "empty": np.zeros(0, dtype="<f4"),
+    sources = {
+        "noise": rng.standard_normal(3 * 48000) * 0.3,
+        "loud": np.array([0.1, -0.2, 1e-7, -1e-7, 5000.0]),  # checksum clamps at 1000
+        "tiny": np.array([1e-40, -7e-41, 0.0]),  # float64 path in encode_samples
+        "silence": np.zeros(64),
+        "empty": np.zeros(0),
     }
-    for name, floats in buffers.items():
-        (tmp_path / f"{name}.bin").write_bytes(floats.tobytes())
+    scales = {}
+    for name, samples in sources.items():
+        data, scales[name] = encode_samples(samples[np.newaxis, :])
+        (tmp_path / f"{name}.bin").write_bytes(data)
+    floats = rng.uniform(-1500.0, 1500.0, 9001).astype("<f4")  # the checksum on its own
+    (tmp_path / "floats.bin").write_bytes(floats.tobytes())
     cases = [(True, -3.2), (True, 4.44), (True, 0.01), (False, -3.2)]
-    (tmp_path / "cases.json").write_text(json.dumps({"names": list(buffers), "cases": cases}))
+    (tmp_path / "cases.json").write_text(json.dumps({"scales": scales, "cases": cases}))
     script = tmp_path / "check.mjs"
     script.write_text(
         """
-import { readFileSync } from "node:fs";
-import { checksum, formatTime, offsetText, playbackGainsDb, toFloat32 } from "./player.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import {
+  checksum, decodeSamples, formatTime, offsetText, playbackGainsDb, toInt16,
+} from "./player.mjs";
 const here = (name) => new URL(`./${name}`, import.meta.url);
-const { names, cases } = JSON.parse(readFileSync(here("cases.json"), "utf8"));
+const { scales, cases } = JSON.parse(readFileSync(here("cases.json"), "utf8"));
 const out = { checksums: {}, texts: [], gains: [] };
-for (const name of names) {
+for (const [name, scale] of Object.entries(scales)) {
   // A Node Buffer is a view at an arbitrary byte offset, like a widget's DataView.
-  out.checksums[name] = checksum(toFloat32(readFileSync(here(`${name}.bin`))));
+  const floats = decodeSamples(toInt16(readFileSync(here(`${name}.bin`))), scale);
+  out.checksums[name] = checksum(floats);
+  writeFileSync(here(`${name}.f32`), new Uint8Array(floats.buffer));
 }
+// A view at an odd byte offset cannot be an Int16Array: the DataView path reads it.
+const bytes = readFileSync(here("noise.bin"));
+const shifted = new Uint8Array(bytes.length + 1);
+shifted.set(bytes, 1);
+const odd = decodeSamples(toInt16(new DataView(shifted.buffer, 1, bytes.length)), scales.noise);
+out.checksums.odd = checksum(odd);
+const raw = readFileSync(here("floats.bin"));
+const copy = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
+out.checksums.floats = checksum(new Float32Array(copy));
 for (const [match, offset] of cases) {
   out.texts.push(offsetText(match, offset, true));
   out.gains.push(playbackGainsDb(match, offset));
@@ -383,11 +546,123 @@ console.log(JSON.stringify(out));
     result = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    for name, floats in buffers.items():
-        assert out["checksums"][name] == float32_checksum(floats.tobytes()), name
+    for name in sources:
+        data = (tmp_path / f"{name}.bin").read_bytes()
+        expected = decode_samples(data, scales[name])
+        # the very same float32 values, bit for bit...
+        assert (tmp_path / f"{name}.f32").read_bytes() == expected.tobytes(), name
+        # ...so the same checksum as the player reports for such a B
+        assert out["checksums"][name] == float32_checksum(expected), name
+        if name != "empty":
+            p = ABPlayer(b=Audio(sources[name][np.newaxis, :], SR))
+            assert p.b_checksum() == out["checksums"][name], name
+    assert out["checksums"]["odd"] == out["checksums"]["noise"]
+    assert out["checksums"]["floats"] == float32_checksum(floats.tobytes())
     p = ABPlayer(tone(2), tone(2))
     for (match, offset), text, gains in zip(cases, out["texts"], out["gains"], strict=True):
         p.match_loudness, p.b_offset_db = match, offset
         assert text == p.offset_text()
         assert tuple(gains) == pytest.approx(p.playback_gains_db)
     assert out["times"] == ["00:00.0", "00:03.2", "00:59.9", "01:01.5", "09:59.9"]
+
+
+# -- the panel: a slider's value coming back from the browser resends no audio ---------
+#
+# When the browser draws a slider it writes the value back, rounded: a log slider
+# computes 10 ** log10(x) in JavaScript (300 -> 299.99999999999983). During Run All
+# these echoes reach the kernel after later cells ran, possibly of a value that code
+# has changed since. Each used to cost a fresh render and a resend of B.
+
+
+def browser_sends(control, value) -> None:
+    """Deliver a value as a comm message from the browser would (``set_state``)."""
+    control.set_state({"value": value})
+
+
+def js_round_trip(value: float) -> float:
+    """A float rounding of ``value`` as the browser's echo has it: never equal."""
+    return float(np.nextafter(value, math.inf))
+
+
+@pytest.fixture
+def eq_panel():
+    from studio.processors.eq import ParametricEQ
+    from studio.widgets.panel import ProcessorPanel
+    from studio.widgets.timing import ManualScheduler
+
+    t = np.arange(48000) / 48000
+    clip = Audio(np.vstack([0.5 * np.sin(2 * np.pi * 220 * t)] * 2), 48000, "clip")
+    clock = ManualScheduler()
+    return ProcessorPanel(ParametricEQ(), clip, preview_s=1.0, scheduler=clock), clock
+
+
+def test_log_sliders_have_no_step_grid_to_snap_to() -> None:
+    from studio.processors.eq import EQBand
+    from studio.widgets.controls import control_for
+
+    slider = control_for(EQBand.spec("freq_hz"), 300.0)
+    assert type(slider).__name__ == "FloatLogSlider"
+    assert slider.step is None and slider.value == 300.0  # shown and sent back as is
+
+
+def test_neutral_panel_sends_b_as_a(eq_panel) -> None:
+    panel, _ = eq_panel
+    assert panel.processor.is_neutral()
+    assert panel.player.b_same_as_a and panel.player.b_data == b""
+
+
+def test_echoes_of_the_current_values_render_nothing(eq_panel) -> None:
+    panel, clock = eq_panel
+    version, processor = panel.player.b_version, panel.processor
+    for control in panel.controls.values():
+        value = control.value
+        echo = js_round_trip(value) if isinstance(value, float) else value
+        browser_sends(control, echo)
+    clock.advance(1.0)
+    assert panel.player.b_version == version
+    assert panel.processor == processor  # not even nudged by 1e-16
+
+
+def test_late_echo_of_a_replaced_value_is_ignored_and_corrected(eq_panel) -> None:
+    panel, clock = eq_panel
+    version = panel.player.b_version
+    control = panel.controls[("bands", 1, "freq_hz")]
+    panel.set("freq_hz", 300.0, band=2)  # code, before the browser drew the slider
+    browser_sends(control, js_round_trip(400.0))  # the browser drew the old value
+    assert panel.processor.bands[1].freq_hz == 300.0
+    assert control.value == 300.0  # put back, so the browser shows what is used
+    browser_sends(control, js_round_trip(300.0))  # then it got 300
+    clock.advance(1.0)
+    assert panel.processor.bands[1].freq_hz == 300.0
+    assert panel.player.b_version == version + 1  # one render, for the code's move
+
+
+def test_real_moves_still_count(eq_panel) -> None:
+    panel, clock = eq_panel
+    control = panel.controls[("bands", 1, "freq_hz")]
+    panel.set("freq_hz", 300.0, band=2)
+    clock.advance(1.0)
+    version = panel.player.b_version
+    browser_sends(control, 400.0)  # typed exactly: a move, even to an old value
+    assert panel.processor.bands[1].freq_hz == 400.0
+    browser_sends(control, 400.0 * (1 + 1e-6))  # dragged a hair: a move
+    assert panel.processor.bands[1].freq_hz == pytest.approx(400.0004)
+    clock.advance(1.0)
+    assert panel.player.b_version == version + 1
+
+
+def test_going_back_after_a_refused_value_renders_nothing() -> None:
+    from studio.processors.eq import ParametricEQ
+    from studio.widgets.panel import ProcessorPanel
+    from studio.widgets.timing import ManualScheduler
+
+    clip = Audio(0.1 * np.ones((1, 32000)), 32000)  # Nyquist 16 kHz
+    clock = ManualScheduler()
+    panel = ProcessorPanel(ParametricEQ(), clip, preview_s=1.0, scheduler=clock)
+    version = panel.player.b_version
+    control = panel.controls[("bands", 1, "freq_hz")]
+    browser_sends(control, 18000.0)  # above Nyquist: refused, message shown
+    assert "Nyquist" in panel.message.value and panel.processor.bands[1].freq_hz == 400.0
+    browser_sends(control, 400.0)  # back to the value in use: message gone, no render
+    clock.advance(1.0)
+    assert panel.message.value == "" and panel.player.b_version == version

@@ -66,12 +66,15 @@ def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidge
         control = widgets.Checkbox(value=bool(value), indent=False, **common)
     elif spec.scale == "log":
         lo, hi = math.log10(spec.lo), math.log10(spec.hi)  # type: ignore[arg-type]
+        # No step: with one, the browser snaps the value to its grid (100 Hz became
+        # 99.66 Hz) and writes the snapped value back, changing the processor behind
+        # the learner's back and re-rendering the audio for nothing.
         control = widgets.FloatLogSlider(
             value=value,
             base=10.0,
             min=lo,
             max=hi,
-            step=(hi - lo) / 400.0,
+            step=None,
             readout_format=_readout_format(spec),
             continuous_update=True,
             **common,

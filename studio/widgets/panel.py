@@ -13,6 +13,7 @@ one with no code of its own. A slider move takes two paths:
 from __future__ import annotations
 
 import html
+import math
 import time
 from typing import Any
 
@@ -30,6 +31,24 @@ from studio.widgets.timing import Debouncer, Scheduler, Throttler
 __all__ = ["ProcessorPanel", "panel"]
 
 Path = tuple[Any, ...]  # ("threshold_db",) or ("bands", 0, "gain_db")
+
+#: A value coming back from the browser that differs from one the control already held
+#: by less than this (relative, or relative to the control's range) is the browser's
+#: float rounding of that value (a log slider computes 10 ** log10(x)), not a move.
+_ECHO_TOLERANCE = 1e-9
+
+#: How many recent values of each control are remembered to recognise late echoes.
+_RECENT_VALUES = 8
+
+
+def _is_echo(value: Any, known: Any, abs_tol: float) -> bool:
+    """Whether ``value`` is a rounding of ``known``: numbers, close but not equal."""
+    numbers = (int, float)
+    if isinstance(value, bool) or isinstance(known, bool):
+        return False
+    if not (isinstance(value, numbers) and isinstance(known, numbers)):
+        return False
+    return value != known and math.isclose(value, known, rel_tol=_ECHO_TOLERANCE, abs_tol=abs_tol)
 
 
 def _loudness_lufs(samples: np.ndarray, sr: int) -> float:
@@ -83,6 +102,8 @@ class ProcessorPanel(widgets.VBox):
         self.preview = audio.segment(start_s, start_s + preview_s) if audio is not None else None
         self.render_ms: float | None = None
         self.controls: dict[Path, widgets.ValueWidget] = {}
+        self._recent: dict[Path, list[Any]] = {}  # values each control held, newest last
+        self._echo_abs_tol: dict[Path, float] = {}
         name = type(processor).__name__
 
         doc = (type(processor).__doc__ or name).strip().splitlines()[0]
@@ -148,6 +169,9 @@ class ProcessorPanel(widgets.VBox):
     def _row(self, spec: Any, value: Any, path: Path) -> widgets.Widget:
         control = control_for(spec, value)
         self.controls[path] = control
+        self._recent[path] = [value]
+        span = (spec.hi - spec.lo) if spec.hi is not None and spec.lo is not None else 0.0
+        self._echo_abs_tol[path] = _ECHO_TOLERANCE * abs(span)
         control.observe(lambda change, p=path: self._on_change(p, change["new"]), names="value")
         return control_row(spec, control)
 
@@ -166,7 +190,24 @@ class ProcessorPanel(widgets.VBox):
         group[index] = group[index].replace(**{name: value})
         return proc.replace(**{field_name: tuple(group)})
 
+    def _value_at(self, path: Path) -> Any:
+        if len(path) == 1:
+            return getattr(self._processor, path[0])
+        field_name, index, name = path
+        return getattr(getattr(self._processor, field_name)[index], name)
+
     def _on_change(self, path: Path, value: Any) -> None:
+        # The browser writes a slider's value back when it draws it, rounded (a log
+        # slider computes 10 ** log10(x)); during Run All such echoes reach the kernel
+        # after later cells ran, possibly of a value code has replaced since. Neither
+        # is a move: re-rendering for it would resend the audio for nothing.
+        current = self._value_at(path)
+        tol = self._echo_abs_tol.get(path, 0.0)
+        if _is_echo(value, current, tol):
+            return
+        if any(_is_echo(value, old, tol) for old in self._recent.get(path, ())):
+            self.controls[path].value = current  # a stale echo: show the value in use
+            return
         try:
             candidate = self._with_value(path, value)
             candidate.check_rate(self.sr)
@@ -174,7 +215,10 @@ class ProcessorPanel(widgets.VBox):
             self._show_error(str(exc))
             return
         self._show_error("")
+        if candidate == self._processor:  # e.g. a value set again: nothing to redo
+            return
         self._processor = candidate
+        self._recent[path] = [*self._recent.get(path, [])[-(_RECENT_VALUES - 1) :], value]
         self._fast()
         self._slow()
 

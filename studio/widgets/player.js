@@ -8,8 +8,12 @@
 // plus their gains behind one fade GainNode) and cross-fades from the old voice to
 // the new one at one scheduled instant.
 //
-// Audio arrives from Python as raw planar little-endian float32 bytes (binary widget
-// buffers), so the AudioBuffers are filled directly with copyToChannel: no decoding.
+// Audio arrives from Python as planar little-endian 16-bit codes (binary widget
+// buffers) plus one scale per side: sample = code x scale, so the loudest sample of a
+// side uses the whole 16-bit range and louder-than-full-scale audio is not clipped.
+// The float32 samples are rebuilt with one multiply each and copied into the
+// AudioBuffers: no codec, no decoding step in the browser's media stack. When B is A
+// sample for sample (b_same_as_a), no B codes are sent and A's buffer plays as B.
 
 const RAMP_S = 0.008; // gain ramps for switches, seeks, swaps and pause: no clicks
 // Every start and every gain change is scheduled this far ahead. The main thread's
@@ -27,23 +31,35 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 // Pure helpers (no DOM, no audio)
 // ---------------------------------------------------------------------------------
 
-/** Read a binary trait (DataView, ArrayBuffer, typed array or empty) as Float32Array. */
-function toFloat32(value) {
-  if (!value) return new Float32Array(0);
+/** Read a binary trait (DataView, ArrayBuffer, typed array or empty) as Int16Array. */
+function toInt16(value) {
+  if (!value) return new Int16Array(0);
   let buffer, offset, length;
   if (value instanceof ArrayBuffer) {
     [buffer, offset, length] = [value, 0, value.byteLength];
   } else if (ArrayBuffer.isView(value)) {
     [buffer, offset, length] = [value.buffer, value.byteOffset, value.byteLength];
   } else {
-    return new Float32Array(0);
+    return new Int16Array(0);
   }
-  const n = Math.floor(length / 4);
-  if (LITTLE_ENDIAN && offset % 4 === 0) return new Float32Array(buffer, offset, n);
-  // Misaligned view or a big-endian machine: read each float explicitly.
+  const n = Math.floor(length / 2);
+  if (LITTLE_ENDIAN && offset % 2 === 0) return new Int16Array(buffer, offset, n);
+  // Misaligned view or a big-endian machine: read each code explicitly.
   const view = new DataView(buffer, offset, length);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, true);
+  return out;
+}
+
+/**
+ * The samples the codes stand for: code x scale (a double product), stored as float32.
+ * decode_samples() in player.py does the same two IEEE operations, so both sides hold
+ * the very same float32 values.
+ */
+function decodeSamples(codes, scale) {
+  const out = new Float32Array(codes.length);
+  const step = Number(scale) || 0;
+  for (let i = 0; i < codes.length; i++) out[i] = codes[i] * step;
   return out;
 }
 
@@ -201,6 +217,7 @@ function render({ model, el }) {
     pausedAt: 0, // position (s) while paused
     seeking: false, // the listener is dragging the seek bar
     timer: null,
+    checksumA: null, // checksum of A's samples, for a B that is A (b_same_as_a)
     reload: { a: false, b: false, scheduled: false },
   };
 
@@ -376,14 +393,21 @@ function render({ model, el }) {
     try {
       showMessage("");
       if (a) {
-        const floats = toFloat32(model.get("a_data"));
+        const floats = decodeSamples(toInt16(model.get("a_data")), model.get("a_scale"));
         state.bufA = buildBuffer(floats, model.get("a_n_channels"), nFrames, sr);
+        state.checksumA = checksum(floats);
         root.dataset.aVersion = String(model.get("a_version"));
       }
       if (b) {
-        const floats = toFloat32(model.get("b_data"));
-        state.bufB = buildBuffer(floats, model.get("b_n_channels"), nFrames, sr);
-        root.dataset.bChecksum = checksum(floats);
+        if (model.get("b_same_as_a") && state.bufA) {
+          // B is A sample for sample: one buffer can feed both sources.
+          state.bufB = state.bufA;
+          root.dataset.bChecksum = state.checksumA;
+        } else {
+          const floats = decodeSamples(toInt16(model.get("b_data")), model.get("b_scale"));
+          state.bufB = buildBuffer(floats, model.get("b_n_channels"), nFrames, sr);
+          root.dataset.bChecksum = checksum(floats);
+        }
         root.dataset.bVersion = String(model.get("b_version"));
       }
     } catch (error) {
@@ -521,4 +545,4 @@ function render({ model, el }) {
 export default { render };
 
 // The pure helpers, for tests that run this file under node (no browser needed).
-export { checksum, formatTime, offsetText, playbackGainsDb, toFloat32 };
+export { checksum, decodeSamples, formatTime, offsetText, playbackGainsDb, toInt16 };

@@ -11,9 +11,14 @@ Comparing by ear is only fair when three things hold, and this player keeps all 
 * **In place.** When you move a control, :meth:`ABPlayer.set_b` swaps the new B in at
   the current position without stopping, so you hear the change where you are.
 
-The audio goes to the browser as raw 32-bit float samples (channel after channel,
-little-endian) in binary widget messages: no MP3 or WAV encoding, no base64, and the
-browser builds its playback buffers from them directly.
+The audio goes to the browser as 16-bit whole numbers, one per sample, channel after
+channel (little-endian), with one scale factor per side: sample = number x scale. The
+scale is set by the loudest sample of that side, so the loudest peak uses the full
+16-bit range, audio louder than full scale (after make-up gain) is not clipped, and the
+rounding error stays at least 96 dB below the side's own peak, as on a CD. That is half
+the bytes of 32-bit floats, in binary widget messages: no MP3 or WAV encoding, no base64.
+When B is sample for sample the same as A (a processor that does nothing yet), no B
+samples are sent at all: the browser plays A's buffer on both sides.
 """
 
 from __future__ import annotations
@@ -28,7 +33,15 @@ import traitlets
 from studio.audio import Audio
 from studio.errors import AudioDataError, ParameterError
 
-__all__ = ["MAX_OFFSET_DB", "MAX_PREVIEW_S", "ABPlayer", "encode_samples", "float32_checksum"]
+__all__ = [
+    "CODE_MAX",
+    "MAX_OFFSET_DB",
+    "MAX_PREVIEW_S",
+    "ABPlayer",
+    "decode_samples",
+    "encode_samples",
+    "float32_checksum",
+]
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -40,6 +53,10 @@ MAX_PREVIEW_S = 60.0
 #: Largest level offset, in dB, that loudness matching will apply; bigger offsets are
 #: limited to it. A bigger difference means one side is all but silent.
 MAX_OFFSET_DB = 60.0
+
+#: The 16-bit number the loudest sample of a side is sent as (-32768 is never used, so
+#: the range is symmetric and a peak of either sign keeps its exact level).
+CODE_MAX = 32767
 
 #: The checksum sums about this many samples, spread evenly over the buffer.
 CHECKSUM_TERMS = 4096
@@ -53,28 +70,112 @@ _MAX_CHANNELS = 32
 #: Below this offset (dB) the two sides count as equally loud in the status line.
 _EQUAL_DB = 0.05
 
+#: float32's largest finite value: a bigger multiplier must be applied in float64.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-def encode_samples(samples: np.ndarray) -> bytes:
-    """Pack ``(channels, frames)`` samples as planar little-endian float32 bytes.
+
+def _peak(samples: np.ndarray) -> float:
+    """The largest absolute value (NaN if any sample is NaN, 0.0 for no samples)."""
+    if samples.size == 0:
+        return 0.0
+    hi, lo = float(samples.max()), float(samples.min())
+    if math.isnan(hi) or math.isnan(lo):
+        return math.nan
+    return max(hi, -lo)
+
+
+def _quantize(samples: np.ndarray, peak: float) -> tuple[bytes, float]:
+    """Planar little-endian int16 codes and their scale, for finite float32 ``samples``."""
+    if peak == 0.0:  # silence (or nothing): all codes 0, and a scale of 0 says so
+        return bytes(2 * samples.size), 0.0
+    scale = peak / CODE_MAX
+    factor = CODE_MAX / peak
+    if factor < _FLOAT32_MAX:
+        # One float32 multiply is exact enough: the largest product is CODE_MAX within
+        # a few thousandths, so rounding can never leave the int16 range.
+        scaled = np.multiply(samples, np.float32(factor), dtype=np.float32)
+    else:  # a peak so small (< 1e-34) that the factor overflows float32
+        scaled = np.asarray(samples, dtype=np.float64) * factor
+    np.rint(scaled, out=scaled)
+    return np.ascontiguousarray(scaled, dtype="<i2").tobytes(), scale
+
+
+def encode_samples(samples: np.ndarray) -> tuple[bytes, float]:
+    """Pack ``(channels, frames)`` samples as planar 16-bit codes plus one scale.
 
     This is the player's wire format: all of channel 0, then all of channel 1, and so
-    on, 4 bytes per sample. The browser reads it straight into its audio buffers.
+    on, 2 bytes per sample (little-endian signed integers), and ``scale`` such that
+    ``sample = code * scale``. The loudest sample becomes +-32767, so the scale follows
+    the audio: a passage peaking at 2.0 (6 dB over full scale, say after make-up gain)
+    keeps its level and is not clipped, and the rounding error is at most half a step,
+    ``scale / 2``, which is 96 dB below the passage's own peak. Silence has ``scale``
+    0.0 and all codes 0.
 
     Parameters
     ----------
     samples : numpy.ndarray
-        Audio shaped ``(n_channels, n_frames)``.
+        Finite audio shaped ``(n_channels, n_frames)``.
 
     Returns
     -------
-    bytes
-        ``4 * n_channels * n_frames`` bytes.
+    data : bytes
+        ``2 * n_channels * n_frames`` bytes.
+    scale : float
+        The value of one step, ``peak / 32767`` (0.0 for silence).
+
+    Raises
+    ------
+    AudioDataError
+        If a sample is NaN or does not fit in 32-bit float.
     """
-    return np.ascontiguousarray(samples, dtype="<f4").tobytes()
+    with np.errstate(over="ignore"):
+        floats = np.asarray(samples, dtype=np.float32)
+    peak = _peak(floats)
+    if not math.isfinite(peak):
+        raise AudioDataError(
+            "encode_samples: the samples contain NaN or values too large for 32-bit float."
+        )
+    return _quantize(floats, peak)
 
 
-def float32_checksum(data: bytes) -> str:
-    """A cheap fingerprint of float32 audio bytes, identical in Python and the browser.
+def decode_samples(data: bytes, scale: float, n_channels: int = 1) -> np.ndarray:
+    """Turn the wire format back into samples, exactly as the browser does.
+
+    Each code times ``scale`` (a float64 product) rounded to float32: ``player.js``
+    does the same two IEEE operations, so both sides get the very same float32 values,
+    the values the browser plays.
+
+    Parameters
+    ----------
+    data : bytes
+        Planar little-endian int16 codes, as made by :func:`encode_samples`.
+    scale : float
+        The scale sent with them.
+    n_channels : int
+        Number of channels (planar layout); 1 gives one row of all samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 samples shaped ``(n_channels, n_frames)``.
+    """
+    codes = np.frombuffer(data, dtype="<i2")
+    return (codes * float(scale)).astype(np.float32).reshape(n_channels, -1)
+
+
+def _checksum_of_terms(picked: np.ndarray) -> str:
+    """Sum the picked float32 samples as the checksum does (see float32_checksum)."""
+    clamped = np.clip(picked.astype(np.float64), -CHECKSUM_CLAMP, CHECKSUM_CLAMP)
+    total = int(np.floor(clamped * 1e6).astype(np.int64).sum())
+    return f"{total / 1e6:.6f}"
+
+
+def _stride(n: int) -> int:
+    return max(1, n // CHECKSUM_TERMS)
+
+
+def float32_checksum(data: bytes | np.ndarray) -> str:
+    """A cheap fingerprint of float32 audio, identical in Python and the browser.
 
     Every ``stride``-th float is taken (``stride = max(1, n // 4096)`` for ``n``
     floats), clamped to +-1000, multiplied by 1e6 and rounded down to a whole number;
@@ -82,23 +183,31 @@ def float32_checksum(data: bytes) -> str:
     decimals. ``player.js`` computes the same numbers with the same steps (a float32
     times 1e6 is one correctly rounded operation in both languages, and the sum of
     whole numbers is exact), so a browser test can check that the samples it plays are
-    the samples Python sent.
+    the samples Python sent. The player fingerprints the *decoded* samples (see
+    :func:`decode_samples`), so the check covers the codes, the scale and the decoding.
 
     Parameters
     ----------
-    data : bytes
-        Little-endian float32 samples, as made by :func:`encode_samples`.
+    data : bytes or numpy.ndarray
+        float32 samples: little-endian bytes, or an array (flattened in C order).
 
     Returns
     -------
     str
         For example ``"-12.345678"``; ``"0.000000"`` for no samples.
     """
-    floats = np.frombuffer(data, dtype="<f4")
-    stride = max(1, floats.size // CHECKSUM_TERMS)
-    picked = np.clip(floats[::stride].astype(np.float64), -CHECKSUM_CLAMP, CHECKSUM_CLAMP)
-    total = int(np.floor(picked * 1e6).astype(np.int64).sum())
-    return f"{total / 1e6:.6f}"
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        floats = np.frombuffer(data, dtype="<f4")
+    else:
+        floats = np.asarray(data, dtype=np.float32).ravel()
+    return _checksum_of_terms(floats[:: _stride(floats.size)])
+
+
+def _codes_checksum(data: bytes, scale: float) -> str:
+    """:func:`float32_checksum` of ``decode_samples(data, scale)``, decoding only the terms."""
+    codes = np.frombuffer(data, dtype="<i2")
+    picked = (codes[:: _stride(codes.size)] * float(scale)).astype(np.float32)
+    return _checksum_of_terms(picked)
 
 
 def _describe(side: str, audio: Audio) -> str:
@@ -106,8 +215,8 @@ def _describe(side: str, audio: Audio) -> str:
     return f"{side} ({audio.name!r})" if audio.name else side
 
 
-def _prepare(side: str, audio: Audio | None) -> np.ndarray | None:
-    """Check one side and return its samples as float32, or ``None`` for no audio."""
+def _prepare(side: str, audio: Audio | None) -> tuple[np.ndarray, float] | None:
+    """Check one side; return its samples as float32 and their peak, or ``None``."""
     if audio is None:
         return None
     if not isinstance(audio, Audio):
@@ -130,8 +239,9 @@ def _prepare(side: str, audio: Audio | None) -> np.ndarray | None:
         )
     with np.errstate(over="ignore"):  # beyond float32's range becomes inf: caught below
         samples = np.asarray(audio.samples, dtype=np.float32)
-    finite = np.isfinite(samples)
-    if not finite.all():
+    peak = _peak(samples)  # NaN or inf exactly when some sample is not finite
+    if not math.isfinite(peak):
+        finite = np.isfinite(samples)
         channel, frame = np.unravel_index(int(np.argmin(finite)), samples.shape)
         count = int(samples.size - np.count_nonzero(finite))
         raise AudioDataError(
@@ -139,7 +249,7 @@ def _prepare(side: str, audio: Audio | None) -> np.ndarray | None:
             f"float), the first in channel {channel} at {frame / audio.sr:.3f} s; the "
             "player cannot play them. Find where the processing blew up."
         )
-    return samples
+    return samples, peak
 
 
 def _fit_length(samples: np.ndarray, n_frames: int) -> np.ndarray:
@@ -205,6 +315,9 @@ class ABPlayer(anywidget.AnyWidget):
     b_version : int
         Goes up by one on every :meth:`set_b`; the browser shows the version it has
         loaded in the ``data-b-version`` attribute of the player.
+    b_same_as_a : bool
+        True when B is A sample for sample (for example a processor that does nothing
+        yet): then no B samples are sent and the browser plays A's buffer as B.
 
     Examples
     --------
@@ -221,9 +334,14 @@ class ABPlayer(anywidget.AnyWidget):
     _esm = _HERE / "player.js"
     _css = _HERE / "player.css"
 
-    # The audio, as planar little-endian float32 (see encode_samples), and its layout.
+    # The audio, as planar little-endian int16 codes and a scale (see encode_samples),
+    # and its layout. b_same_as_a: B is A sample for sample, so b_data stays empty and
+    # the browser plays A's buffer as B too.
     a_data = traitlets.Bytes(b"").tag(sync=True)
     b_data = traitlets.Bytes(b"").tag(sync=True)
+    a_scale = traitlets.Float(0.0).tag(sync=True)
+    b_scale = traitlets.Float(0.0).tag(sync=True)
+    b_same_as_a = traitlets.Bool(False).tag(sync=True)
     a_n_channels = traitlets.Int(0).tag(sync=True)
     b_n_channels = traitlets.Int(0).tag(sync=True)
     n_frames = traitlets.Int(0).tag(sync=True)
@@ -251,6 +369,7 @@ class ABPlayer(anywidget.AnyWidget):
         super().__init__(label_a=label_a, label_b=label_b, match_loudness=match_loudness)
         self._a: Audio | None = None
         self._b: Audio | None = None
+        self._a_samples: np.ndarray | None = None  # A as float32, to spot a B equal to it
         self.set_pair(a, b)
 
     # -- the two sides -------------------------------------------------------------------
@@ -301,27 +420,30 @@ class ABPlayer(anywidget.AnyWidget):
             When ``b_offset_db`` is not a finite number.
         """
         _check_pair(self._a, audio)
-        samples = _prepare("B", audio)
+        prepared = _prepare("B", audio)
         offset_db = self.b_offset_db if b_offset_db is None else self._valid_offset(b_offset_db)
         with self.hold_sync():
-            self._send_b(audio, samples)
+            self._send_b(audio, prepared)
             self.b_offset_db = offset_db
 
     def set_pair(self, a: Audio | None, b: Audio | None) -> None:
         """Replace both sides at once, e.g. to move to another passage or sample rate."""
         _check_pair(a, b)
-        a_samples = _prepare("A", a)
-        b_samples = _prepare("B", b)
+        a_prepared = _prepare("A", a)
+        b_prepared = _prepare("B", b)
         with self.hold_sync():
             self._a = a
-            if a_samples is None:
-                self.a_data, self.a_n_channels = b"", 0
+            if a_prepared is None:
+                self._a_samples = None
+                self.a_data, self.a_scale, self.a_n_channels = b"", 0.0, 0
             else:
-                self.a_data, self.a_n_channels = encode_samples(a_samples), a.n_channels
+                self._a_samples = a_prepared[0]
+                self.a_data, self.a_scale = _quantize(*a_prepared)
+                self.a_n_channels = a.n_channels
             self.a_version += 1
-            self._send_b(b, b_samples)
+            self._send_b(b, b_prepared)
 
-    def _send_b(self, audio: Audio | None, samples: np.ndarray | None) -> None:
+    def _send_b(self, audio: Audio | None, prepared: tuple[np.ndarray, float] | None) -> None:
         """Fit B to A's length and publish it with the shared layout traits."""
         self._b = audio
         reference = self._a if self._a is not None else audio
@@ -329,11 +451,23 @@ class ABPlayer(anywidget.AnyWidget):
             self.n_frames, self.sr = 0, 0
         else:
             self.n_frames, self.sr = reference.n_frames, reference.sr
-        if samples is None:
-            self.b_data, self.b_n_channels = b"", 0
+        if prepared is None:
+            data, scale, n_channels, same = b"", 0.0, 0, False
         else:
+            samples, peak = prepared
             fitted = _fit_length(samples, self.n_frames)
-            self.b_data, self.b_n_channels = encode_samples(fitted), audio.n_channels
+            if fitted.shape[1] < samples.shape[1]:  # trimmed: the peak may be gone
+                peak = _peak(fitted)
+            n_channels = audio.n_channels
+            a_samples = self._a_samples
+            same = (
+                a_samples is not None
+                and a_samples.shape == fitted.shape
+                and np.array_equal(a_samples, fitted)
+            )
+            data, scale = (b"", self.a_scale) if same else _quantize(fitted, peak)
+        self.b_data, self.b_scale = data, scale
+        self.b_n_channels, self.b_same_as_a = n_channels, same
         self.b_version += 1
 
     # -- loudness matching ---------------------------------------------------------------
@@ -372,7 +506,7 @@ class ABPlayer(anywidget.AnyWidget):
 
     def offset_text(self) -> str:
         """The line under the buttons that tells the listener what matching does."""
-        if not self.b_data:
+        if not self.b_n_channels:
             return ""
         if not self.match_loudness:
             return "Loudness matching off: B plays at its own level"
@@ -387,5 +521,13 @@ class ABPlayer(anywidget.AnyWidget):
         )
 
     def b_checksum(self) -> str:
-        """The :func:`float32_checksum` of the B samples sent to the browser."""
-        return float32_checksum(self.b_data)
+        """The :func:`float32_checksum` of the B samples the browser plays.
+
+        That is the checksum of the *decoded* samples, ``decode_samples(b_data,
+        b_scale)`` (A's codes and scale when :attr:`b_same_as_a`); the browser computes
+        the same over the float32 values it puts into its B buffer and shows it in the
+        player's ``data-b-checksum`` attribute.
+        """
+        if self.b_same_as_a:
+            return _codes_checksum(self.a_data, self.a_scale)
+        return _codes_checksum(self.b_data, self.b_scale)

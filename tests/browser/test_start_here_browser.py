@@ -115,43 +115,120 @@ def settle(page, state, quiet_s: float, timeout_s: float) -> dict:
         time.sleep(0.1)
 
 
-def kernel_message_type(payload: str | bytes) -> str:
-    """The ``msg_type`` of one Jupyter websocket frame (JSON or the v1 binary protocol)."""
+def kernel_message(payload: str | bytes) -> tuple[dict, dict, list[int]] | None:
+    """Header, content and buffer sizes of one Jupyter websocket frame, or None.
+
+    Frames are JSON (the legacy protocol) or the v1 binary protocol: a count, that many
+    little-endian offsets, then channel, header, parent header, metadata, content and
+    the binary buffers.
+    """
     try:
         if isinstance(payload, str):
-            return json.loads(payload)["header"]["msg_type"]
+            message = json.loads(payload)
+            return message["header"], message.get("content", {}), []
         (count,) = struct.unpack_from("<Q", payload, 0)
-        offsets = struct.unpack_from(f"<{count}Q", payload, 8)
-        return json.loads(payload[offsets[1] : offsets[2]])["msg_type"]
+        offsets = [*struct.unpack_from(f"<{count}Q", payload, 8), len(payload)]
+        header = json.loads(payload[offsets[1] : offsets[2]])
+        content = json.loads(payload[offsets[4] : offsets[5]])
+        buffers = [offsets[i + 1] - offsets[i] for i in range(5, count)]
+        return header, content, buffers
     except (ValueError, KeyError, IndexError, struct.error, TypeError):
-        return "unparsed"
+        return None
+
+
+def kernel_message_type(payload: str | bytes) -> str:
+    """The ``msg_type`` of one Jupyter websocket frame (JSON or the v1 binary protocol)."""
+    message = kernel_message(payload)
+    return "unparsed" if message is None else message[0].get("msg_type", "unparsed")
+
+
+def _short(value):
+    """A widget state value small enough for the report (long strings and lists cut)."""
+    if isinstance(value, str) and len(value) > 60:
+        return value[:57] + "..."
+    if isinstance(value, (list, dict)) and len(json.dumps(value)) > 120:
+        return f"<{type(value).__name__} of {len(value)}>"
+    return value
 
 
 class FrameMeter:
-    """Counts bytes of websocket frames the page receives, by kernel message type."""
+    """Counts received websocket bytes and lists what the page sends to the kernel.
+
+    Received frames are summed by message type and by the widget they belong to
+    (``comm_open`` names the widget: its anywidget id, else its model name). Sent
+    ``comm_msg`` frames (the browser writing widget state back to the kernel, for
+    example a slider echoing a value) are listed, and every B version the A/B player
+    received is kept: together they show why the kernel re-rendered audio.
+    """
 
     def __init__(self) -> None:
         self.bytes_by_type: Counter = Counter()
+        self.bytes_by_widget: Counter = Counter()
         self.frames = 0
         self.recording = False
+        self.widget_names: dict[str, str] = {}
+        self.sent_comm_msgs: list[dict] = []
+        self.b_versions: dict[str, list[int]] = {}
 
     def attach(self, page) -> None:
         """Start listening to every websocket the page opens."""
-        page.on("websocket", lambda ws: ws.on("framereceived", self._received))
+
+        def on_websocket(ws) -> None:
+            ws.on("framereceived", self._received)
+            ws.on("framesent", self._sent)
+
+        page.on("websocket", on_websocket)
+
+    def _widget(self, comm_id: str) -> str:
+        return self.widget_names.get(comm_id, f"comm {comm_id[:8]}")
 
     def _received(self, payload: str | bytes) -> None:
-        if self.recording:
-            size = len(payload.encode()) if isinstance(payload, str) else len(payload)
-            self.bytes_by_type[kernel_message_type(payload)] += size
-            self.frames += 1
+        message = kernel_message(payload)
+        msg_type = "unparsed" if message is None else message[0].get("msg_type", "unparsed")
+        if msg_type == "comm_open":
+            state = message[1].get("data", {}).get("state", {})
+            name = (state.get("_anywidget_id") or state.get("_model_name") or "?").rsplit(".")[-1]
+            same = sum(1 for known in self.widget_names.values() if known.split("#")[0] == name)
+            self.widget_names[message[1].get("comm_id", "")] = f"{name}#{same + 1}"
+        if not self.recording:
+            return
+        size = len(payload.encode()) if isinstance(payload, str) else len(payload)
+        self.bytes_by_type[msg_type] += size
+        self.frames += 1
+        if msg_type in ("comm_open", "comm_msg"):
+            self.bytes_by_widget[self._widget(message[1].get("comm_id", ""))] += size
+            state = message[1].get("data", {}).get("state", {})
+            if "b_version" in state:
+                widget = self._widget(message[1].get("comm_id", ""))
+                self.b_versions.setdefault(widget, []).append(state["b_version"])
+
+    def _sent(self, payload: str | bytes) -> None:
+        if not self.recording:
+            return
+        message = kernel_message(payload)
+        if message is None or message[0].get("msg_type") != "comm_msg":
+            return
+        data = message[1].get("data", {})
+        self.sent_comm_msgs.append(
+            {
+                "widget": self._widget(message[1].get("comm_id", "")),
+                "method": data.get("method"),
+                "state": {k: _short(v) for k, v in data.get("state", {}).items()},
+            }
+        )
 
     def summary(self) -> dict:
-        """Frames, megabytes, and megabytes by message type (largest first)."""
+        """Frames, megabytes by message type and by widget, and what the page sent."""
         total = sum(self.bytes_by_type.values())
         return {
             "frames": self.frames,
             "total_mb": round(total / 1e6, 3),
             "mb_by_msg_type": {k: round(v / 1e6, 3) for k, v in self.bytes_by_type.most_common()},
+            "mb_by_widget_over_10kb": {
+                k: round(v / 1e6, 3) for k, v in self.bytes_by_widget.most_common() if v >= 10_000
+            },
+            "b_versions_received": self.b_versions,
+            "sent_comm_msgs": self.sent_comm_msgs[:40],
         }
 
 
