@@ -39,7 +39,7 @@ def test_controls_are_generated_from_the_declarations():
 
 def test_every_parameter_gets_a_control(clip):
     p = make(ParametricEQ(), clip)
-    assert len(p.controls) == 4 * len(EQBand.specs())
+    assert len(p.controls) == 4 * len(EQBand.specs()) + len(ParametricEQ.specs())
     c = make(Compressor(), clip)
     assert set(c.controls) == {(s.name,) for s in Compressor.specs()}
     assert "studio-panel-Compressor" in c._dom_classes

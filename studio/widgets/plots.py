@@ -193,10 +193,12 @@ class DynamicsPlot:
             gr = processor.gain_reduction_db(render.dry, render.sr)
         times, values = envelope_for_plot(gr, render.sr)
         low = float(values.min()) if len(values) else 0.0
+        high = float(values.max()) if len(values) else 0.0
         with self.figure.batch_update():
             self.figure.data[2].x = np.round(times, 4)
             self.figure.data[2].y = np.round(values, 3)
-            self.figure.layout.yaxis2.range = [min(-24.0, low - 1.0), 1.0]
+            # boosts (an expander's or a dynamic EQ's upward moves) must stay visible
+            self.figure.layout.yaxis2.range = [min(-24.0, low - 1.0), max(1.0, high + 1.0)]
 
 
 class CurvePlot:

@@ -1,0 +1,109 @@
+"""Compiled loop for cascaded biquads (fixed or changing block by block).
+
+A biquad's output depends on its own previous outputs, so the recursion cannot be
+vectorised exactly; this small loop is compiled with numba (``cache=True`` keeps the
+machine code on disk, so only the first call on a machine pays the compilation). Its
+readable pure-Python twin is :func:`studio.dsp.biquad.sos_filter_reference`; the tests
+hold them equal, and hold the fixed-coefficient case equal to ``scipy.signal.sosfilt``.
+
+Why it is fast: a recursion is limited by latency (each output waits for the previous
+one), not by arithmetic. Running every section of the cascade inside the sample loop
+lets the processor overlap section ``k`` of one sample with section ``k - 1`` of the
+next, and running two channels side by side doubles that overlap. The state stays in
+float64 whatever the buffer's dtype, so float32 audio is filtered as precisely as
+float64 audio and written back without a float64 copy of the whole signal.
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def sos_cascade(x, coefs, block, out):  # noqa: D103 - see biquad.sos_filter_reference
+    # x, out: (channels, frames); coefs: (n_blocks, n_sections, 6) normalised (a0 = 1);
+    # coefficient set ``b`` applies to frames [b * block, (b + 1) * block), the last set
+    # to the end. Transposed direct form II, float64 state.
+    n_ch, n = x.shape
+    n_blocks, n_sec = coefs.shape[0], coefs.shape[1]
+    s = np.zeros((n_sec, 4))
+    c = 0
+    while c < n_ch:
+        pair = c + 1 < n_ch
+        c1 = c + 1 if pair else c
+        s[:] = 0.0
+        for blk in range(n_blocks):
+            start = blk * block
+            stop = n if blk == n_blocks - 1 else min(n, start + block)
+            for i in range(start, stop):
+                v0 = np.float64(x[c, i])
+                v1 = np.float64(x[c1, i])
+                for k in range(n_sec):
+                    b0 = coefs[blk, k, 0]
+                    b1 = coefs[blk, k, 1]
+                    b2 = coefs[blk, k, 2]
+                    a1 = coefs[blk, k, 4]
+                    a2 = coefs[blk, k, 5]
+                    y0 = b0 * v0 + s[k, 0]
+                    y1 = b0 * v1 + s[k, 1]
+                    s[k, 0] = b1 * v0 - a1 * y0 + s[k, 2]
+                    s[k, 1] = b1 * v1 - a1 * y1 + s[k, 3]
+                    s[k, 2] = b2 * v0 - a2 * y0
+                    s[k, 3] = b2 * v1 - a2 * y1
+                    v0 = y0
+                    v1 = y1
+                out[c, i] = v0
+                if pair:
+                    out[c1, i] = v1
+        c += 2 if pair else 1
+
+
+@njit(cache=True, nogil=True)
+def band_gain_blocks(
+    band, threshold, slope, range_db, knee_lin, cap_lin, boost, attack, release, block, out
+):  # noqa: D103, E501
+    # The dynamic EQ's detector, static curve and smoother fused in one pass (see
+    # filters.band_gain_blocks_reference): peak of the band signal over channels ->
+    # level in dB -> band gain (cut or boost) -> branching attack/release smoother;
+    # writes the mean smoothed gain of every block of ``block`` frames to ``out``.
+    # threshold, slope (1 - 1/ratio), range_db and the two linear levels where the
+    # gain starts (knee_lin) and reaches the range (cap_lin) hold one value, or one per
+    # frame. log10 is only taken between those two levels; elsewhere the gain is known.
+    n_ch, n = band.shape
+    varying = threshold.shape[0] > 1
+    state = 0.0
+    total = 0.0
+    count = 0
+    blk = 0
+    for i in range(n):
+        j = i if varying else 0
+        peak = 1e-10  # the detector's floor: -200 dB
+        for c in range(n_ch):
+            v = abs(np.float64(band[c, i]))
+            if v > peak:
+                peak = v
+        if boost:
+            if peak >= knee_lin[j]:
+                target = 0.0
+            elif peak <= cap_lin[j]:
+                target = range_db[j]
+            else:
+                target = slope[j] * (threshold[j] - 20.0 * np.log10(peak))
+        else:
+            if peak <= knee_lin[j]:
+                target = 0.0
+            elif peak >= cap_lin[j]:
+                target = -range_db[j]
+            else:
+                target = -slope[j] * (20.0 * np.log10(peak) - threshold[j])
+        coef = attack if target < state else release
+        state = coef * state + (1.0 - coef) * target
+        total += state
+        count += 1
+        if count == block:
+            out[blk] = total / block
+            blk += 1
+            total = 0.0
+            count = 0
+    if count:
+        # the last, partial block: pad with its final value, as the reference does
+        out[blk] = (total + state * (block - count)) / block

@@ -1,0 +1,284 @@
+"""Utility processors: gain, polarity, mute, pan and stereo balance.
+
+The plain tools on every channel strip. Each is a few multiplications (no filtering),
+and each draws a picture of what it does: gain its flat frequency response, polarity
+and mute a test waveform before and after, pan and balance the gain of each side
+across the whole range of positions with the current one marked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from studio.dsp.pan import (
+    PAN_LAWS,
+    POLARITY_CHOICES,
+    apply_balance,
+    apply_gain,
+    apply_pan,
+    balance_gains,
+    centre_gain_db,
+    invert_polarity,
+    pan_gains,
+)
+from studio.processors.base import Curve, Processor, param
+
+__all__ = ["Balance", "Gain", "Mute", "Pan", "Polarity"]
+
+_LAW_HELP = (
+    "How loud each side is in the centre: -3 dB keeps the loudness steady as you pan "
+    "(constant power), -6 dB suits mono fold-down, -4.5 dB is the compromise."
+)
+_FLOOR_DB = -60.0  # where silence is drawn on the pan-law plots
+
+
+def _copy(samples: np.ndarray) -> np.ndarray:
+    x = np.asarray(samples)
+    return np.array(x, dtype=x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
+
+
+def _test_wave(sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """A short kick-like test shape (a decaying, falling sine) for the waveform plots."""
+    t = np.arange(int(0.04 * sr)) / sr
+    phase = 2.0 * np.pi * (55.0 * t + 60.0 * (1.0 - np.exp(-t / 0.01)) * 0.01)
+    return t * 1e3, np.exp(-t / 0.012) * np.sin(phase)
+
+
+def _law_text(law: str) -> str:
+    return (
+        f"  why the centre is not 0 dB: with the {law.replace('_', ' ')} law a centred "
+        f"mono sound plays at {centre_gain_db(law):.2f} dB in each speaker; the two "
+        "speakers add up, so it sounds about as loud as the same sound hard to one side "
+        "at 0 dB."
+    )
+
+
+@dataclass(frozen=True)
+class Gain(Processor):
+    """Gain: turn the whole sound up or down by a number of dB (trim).
+
+    +6 dB doubles the amplitude, -6 dB halves it; nothing else changes (the frequency
+    response is flat). Use it to set a healthy level before other processors
+    (gain staging) and to compare settings at matched loudness.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Gain(gain_db=-6.0206).process(np.ones((1, 2)), 48000).round(3)
+    array([[0.5, 0.5]])
+    """
+
+    gain_db: float = param(
+        0.0,
+        lo=-60.0,
+        hi=24.0,
+        unit="dB",
+        neutral=0.0,
+        step=0.1,
+        label="gain",
+        help="Louder or quieter, everything by the same amount; louder often seems "
+        "better, so compare at equal loudness.",
+    )
+
+    def response_db(self, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
+        """A flat line at ``gain_db``: every frequency moves by the same amount."""
+        return np.full(np.shape(freqs_hz), self.gain_db, dtype=np.float64)
+
+    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Scale every sample by ``10 ** (gain_db / 20)``."""
+        if self.gain_db == 0.0:
+            return _copy(samples)
+        return apply_gain(samples, sr, gain_db=self.gain_db)
+
+
+@dataclass(frozen=True)
+class Polarity(Processor):
+    """Polarity: flip the waveform upside down, on every channel or on one side.
+
+    Alone, a flipped signal sounds the same. Against another signal it matters: two
+    microphones on one drum that push and pull against each other sound thin and
+    hollow, and flipping one brings the low end back. ``left``/``right`` flip only
+    channel 1 or 2 of a stereo signal (a mono signal needs ``all``).
+    """
+
+    invert: str = param(
+        "all",
+        choices=POLARITY_CHOICES,
+        neutral="none",
+        label="invert",
+        help="Which channels to flip: alone it sounds the same; against another mic "
+        "of the same source it can thin out or restore the bass.",
+    )
+
+    def curves(self, sr: int) -> tuple[Curve, ...]:
+        """A test waveform before and after, for each side."""
+        t_ms, wave = _test_wave(sr)
+        flip_left = self.invert in ("all", "left")
+        flip_right = self.invert in ("all", "right")
+        return (
+            Curve(t_ms, wave, "input", "time (ms)", "amplitude", y_range=(-1.1, 1.1)),
+            Curve(t_ms, -wave if flip_left else wave, "left output", "time (ms)", "amplitude"),
+            Curve(t_ms, -wave if flip_right else wave, "right output", "time (ms)", "amplitude"),
+        )
+
+    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Multiply the chosen channels by -1."""
+        return invert_polarity(samples, channels=self.invert)
+
+
+@dataclass(frozen=True)
+class Mute(Processor):
+    """Mute: silence the sound completely (and hear what the mix is without it).
+
+    Muting a part for a moment is the quickest test of whether it earns its place:
+    if the mix sounds no worse without it, it may not need to be there.
+    """
+
+    muted: bool = param(
+        True,
+        neutral=False,
+        label="muted",
+        help="On: the part is silent; off: it plays unchanged.",
+    )
+
+    def curves(self, sr: int) -> tuple[Curve, ...]:
+        """A test waveform before and after."""
+        t_ms, wave = _test_wave(sr)
+        out = np.zeros_like(wave) if self.muted else wave
+        return (
+            Curve(t_ms, wave, "input", "time (ms)", "amplitude", y_range=(-1.1, 1.1)),
+            Curve(t_ms, out, "output", "time (ms)", "amplitude"),
+        )
+
+    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Zeros when muted, an unchanged copy otherwise."""
+        out = _copy(samples)
+        if self.muted:
+            out[...] = 0.0
+        return out
+
+
+def _position_curves(
+    gains: tuple[np.ndarray, np.ndarray], positions: np.ndarray, current: float, label: str
+) -> tuple[Curve, ...]:
+    left, right = (np.asarray(g) for g in gains)
+    with np.errstate(divide="ignore"):
+        left_db = np.maximum(20.0 * np.log10(left), _FLOOR_DB)
+        right_db = np.maximum(20.0 * np.log10(right), _FLOOR_DB)
+        power_db = 10.0 * np.log10(left**2 + right**2)
+    x_label = f"{label} (-1 left .. +1 right)"
+    return (
+        Curve(positions, left_db, "left gain", x_label, "gain (dB)", y_range=(-30.0, 4.0)),
+        Curve(positions, right_db, "right gain", x_label, "gain (dB)"),
+        Curve(positions, power_db, "total power", x_label, "gain (dB)"),
+        Curve(np.array([current, current]), np.array([-30.0, 4.0]), "now", x_label, "gain (dB)"),
+    )
+
+
+@dataclass(frozen=True)
+class Pan(Processor):
+    """Pan: place a sound between the left and right speakers.
+
+    A mono input comes out as stereo, spread by the pan law. Why a centred sound is
+    not 0 dB per side: the two speakers add up in the room, so a sound at full level
+    in both would jump about 3 dB louder whenever it passed the centre. The
+    constant-power law puts -3.01 dB in each side at the centre, so the loudness stays
+    steady wherever the sound goes; the linear law (-6.02 dB) keeps the *mono sum*
+    steady instead, and sounds a little quieter in the middle of a stereo mix; the
+    compromise law (-4.52 dB) sits halfway. At the ends every law gives 0 dB on one
+    side and silence on the other.
+
+    A stereo input keeps its two channels and is positioned like a balance control:
+    the side you pan towards stays at 0 dB and the other side fades along the same law
+    (the law's centre value halfway, silence at the end); in the centre it passes
+    unchanged. See :class:`Balance`.
+    """
+
+    #: A mono input becomes two channels, each at the law's centre level (-3.01 dB for
+    #: the default law) when centred: not the input unchanged, by design.
+    identity_when_neutral = False
+    accepts_channels = (1, 2)
+
+    pan: float = param(
+        0.0,
+        lo=-1.0,
+        hi=1.0,
+        neutral=0.0,
+        step=0.01,
+        label="pan",
+        help="Where the sound sits: -1 hard left, 0 centre, +1 hard right.",
+    )
+    law: str = param(
+        "constant_power_-3dB",
+        choices=PAN_LAWS,
+        label="pan law",
+        help=_LAW_HELP,
+    )
+
+    def output_channels(self, n_in: int) -> int:
+        """Always stereo: mono is spread to two channels, stereo stays stereo."""
+        return 2
+
+    def gains(self) -> tuple[float, float]:
+        """Left and right gains (linear) this pan gives a mono sound."""
+        return pan_gains(self.pan, self.law)  # type: ignore[return-value]
+
+    def curves(self, sr: int) -> tuple[Curve, ...]:
+        """Gain of each side (dB) across every pan position, the current one marked."""
+        positions = np.linspace(-1.0, 1.0, 201)
+        return _position_curves(pan_gains(positions, self.law), positions, self.pan, "pan")
+
+    def describe(self) -> str:
+        """Settings in words, with the pan law explained."""
+        return super().describe() + "\n" + _law_text(self.law)
+
+    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Mono -> stereo with the pan law; stereo -> stereo positioned like a balance."""
+        return apply_pan(samples, sr, pan=self.pan, law=self.law)
+
+
+@dataclass(frozen=True)
+class Balance(Processor):
+    """Balance: shift a stereo sound towards one side by turning the other side down.
+
+    The side you move towards stays at 0 dB; the far side fades along the chosen law:
+    halfway (+-0.5) it is at the law's centre value (-3.01, -4.52 or -6.02 dB), at the
+    end it is silent. In the centre nothing changes. Unlike a pan on a mono sound,
+    balance never moves the left channel's content to the right speaker.
+    """
+
+    accepts_channels = (2,)
+
+    balance: float = param(
+        0.0,
+        lo=-1.0,
+        hi=1.0,
+        neutral=0.0,
+        step=0.01,
+        label="balance",
+        help="Leans the stereo picture: -1 only the left channel, +1 only the right.",
+    )
+    law: str = param(
+        "constant_power_-3dB",
+        choices=PAN_LAWS,
+        label="fade law",
+        help="How fast the far side fades: -3 dB, -4.5 dB or -6 dB halfway.",
+    )
+
+    def gains(self) -> tuple[float, float]:
+        """Left and right gains (linear) at this balance."""
+        return balance_gains(self.balance, self.law)  # type: ignore[return-value]
+
+    def curves(self, sr: int) -> tuple[Curve, ...]:
+        """Gain of each side (dB) across every balance position, the current one marked."""
+        positions = np.linspace(-1.0, 1.0, 201)
+        gains = balance_gains(positions, self.law)
+        return _position_curves(gains, positions, self.balance, "balance")
+
+    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Turn the far side down; at 0 an unchanged copy."""
+        if self.balance == 0.0:
+            return _copy(samples)
+        return apply_balance(samples, sr, balance=self.balance, law=self.law)
