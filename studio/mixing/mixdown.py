@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.pan import balance_gains, pan_gains
 from studio.errors import AudioDataError, ParameterError, StudioWarning
 
 __all__ = ["mixdown", "pan_to_gains"]
@@ -59,11 +60,8 @@ def pan_to_gains(pan: float, *, stereo_source: bool = False) -> tuple[float, flo
     (1.0, 1.0)
     """
     p = _check_pan(pan, "pan")
-    # sin((1 - p) * pi / 4) is cos((p + 1) * pi / 4), written so both ends come out exact.
-    if stereo_source:
-        far = math.sin((1.0 - abs(p)) * math.pi / 2.0)
-        return (1.0, far) if p <= 0 else (far, 1.0)
-    return math.sin((1.0 - p) * math.pi / 4.0), math.sin((1.0 + p) * math.pi / 4.0)
+    gains = balance_gains(p) if stereo_source else pan_gains(p)
+    return float(gains[0]), float(gains[1])
 
 
 def _check_pan(pan: float, what: str) -> float:
