@@ -1,7 +1,8 @@
 """The contract every processor keeps, checked on all of them at once.
 
 Finite in, finite out; shape kept; input untouched; neutral settings are identity
-(where a processor can be neutral); any values drawn from the declared ranges give
+(where a processor can be neutral; mono-in, stereo-out processors then return the input
+on both sides); any values drawn from the declared ranges give
 finite output; impossible values give a plain error; presets round-trip; a panel can be
 generated with a control for every parameter.
 """
@@ -56,7 +57,10 @@ def test_neutral_is_identity(cls):
     assert proc.is_neutral()
     for ch in channel_counts(cls):
         x = signal(ch, seed=ch)
-        np.testing.assert_allclose(proc.process(x, SR), x, atol=1e-7, rtol=0)
+        out_ch = proc.output_channels(ch)
+        # a mono-in, stereo-out processor is neutral when it puts the input on both sides
+        expected = x if out_ch == ch else np.repeat(x, out_ch, axis=0)
+        np.testing.assert_allclose(proc.process(x, SR), expected, atol=1e-7, rtol=0)
 
 
 def values_strategy(cls):

@@ -1,0 +1,273 @@
+"""Compiled loops for the feedback effects: the reverb's delay network and the delay.
+
+Feedback means each output sample depends on earlier *output* samples, so these
+recursions cannot be vectorised exactly. Each kernel has a readable pure-Python twin
+(``fdn_reference`` in :mod:`studio.dsp.reverb`, ``echo_reference`` in
+:mod:`studio.dsp.delay`); the tests hold them equal. ``cache=True`` stores the machine
+code beside this file, so only the first call on a machine pays for compilation.
+
+The network reads its input ``src`` with zeros in front: frame ``n`` of the output hears
+``src[n + offset]`` and reflections ``src[n + offset - time]``, so no index runs below 0
+(``offset`` = the zeros in front minus the pre-delay, at least the latest reflection).
+
+Parameters that move over time arrive as *rows*: row ``r`` holds the coefficients for
+frames ``r * block .. (r + 1) * block - 1`` (a constant setting is a single row).
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, unrolled
+    src,
+    dry_l,
+    dry_r,
+    dry_gain,
+    offset,
+    out_l,
+    out_r,
+    delays,
+    gains,
+    poles,
+    in_vec,
+    c_left,
+    c_right,
+    ap_delays,
+    ap_gain,
+    er_times_l,
+    er_gains_l,
+    er_times_r,
+    er_gains_r,
+    er_direct,
+    er_cross,
+    block,
+):
+    n_frames = out_l.shape[0]
+    size = 1
+    while size <= delays.max():
+        size *= 2
+    mask = size - 1
+    buf = np.zeros((8, size))
+    ap_size = 1
+    while ap_size <= ap_delays.max():
+        ap_size *= 2
+    ap_mask = ap_size - 1
+    ap_buf = np.zeros((4, ap_size))
+    d0, d1, d2, d3, d4, d5, d6, d7 = (
+        delays[0],
+        delays[1],
+        delays[2],
+        delays[3],
+        delays[4],
+        delays[5],
+        delays[6],
+        delays[7],
+    )
+    a0, a1, a2, a3 = ap_gain[0], ap_gain[1], ap_gain[2], ap_gain[3]
+    e0, e1, e2, e3 = ap_delays[0], ap_delays[1], ap_delays[2], ap_delays[3]
+    b0, b1, b2, b3, b4, b5, b6, b7 = (
+        in_vec[0],
+        in_vec[1],
+        in_vec[2],
+        in_vec[3],
+        in_vec[4],
+        in_vec[5],
+        in_vec[6],
+        in_vec[7],
+    )
+    n_er_l = er_times_l.shape[0]
+    n_er_r = er_times_r.shape[0]
+    norm = 1.0 / np.sqrt(8.0)
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    n_rows = gains.shape[0]
+    early_l = np.empty(block)
+    early_r = np.empty(block)
+    w = 0
+    for start in range(0, n_frames, block):
+        row = min(start // block, n_rows - 1)
+        g = gains[row] * (1.0 - poles[row])
+        p = poles[row]
+        cl = c_left[row]
+        cr = c_right[row]
+        g0, g1, g2, g3, g4, g5, g6, g7 = g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
+        p0, p1, p2, p3, p4, p5, p6, p7 = p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]
+        l0, l1, l2, l3, l4, l5, l6, l7 = cl[0], cl[1], cl[2], cl[3], cl[4], cl[5], cl[6], cl[7]
+        r0, r1, r2, r3, r4, r5, r6, r7 = cr[0], cr[1], cr[2], cr[3], cr[4], cr[5], cr[6], cr[7]
+        stop = min(start + block, n_frames)
+        m = stop - start
+        for i in range(m):  # the block's early reflections, tap by tap (vectorised)
+            early_l[i] = 0.0
+            early_r[i] = 0.0
+        for k in range(n_er_l):
+            gk = er_gains_l[k]
+            base = start + offset - er_times_l[k]
+            for i in range(m):
+                early_l[i] += gk * src[base + i]
+        for k in range(n_er_r):
+            gk = er_gains_r[k]
+            base = start + offset - er_times_r[k]
+            for i in range(m):
+                early_r[i] += gk * src[base + i]
+        for n in range(start, stop):
+            j = n + offset
+            u = src[j]
+            el = early_l[n - start]
+            er = early_r[n - start]
+            # diffusion: four Schroeder allpasses in series
+            v = ap_buf[0, (w - e0) & ap_mask]
+            t = u + a0 * v
+            ap_buf[0, w & ap_mask] = t
+            u = v - a0 * t
+            v = ap_buf[1, (w - e1) & ap_mask]
+            t = u + a1 * v
+            ap_buf[1, w & ap_mask] = t
+            u = v - a1 * t
+            v = ap_buf[2, (w - e2) & ap_mask]
+            t = u + a2 * v
+            ap_buf[2, w & ap_mask] = t
+            u = v - a2 * t
+            v = ap_buf[3, (w - e3) & ap_mask]
+            t = u + a3 * v
+            ap_buf[3, w & ap_mask] = t
+            u = v - a3 * t
+            # the lines' oldest samples through their damping filters
+            s0 = g0 * buf[0, (w - d0) & mask] + p0 * s0
+            s1 = g1 * buf[1, (w - d1) & mask] + p1 * s1
+            s2 = g2 * buf[2, (w - d2) & mask] + p2 * s2
+            s3 = g3 * buf[3, (w - d3) & mask] + p3 * s3
+            s4 = g4 * buf[4, (w - d4) & mask] + p4 * s4
+            s5 = g5 * buf[5, (w - d5) & mask] + p5 * s5
+            s6 = g6 * buf[6, (w - d6) & mask] + p6 * s6
+            s7 = g7 * buf[7, (w - d7) & mask] + p7 * s7
+            yl = (
+                er_direct * el
+                + er_cross * er
+                + l0 * s0
+                + l1 * s1
+                + l2 * s2
+                + l3 * s3
+                + l4 * s4
+                + l5 * s5
+                + l6 * s6
+                + l7 * s7
+            )
+            yr = (
+                er_direct * er
+                + er_cross * el
+                + r0 * s0
+                + r1 * s1
+                + r2 * s2
+                + r3 * s3
+                + r4 * s4
+                + r5 * s5
+                + r6 * s6
+                + r7 * s7
+            )
+            # 8-point Hadamard (fast Walsh-Hadamard transform), scaled to be orthogonal
+            h0, h1, h2, h3 = s0 + s1, s0 - s1, s2 + s3, s2 - s3
+            h4, h5, h6, h7 = s4 + s5, s4 - s5, s6 + s7, s6 - s7
+            k0, k2, k1, k3 = h0 + h2, h0 - h2, h1 + h3, h1 - h3
+            k4, k6, k5, k7 = h4 + h6, h4 - h6, h5 + h7, h5 - h7
+            wi = w & mask
+            buf[0, wi] = norm * (k0 + k4) + b0 * u
+            buf[1, wi] = norm * (k1 + k5) + b1 * u
+            buf[2, wi] = norm * (k2 + k6) + b2 * u
+            buf[3, wi] = norm * (k3 + k7) + b3 * u
+            buf[4, wi] = norm * (k0 - k4) + b4 * u
+            buf[5, wi] = norm * (k1 - k5) + b5 * u
+            buf[6, wi] = norm * (k2 - k6) + b6 * u
+            buf[7, wi] = norm * (k3 - k7) + b7 * u
+            w += 1
+            out_l[n] = dry_gain * dry_l[n] + yl
+            out_r[n] = dry_gain * dry_r[n] + yr
+
+
+@njit(cache=True, nogil=True)
+def echo(  # noqa: D103 - documented in delay.py (echo_reference)
+    x_l,
+    x_r,
+    delay,
+    feedback,
+    sos,
+    ping_pong,
+    wet_l,
+    wet_r,
+    block,
+):
+    n_frames = x_l.shape[0]
+    varying_delay = delay.shape[0] > 1
+    varying_feedback = feedback.shape[0] > 1
+    longest = delay.max()
+    size = 1
+    while size <= longest + 2:
+        size *= 2
+    mask = size - 1
+    line = np.zeros((2, size))
+    zs = np.zeros((2, sos.shape[1], 2))  # biquad states: channel, section, 2
+    coef = np.empty((sos.shape[1], 5))
+    n_rows = sos.shape[0]
+    out = np.empty(2)
+    for start in range(0, n_frames, block):
+        row = min(start // block, n_rows - 1)
+        for s in range(sos.shape[1]):
+            for c in range(5):
+                coef[s, c] = sos[row, s, c]
+        stop = min(start + block, n_frames)
+        for n in range(start, stop):
+            d = delay[n] if varying_delay else delay[0]
+            fb = feedback[n] if varying_feedback else feedback[0]
+            whole = int(d)
+            frac = d - whole
+            for ch in range(2):
+                i0 = (n - whole) & mask
+                i1 = (n - whole - 1) & mask
+                y = (1.0 - frac) * line[ch, i0] + frac * line[ch, i1]
+                for s in range(sos.shape[1]):  # transposed direct form II
+                    b0 = coef[s, 0]
+                    b1 = coef[s, 1]
+                    b2 = coef[s, 2]
+                    a1 = coef[s, 3]
+                    a2 = coef[s, 4]
+                    v = b0 * y + zs[ch, s, 0]
+                    zs[ch, s, 0] = b1 * y - a1 * v + zs[ch, s, 1]
+                    zs[ch, s, 1] = b2 * y - a2 * v
+                    y = v
+                out[ch] = y
+            wet_l[n] = out[0]
+            wet_r[n] = out[1]
+            if ping_pong:
+                line[0, n & mask] = 0.5 * (x_l[n] + x_r[n]) + fb * out[1]
+                line[1, n & mask] = fb * out[0]
+            else:
+                line[0, n & mask] = x_l[n] + fb * out[0]
+                line[1, n & mask] = x_r[n] + fb * out[1]
+
+
+# --------------------------------------------------------------------------- oversampling
+# Not a feedback effect, but the saturation's hot loop lives here too: one phase of a
+# polyphase FIR filter. 2x interpolation is two phases interleaved; 2x decimation is
+# the sum of two phases over the even and odd input samples (see saturation.py). The
+# tests compare the result with ``scipy.signal.resample_poly``.
+
+_CHUNK = 512
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def fir_phase(x, start, taps, out):  # noqa: D103 - see saturation.py
+    # out[i] = sum_j taps[j] * x[start + i + j]. Outputs are computed a chunk at a time,
+    # tap by tap, so the inner loop runs over contiguous samples (vectorised).
+    n = out.shape[0]
+    n_taps = taps.shape[0]
+    acc = np.empty(_CHUNK)
+    for i0 in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - i0)
+        for i in range(m):
+            acc[i] = 0.0
+        for j in range(n_taps):
+            t = taps[j]
+            base = start + i0 + j
+            for i in range(m):
+                acc[i] += t * x[base + i]
+        for i in range(m):
+            out[i0 + i] = acc[i]
