@@ -43,7 +43,7 @@ def test_defaults_finite_shape_and_input_untouched(cls):
             x = signal(ch, dtype=dtype)
             before = x.copy()
             y = proc.process(x, SR)
-            assert y.shape == (proc.output_channels(ch), x.shape[1])
+            assert y.shape == (proc.output_channels(ch), proc.output_frames(x.shape[1], SR))
             assert y.dtype == dtype, f"{cls.__name__} changed dtype {dtype} -> {y.dtype}"
             assert np.all(np.isfinite(y))
             np.testing.assert_array_equal(x, before)

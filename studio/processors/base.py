@@ -118,6 +118,8 @@ class ParamSpec:
         label = self.label or self.name
         where = f"{owner}: {self.name}" if label == self.name else f"{owner}: {label} ({self.name})"
         if self.kind == "choice":
+            if isinstance(value, int | np.integer) and not isinstance(value, bool):
+                value = str(int(value))  # numeric choices: stages=6 means "6"
             if value not in (self.choices or ()):
                 raise ParameterError(f"{where} must be {self.range_text()}; got {value!r}.")
             return value
@@ -396,6 +398,9 @@ class Processor(Parametric):
     #: Channel counts the processor accepts (None: any). Stereo tools declare ``(2,)``.
     accepts_channels: ClassVar[tuple[int, ...] | None] = None
 
+    #: True for processors whose output has another length and rate (a resampler).
+    changes_length: ClassVar[bool] = False
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _REGISTRY[cls.__name__] = cls
@@ -403,6 +408,14 @@ class Processor(Parametric):
     def output_channels(self, n_in: int) -> int:
         """Number of output channels for ``n_in`` input channels (the same by default)."""
         return n_in
+
+    def output_rate(self, sr: int) -> int:
+        """Sample rate of the output for input at ``sr`` (the same by default)."""
+        return sr
+
+    def output_frames(self, n_frames: int, sr: int) -> int:
+        """Number of output frames for ``n_frames`` in at ``sr`` (the same by default)."""
+        return n_frames
 
     def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Return processed samples (same shape and dtype); never writes to ``samples``."""
@@ -415,7 +428,8 @@ class Processor(Parametric):
                 f"{self.owner_label} expects a studio.Audio; got {type(audio).__name__}. "
                 "For raw arrays use .process(samples, sr)."
             )
-        return audio.with_samples(self.process(audio.samples, audio.sr))
+        out = self.process(audio.samples, audio.sr)
+        return Audio(out, self.output_rate(audio.sr), audio.name)
 
     def check_rate(self, sr: int) -> None:
         """Raise a plain error when a parameter is impossible at sample rate ``sr``.
@@ -519,6 +533,11 @@ class Chain(Processor):
 
     processors: tuple[Processor, ...] = ()
 
+    @property
+    def changes_length(self) -> bool:  # type: ignore[override]
+        """True when any stage changes length and rate."""
+        return any(p.changes_length for p in self.processors)
+
     def __init__(self, *processors: Processor | Iterable[Processor]) -> None:
         flat: list[Any] = []
         for p in processors:
@@ -540,7 +559,26 @@ class Chain(Processor):
             return out.copy()  # a new array, like every processor returns
         for p in self.processors:
             out = p.process(out, sr)
+            sr = p.output_rate(sr)  # a resampler mid-chain hands its new rate on
         return out
+
+    def output_rate(self, sr: int) -> int:
+        """The rate after every stage."""
+        for p in self.processors:
+            sr = p.output_rate(sr)
+        return sr
+
+    def output_frames(self, n_frames: int, sr: int) -> int:
+        """The length after every stage."""
+        for p in self.processors:
+            n_frames, sr = p.output_frames(n_frames, sr), p.output_rate(sr)
+        return n_frames
+
+    def output_channels(self, n_in: int) -> int:
+        """The channel count after every stage."""
+        for p in self.processors:
+            n_in = p.output_channels(n_in)
+        return n_in
 
     def check_rate(self, sr: int) -> None:
         """Check every stage for sample rate ``sr``."""

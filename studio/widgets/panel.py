@@ -262,6 +262,9 @@ class ProcessorPanel(widgets.VBox):
         trace = None
         if hasattr(proc, "process_with_trace"):
             wet, trace = proc.process_with_trace(dry, self.sr)
+        elif proc.changes_length and hasattr(proc, "round_trip"):
+            # a resampler: play what survives the conversion, at the preview's own rate
+            wet = proc.round_trip(dry, self.sr)
         else:
             wet = proc.process(dry, self.sr)
         if self.player is not None:

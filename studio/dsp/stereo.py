@@ -1,0 +1,273 @@
+"""Stereo width: mid/side, width, mono below a frequency, width per band.
+
+Mid/side
+    A stereo pair (L, R) is the same information as its *mid* (what both speakers
+    share, the centre) and its *side* (what differs between them, the width):
+
+    ``M = (L + R) / 2``, ``S = (L - R) / 2``, and back ``L = M + S``, ``R = M - S``.
+
+    The round trip is exact: ``M + S = (L + R + L - R) / 2 = L`` and
+    ``M - S = (L + R - L + R) / 2 = R``. With this scaling (the "sum and difference
+    halved" convention) a mono signal (L = R) has ``M = L`` and ``S = 0``, and mid is
+    what a mono fold-down ``(L + R) / 2`` plays. (The other common convention divides by
+    ``sqrt(2)`` to keep power equal; it needs the same factor on the way back.)
+
+Width
+    Multiplying the side by ``w = width_pct / 100`` and leaving the mid alone narrows
+    (``w < 1``) or widens (``w > 1``) the image: 0 % is mono (L = R), 100 % unchanged.
+    For mid and side uncorrelated with powers ``Pm`` and ``Ps`` the correlation between
+    the speakers is ``(Pm - w**2 Ps) / (Pm + w**2 Ps)``: it rises to 1 as the width goes
+    to 0.
+
+Mono below a frequency, width per band
+    Linkwitz-Riley crossovers (4th order, LR4: a 2nd-order Butterworth applied twice,
+    24 dB per octave) split the side into bands, each with its own width. LR4 low and
+    high outputs are in phase with each other and sum to an all-pass (level exactly 1 at
+    every frequency), so the mid goes through that same all-pass: with every band at the
+    same width the result is a plain width change (and is computed as one, without
+    filters). Below the crossover, a width of 0 keeps the bass centred and mono-safe.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from studio.audio import as_samples
+from studio.dsp.biquad import apply_sos, band_sos, sos_response
+from studio.dsp.control import Control, resolve
+from studio.errors import AudioDataError, ParameterError
+
+__all__ = [
+    "lr4_allpass_sos",
+    "lr4_sos",
+    "ms_decode",
+    "ms_encode",
+    "multiband_width",
+    "side_width_pct",
+    "stereo_width",
+]
+
+_BUTTERWORTH_Q = 1.0 / np.sqrt(2.0)
+
+
+def _stereo(samples: np.ndarray, what: str) -> np.ndarray:
+    x = as_samples(samples, what=what)
+    if x.shape[0] != 2:
+        raise AudioDataError(f"{what} needs stereo audio (2 channels); got {x.shape[0]}.")
+    return x
+
+
+def ms_encode(samples: np.ndarray) -> np.ndarray:
+    """Left/right to mid/side: ``[(L + R) / 2, (L - R) / 2]``, same dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ms_encode(np.array([[1.0, 0.5], [1.0, -0.5]]))  # centred, then fully wide
+    array([[1. , 0. ],
+           [0. , 0.5]])
+    """
+    x = _stereo(samples, "ms_encode")
+    half = x.dtype.type(0.5)
+    return np.stack([(x[0] + x[1]) * half, (x[0] - x[1]) * half])
+
+
+def ms_decode(mid_side: np.ndarray) -> np.ndarray:
+    """Mid/side back to left/right: ``[M + S, M - S]`` (undoes :func:`ms_encode`)."""
+    ms = _stereo(mid_side, "ms_decode")
+    return np.stack([ms[0] + ms[1], ms[0] - ms[1]])
+
+
+def lr4_sos(freq_hz: float, sr: int, kind: str) -> np.ndarray:
+    """One side of a 4th-order Linkwitz-Riley crossover: a Butterworth biquad twice.
+
+    ``kind`` is ``"low"`` or ``"high"``; returns ``(2, 6)`` second-order sections. Each
+    output is -6.02 dB at ``freq_hz`` and falls at 24 dB per octave beyond it.
+    """
+    if kind not in ("low", "high"):
+        raise ParameterError(f"crossover kind must be 'low' or 'high'; got {kind!r}.")
+    section = band_sos(f"{kind}_pass", freq_hz, 0.0, _BUTTERWORTH_Q, sr)
+    return np.concatenate([section, section])
+
+
+def lr4_allpass_sos(freq_hz: float, sr: int) -> np.ndarray:
+    """The sum of the LR4 low and high outputs, as one all-pass section ``(1, 6)``.
+
+    With ``D(z)`` the Butterworth denominator, low + high is
+    ``(a2 + a1 z^-1 + z^-2) / (1 + a1 z^-1 + a2 z^-2)``: the numerator is the denominator
+    reversed, so the level is exactly 1 at every frequency and only the phase turns.
+    """
+    den = band_sos("low_pass", freq_hz, 0.0, _BUTTERWORTH_Q, sr)[0, 3:]
+    return np.concatenate([den[::-1], den])[None, :]
+
+
+def _check_crossovers(crossovers_hz: tuple[float, ...], sr: int) -> None:
+    for f in crossovers_hz:
+        if not 0.0 < f < sr / 2.0:
+            raise ParameterError(
+                f"crossover frequency must be above 0 and below the Nyquist frequency "
+                f"({sr / 2:g} Hz at {sr} Hz); got {f:g} Hz."
+            )
+    if any(b <= a for a, b in zip(crossovers_hz, crossovers_hz[1:], strict=False)):
+        raise ParameterError(
+            f"crossover frequencies must rise from band to band; got {list(crossovers_hz)}."
+        )
+
+
+def _band_filters(crossovers_hz: tuple[float, ...], sr: int) -> list[np.ndarray]:
+    """Sections of each band, low band first.
+
+    Band ``b`` takes the high side of the crossovers below it, the low side of the one
+    above it, and the all-pass of those further up, so all bands stay in phase and
+    their sum is the product of every crossover's all-pass.
+    """
+    bands: list[np.ndarray] = []
+    n = len(crossovers_hz)
+    for b in range(n + 1):
+        parts = []
+        for i, f in enumerate(crossovers_hz):
+            if i < b:
+                parts.append(lr4_sos(f, sr, "high"))
+            elif i == b:
+                parts.append(lr4_sos(f, sr, "low"))
+            else:
+                parts.append(lr4_allpass_sos(f, sr))
+        bands.append(np.concatenate(parts))
+    return bands
+
+
+def _total_allpass(crossovers_hz: tuple[float, ...], sr: int) -> np.ndarray:
+    return np.concatenate([lr4_allpass_sos(f, sr) for f in crossovers_hz])
+
+
+def _widths(widths_pct: tuple[Control, ...], n: int, sr: int) -> list[float | np.ndarray]:
+    out = []
+    for w in widths_pct:
+        v = resolve(w, n, sr, name="width_pct")
+        if np.min(v) < 0.0:
+            raise ParameterError(f"width_pct must be 0 or more; got {float(np.min(v)):g}.")
+        out.append(np.asarray(v, dtype=np.float64) / 100.0 if np.ndim(v) else float(v) / 100.0)
+    return out
+
+
+def _plain_width(x: np.ndarray, w: float | np.ndarray) -> np.ndarray:
+    """``L' = L (1 + w) / 2 + R (1 - w) / 2`` (and mirrored): exact at w = 1 and w = 0."""
+    a = np.asarray((1.0 + np.asarray(w)) / 2.0, dtype=x.dtype)
+    b = np.asarray((1.0 - np.asarray(w)) / 2.0, dtype=x.dtype)
+    return np.stack([x[0] * a + x[1] * b, x[1] * a + x[0] * b])
+
+
+def _banded_width(
+    x: np.ndarray, widths: list[float | np.ndarray], crossovers_hz: tuple[float, ...], sr: int
+) -> np.ndarray:
+    ms = ms_encode(x)
+    mid = apply_sos(ms[0:1], _total_allpass(crossovers_hz, sr))[0]
+    side = np.zeros_like(mid)
+    for w, sos in zip(widths, _band_filters(crossovers_hz, sr), strict=True):
+        if np.ndim(w) == 0 and w == 0.0:
+            continue
+        band = apply_sos(ms[1:2], sos)[0]
+        band *= np.asarray(w, dtype=x.dtype)
+        side += band
+    return np.stack([mid + side, mid - side])
+
+
+def stereo_width(
+    samples: np.ndarray, sr: int, *, width_pct: Control = 100.0, mono_below_hz: float = 0.0
+) -> np.ndarray:
+    """Narrow or widen a stereo image; optionally make everything below a frequency mono.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Stereo audio ``(2, frames)``.
+    sr : int
+        Sample rate in Hz.
+    width_pct : float, array or Envelope
+        Side gain in percent: 0 = mono, 100 = unchanged, 200 = side doubled.
+    mono_below_hz : float
+        0 = off; otherwise the side below this LR4 crossover is removed (the bass stays
+        centred) and ``width_pct`` applies above it. A fixed value per call.
+
+    Returns
+    -------
+    numpy.ndarray
+        Stereo audio, same dtype.
+    """
+    x = _stereo(samples, "stereo width")
+    (w,) = _widths((width_pct,), x.shape[1], sr)
+    if not np.isfinite(mono_below_hz) or mono_below_hz < 0.0:
+        raise ParameterError(f"mono_below_hz must be 0 (off) or more; got {mono_below_hz!r}.")
+    if mono_below_hz == 0.0:
+        return _plain_width(x, w)
+    _check_crossovers((mono_below_hz,), sr)
+    return _banded_width(x, [0.0, w], (float(mono_below_hz),), sr)
+
+
+def multiband_width(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    widths_pct: tuple[Control, ...],
+    crossovers_hz: tuple[float, ...],
+) -> np.ndarray:
+    """A width for each band between LR4 crossovers (low band first).
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Stereo audio ``(2, frames)``.
+    sr : int
+        Sample rate in Hz.
+    widths_pct : tuple of float, array or Envelope
+        One width per band (``len(crossovers_hz) + 1`` of them), 0 = mono, 100 = as is.
+    crossovers_hz : tuple of float
+        Rising crossover frequencies (fixed per call).
+
+    Returns
+    -------
+    numpy.ndarray
+        Stereo audio, same dtype. When every band has the same constant width this is
+        exactly :func:`stereo_width` without filters (no crossover phase shift).
+    """
+    x = _stereo(samples, "multiband width")
+    crossovers = tuple(float(f) for f in crossovers_hz)
+    if len(widths_pct) != len(crossovers) + 1:
+        raise ParameterError(
+            f"multiband width needs one width per band: {len(crossovers) + 1} for "
+            f"{len(crossovers)} crossovers; got {len(widths_pct)}."
+        )
+    _check_crossovers(crossovers, sr)
+    widths = _widths(tuple(widths_pct), x.shape[1], sr)
+    if all(np.ndim(w) == 0 for w in widths) and len(set(widths)) == 1:
+        return _plain_width(x, widths[0])
+    return _banded_width(x, widths, crossovers, sr)
+
+
+def side_width_pct(
+    freqs_hz: np.ndarray,
+    sr: int,
+    *,
+    widths_pct: tuple[float, ...],
+    crossovers_hz: tuple[float, ...] = (),
+) -> np.ndarray:
+    """How wide each frequency comes out: side gain relative to mid, in percent.
+
+    Computed from the same sections the audio goes through: the sum of each band's
+    response times its width, divided by the mid's all-pass. LR4 bands are in phase, so
+    the ratio is real: ``width(f) = sum_b width_b * |H_b(f)|``, a smooth blend between
+    neighbouring bands' widths around each crossover.
+    """
+    freqs = np.asarray(freqs_hz, dtype=np.float64)
+    crossovers = tuple(float(f) for f in crossovers_hz)
+    if len(widths_pct) != len(crossovers) + 1:
+        raise ParameterError("side_width_pct needs one width per band.")
+    if not crossovers or len(set(widths_pct)) == 1:
+        return np.full(freqs.shape, float(widths_pct[0]))
+    _check_crossovers(crossovers, sr)
+    total = sum(
+        w * sos_response(sos, freqs, sr)
+        for w, sos in zip(widths_pct, _band_filters(crossovers, sr), strict=True)
+    )
+    ratio = total / sos_response(_total_allpass(crossovers, sr), freqs, sr)
+    return np.real(ratio)
