@@ -1,69 +1,49 @@
-"""Speed of the loudness meter: ``studio.measure`` and its parts, against pyloudnorm.
+"""Speed of the meter and the analysis layer, against pyloudnorm and plain references.
 
-On a 3-minute stereo 48 kHz music-like signal (deterministic: pink-ish noise with a
-beat, quieter verses and louder choruses, float32 as ``studio.load`` gives it), prints
-the realtime factor (audio duration / processing time, median of several runs) of:
+On a 3-minute stereo 48 kHz music-like signal (deterministic pink-ish noise with a beat,
+float32 as ``studio.load`` gives it, from ``bench_skeleton.music_like``), prints the
+realtime factor (audio duration / processing time, median of several runs) of:
 
-* the full ``measure()`` (integrated loudness, LRA, momentary and short-term curves,
-  sample peak, true peak);
-* integrated loudness alone (``studio.dsp.loudness.integrated_loudness``);
-* pyloudnorm's integrated loudness, timed in the same run, and the ratio of our time to
-  theirs (the target is 0.5 or less);
-* true peak alone, and the same true peak computed the plain way with
-  ``scipy.signal.upfirdn`` (``true_peak_reference``) for comparison.
+* the full ``measure()``: integrated loudness, LRA, momentary and short-term series,
+  sample and true peak, PSR series, RMS and crest factor, correlation series, mono fold;
+* its loudness part (``loudness_profile``: one K-filter pass, every loudness figure and
+  the mono fold) and integrated loudness alone, each with its time divided by
+  pyloudnorm's integrated measurement timed in the same run (target: at most 0.5);
+* its peak part (``peak_envelope``: true peak per 10 ms hop) beside the bare true peak
+  and the plain ``scipy.signal.upfirdn`` reference;
+* the other analyses (spectrum, bands, spectrogram, band levels over time, correlation,
+  mono compatibility, dynamics over time, a masking estimate between two tracks);
+* integrated loudness at 32 kHz and 8 kHz, where the K-filter runs on upsampled audio.
 
-Targets from the issues: ``measure()`` at least 200x realtime; our loudness in at most
-half of pyloudnorm's time. Timings on a shared machine vary from run to run; the ratios
-within one run are the meaningful figures.
+pedalboard has no loudness meter, so there is no pedalboard ratio here. Targets from
+the issue: ``measure()`` at least 200x realtime; loudness at most 0.5x pyloudnorm.
+Timings on a shared machine vary from run to run; the ratios within one run are the
+meaningful figures.
 
 Run: ``.venv/bin/python benchmarks/bench_measure.py``.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
 import numpy as np
 
-SR = 48000
-DURATION_S = 180.0
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def music_like(seconds: float = DURATION_S, sr: int = SR) -> np.ndarray:
-    """Stereo pink-ish noise with a beat and verse/chorus levels, float32, (2, frames)."""
-    rng = np.random.default_rng(2024)
-    n = int(seconds * sr)
-    white = rng.standard_normal((2, n))
-    spectrum = np.fft.rfft(white, axis=-1)
-    spectrum /= np.sqrt(np.maximum(np.fft.rfftfreq(n, 1 / sr), 30.0))  # about -3 dB/octave
-    pink = np.fft.irfft(spectrum, n=n, axis=-1)
-    t = np.arange(n) / sr
-    beat = 0.4 + 0.6 * np.exp(-((t * 2.0) % 1.0) * 8.0)  # 120 bpm pulses
-    section_db = np.where((t // 20.0) % 2 == 0, -6.0, 0.0)  # 20 s verses 6 dB quieter
-    x = pink * beat * 10 ** (section_db / 20)
-    return (x / np.max(np.abs(x)) * 10 ** (-1.0 / 20)).astype(np.float32)  # -1 dBFS peak
-
-
-def median_time(fn: Callable[[], object], runs: int = 5) -> float:
-    """Median wall time of ``runs`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from bench_skeleton import DURATION_S, SR, median_time, music_like  # noqa: E402
 
 
 def run(runs: int = 5) -> list[tuple[str, float, str]]:
-    """Time the meter and its parts; return ``(name, value, unit or comment)`` rows."""
+    """Time the meter, its parts and the analyses; return ``(name, value, unit)`` rows."""
     import pyloudnorm
+    from scipy import signal
 
     import studio
-    from studio.dsp.loudness import integrated_loudness
-    from studio.dsp.truepeak import true_peak_dbtp, true_peak_reference
+    from studio import analysis
+    from studio.dsp.loudness import integrated_loudness, loudness_profile
+    from studio.dsp.truepeak import peak_envelope, true_peak_dbtp, true_peak_reference
 
     x = music_like()
     audio = studio.Audio(x, SR, "bench")
@@ -72,32 +52,64 @@ def run(runs: int = 5) -> list[tuple[str, float, str]]:
     meter = pyloudnorm.Meter(SR)
 
     t_measure = median_time(lambda: studio.measure(audio), runs)
-    t_ours = median_time(lambda: integrated_loudness(x, SR), runs)
     t_theirs = median_time(lambda: meter.integrated_loudness(frames), runs)
+    t_profile = median_time(lambda: loudness_profile(x, SR), runs)
+    t_integrated = median_time(lambda: integrated_loudness(x, SR), runs)
+    t_envelope = median_time(lambda: peak_envelope(x, SR), runs)
     t_tp = median_time(lambda: true_peak_dbtp(x, SR), runs)
     t_tp_ref = median_time(lambda: true_peak_reference(x, SR), max(1, runs // 2))
 
-    m = studio.measure(audio)
-    ours, theirs = integrated_loudness(x, SR), meter.integrated_loudness(frames)
-    return [
+    rows = [
         ("measure() (everything)", duration / t_measure, "x realtime (target >= 200)"),
-        ("integrated loudness alone", duration / t_ours, "x realtime"),
+        ("measure() wall time", t_measure * 1e3, "ms"),
         ("pyloudnorm integrated loudness", duration / t_theirs, "x realtime (reference)"),
-        ("our loudness time / pyloudnorm's", t_ours / t_theirs, "ratio (target <= 0.5)"),
+        ("loudness part (loudness_profile)", duration / t_profile, "x realtime"),
+        ("  its time / pyloudnorm's", t_profile / t_theirs, "ratio (target <= 0.5)"),
+        ("integrated loudness alone", duration / t_integrated, "x realtime"),
+        ("  its time / pyloudnorm's", t_integrated / t_theirs, "ratio (target <= 0.5)"),
+        ("peak part (peak_envelope, 10 ms hops)", duration / t_envelope, "x realtime"),
         ("true peak alone (matrix product)", duration / t_tp, "x realtime"),
         ("true peak, plain upfirdn reference", duration / t_tp_ref, "x realtime"),
-        ("measure() wall time", t_measure * 1e3, "ms"),
+    ]
+
+    bass = studio.Audio(x[:1], SR, "bass")
+    kick = studio.Audio(x[1:], SR, "kick")
+    extras = [
+        ("long_term_spectrum", lambda: analysis.long_term_spectrum(audio)),
+        ("octave_bands (1/3 octave)", lambda: analysis.octave_bands(audio)),
+        ("spectrogram (1000 x 300 cells)", lambda: analysis.spectrogram(audio)),
+        ("band_levels_over_time (octaves)", lambda: analysis.band_levels_over_time(audio)),
+        ("correlation_over_time", lambda: analysis.correlation_over_time(audio)),
+        ("mono_compatibility", lambda: analysis.mono_compatibility(audio)),
+        ("dynamics_over_time", lambda: analysis.dynamics_over_time(audio)),
+        ("estimate_masking (two mono tracks)", lambda: analysis.estimate_masking(bass, kick)),
+    ]
+    for name, fn in extras:
+        rows.append((name, duration / median_time(fn, max(1, runs // 2)), "x realtime"))
+
+    for rate in (32000, 8000):
+        y = signal.resample_poly(x, rate // 1000, SR // 1000, axis=-1).astype(np.float32)
+        t_low = median_time(lambda y=y, rate=rate: integrated_loudness(y, rate), max(1, runs // 2))
+        rows.append(
+            (f"integrated loudness at {rate} Hz (upsampled)", duration / t_low, "x realtime")
+        )
+
+    m = studio.measure(audio)
+    ours, theirs = integrated_loudness(x, SR), meter.integrated_loudness(frames)
+    rows += [
         ("integrated loudness: ours - pyloudnorm", ours - theirs, "LU (their filter differs)"),
         ("integrated loudness of the signal", m.integrated_lufs, "LUFS"),
         ("loudness range of the signal", m.lra_lu, "LU"),
         ("true peak of the signal", m.true_peak_dbtp, "dBTP"),
+        ("median PSR of the signal", m.median_psr_db, "dB"),
     ]
+    return rows
 
 
 def main() -> None:
     rows = run()
-    print(f"measure() on {DURATION_S:.0f} s of stereo {SR} Hz float32 music-like noise")
-    print("(median of 5 runs each, all in one process)")
+    print(f"measure() and analyses on {DURATION_S:.0f} s of stereo {SR} Hz float32 music-like")
+    print("noise (median of several runs each, all in one process)")
     width = max(len(name) for name, _, _ in rows)
     for name, value, unit in rows:
         print(f"  {name:<{width}}  {value:10.3f}  {unit}")

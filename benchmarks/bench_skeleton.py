@@ -129,6 +129,45 @@ def latency_rows(x: np.ndarray) -> list[tuple[str, float, str]]:
     return rows
 
 
+_IMPORT_PROBE = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+import studio
+t1 = time.perf_counter()
+audio = studio.Audio(np.full((2, 48000), 0.1, dtype=np.float32), 48000)
+studio.Compressor()(audio)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def import_rows(runs: int = 5) -> list[tuple[str, float, str]]:
+    """``import studio`` and the first processing call, each in a fresh process."""
+    import subprocess
+
+    imports, firsts = [], []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT_PROBE], capture_output=True, text=True, check=True
+        )
+        t_import, t_first = (float(v) for v in out.stdout.split())
+        imports.append(t_import)
+        firsts.append(t_first)
+    return [
+        (
+            "import studio (fresh process, numpy included)",
+            statistics.median(imports),
+            "s median (target <= 1.2)",
+        ),
+        (
+            "first processing call after import (compressor)",
+            statistics.median(firsts),
+            "s median (target <= 0.5)",
+        ),
+    ]
+
+
 def print_rows(title: str, rows: list[tuple[str, float, str]]) -> None:
     print(f"\n{title}")
     width = max(len(r[0]) for r in rows)
@@ -139,12 +178,13 @@ def print_rows(title: str, rows: list[tuple[str, float, str]]) -> None:
 def run() -> list[tuple[str, float, str]]:
     """All figures of this module as (name, value, unit) rows."""
     x = music_like()
-    return processing_rows(x) + latency_rows(x)
+    return import_rows() + processing_rows(x) + latency_rows(x)
 
 
 def main() -> None:
     x = music_like()
     print(f"signal: {x.shape[0]} ch x {x.shape[1]} frames ({DURATION_S:.0f} s at {SR} Hz, float32)")
+    print_rows("Start-up", import_rows())
     print_rows("Processing (median of runs, one process)", processing_rows(x))
     print_rows("Interaction latency in the kernel", latency_rows(x))
 

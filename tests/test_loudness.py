@@ -1,10 +1,18 @@
-"""Loudness (studio.dsp.loudness) against ITU-R BS.1770-4 and EBU Tech 3341 / 3342.
+"""Loudness (studio.dsp.loudness) against ITU-R BS.1770-5 and EBU Tech 3341 / 3342.
 
 Expected values come from the standards' definitions, not from our own output:
-the published 48 kHz K-filter coefficients, the -0.691 dB calibration, the gating rules
-and the test cases of EBU Tech 3341 (loudness) and Tech 3342 (loudness range) that are
-made of tones, synthesised here from their descriptions. pyloudnorm is an independent
-cross-check.
+the published 48 kHz K-filter coefficients and their analog prototypes, the -0.691 dB
+calibration, the gating rules and the test cases of EBU Tech 3341 (loudness) and
+Tech 3342 (loudness range) that are made of tones, synthesised here from their
+descriptions, each with the spec's tolerance:
+
+* Tech 3341 cases 1-6 (I, M, S = expected +/- 0.1 LU), 9 and 12 (S / M constant
+  -23 +/- 0.1), 10, 11, 13, 14 (max S / max M +/- 0.1, reconstructed: see each test);
+  cases 7 and 8 are recorded programme, not synthesisable; the true-peak cases 15-23
+  are in test_meter.py.
+* Tech 3342 cases 1-4 (LRA +/- 1 LU); cases 5 and 6 are recorded programme.
+
+pyloudnorm is an independent cross-check.
 """
 
 from __future__ import annotations
@@ -77,13 +85,84 @@ def test_analog_prototypes_match_the_known_derivation():
     assert rlb.low_gain == 0.0 and rlb.mid_gain == 0.0
 
 
-@pytest.mark.parametrize("sr", [32000, 44100, 88200, 96000, 192000])
-def test_k_weighting_response_is_the_same_at_other_rates(sr):
-    freqs = np.geomspace(10, min(20000, 0.45 * sr), 400)
-    _, ref = signal.sosfreqz(PUBLISHED_48K, worN=freqs, fs=SR)
-    _, got = signal.sosfreqz(loudness.k_weighting_sos(sr), worN=freqs, fs=sr)
-    deviation_db = 20 * np.log10(np.abs(got) / np.abs(ref))
-    assert np.max(np.abs(deviation_db)) < 0.015
+ALL_RATES = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000, 192000]
+
+
+def analog_k_db(freqs_hz):
+    """The analog K-curve from the prototypes' corner, Q and gains (computed here)."""
+    total = 0.0
+    for proto in (loudness.PRE_FILTER, loudness.RLB_FILTER):
+        s = 1j * np.asarray(freqs_hz) / proto.corner_hz
+        h = (proto.high_gain * s**2 + proto.mid_gain * s + proto.low_gain) / (
+            s**2 + s / proto.q + 1
+        )
+        total = total + 20 * np.log10(np.abs(h))
+    return total
+
+
+def test_published_48k_filter_is_within_0_01_db_of_its_analog_prototype():
+    """The reference is sound: the standard's own biquads follow the analog curve."""
+    freqs = np.geomspace(10, 0.45 * SR, 2000)
+    _, h = signal.sosfreqz(PUBLISHED_48K, worN=freqs, fs=SR)
+    assert np.max(np.abs(20 * np.log10(np.abs(h)) - analog_k_db(freqs))) < 0.01
+    np.testing.assert_allclose(loudness.k_weighting_analog_db(freqs), analog_k_db(freqs))
+
+
+@pytest.mark.parametrize("sr", ALL_RATES)
+def test_k_weighting_matches_the_analog_curve_at_every_rate(sr):
+    """Tolerance 0.012 dB from 10 Hz to 0.45 sr, at every rate from 8 to 192 kHz.
+
+    The whole path (upsampling interpolator below 44.1 kHz, then the biquads) is what
+    ``k_weighting_response_db`` reports; the plain biquads at 8 kHz would be 0.3 dB off.
+    """
+    freqs = np.geomspace(10, 0.45 * sr, 1500)
+    deviation = loudness.k_weighting_response_db(freqs, sr) - analog_k_db(freqs)
+    assert np.max(np.abs(deviation)) < 0.012
+
+
+@pytest.mark.parametrize("sr", [8000, 11025, 16000, 22050, 24000, 32000])
+def test_low_rates_are_upsampled_to_at_least_44_1_khz(sr):
+    factor = loudness.k_weighting_factor(sr)
+    assert loudness.k_weighting_rate(sr) == sr * factor >= 44100
+    assert sr * (factor - 1) < 44100  # the smallest factor that gets there
+
+
+def test_the_plain_biquad_at_8khz_is_what_we_avoid():
+    """Why upsample: the biquad designed at 8 kHz bends the shelf by about 0.3 dB."""
+    freqs = np.geomspace(10, 0.45 * 8000, 500)
+    _, h = signal.sosfreqz(loudness.k_weighting_sos(8000), worN=freqs, fs=8000)
+    assert np.max(np.abs(20 * np.log10(np.abs(h)) - analog_k_db(freqs))) > 0.25
+
+
+@pytest.mark.parametrize("freq_hz", [100.0, 1000.0, 3000.0])
+def test_same_tone_same_loudness_at_every_rate(freq_hz):
+    """A tone reads its analytic loudness within 0.02 dB at every rate from 8 to 192 kHz.
+
+    Analytic: -0.691 + 10 log10(sum of mean squares) + the analog K-gain at the tone's
+    frequency (3 kHz is below 0.45 x 8 kHz, so it is in band at every rate).
+    """
+    amplitude = 10 ** (-20 / 20)
+    expected = -0.691 + 10 * np.log10(2 * amplitude**2 / 2) + analog_k_db(freq_hz)
+    readings = []
+    for sr in ALL_RATES:
+        x = np.stack([tone(-20, 2.0, freq_hz, sr)] * 2)
+        readings.append(loudness.integrated_loudness(x, sr))
+    np.testing.assert_allclose(readings, expected, atol=0.02)
+    assert np.ptp(readings) < 0.02
+
+
+def test_k_weight_returns_the_signal_at_the_input_rate():
+    """Below 44.1 kHz: filtered upsampled, then taken back; same as the 48 kHz result."""
+    x8 = tone(-20, 1.0, 1000.0, 8000)
+    y8 = loudness.k_weight(x8, 8000)
+    assert y8.shape == (1, 8000)
+    gain_db = 10 * np.log10(np.mean(y8[0, 2000:] ** 2) / np.mean(x8[2000:] ** 2))
+    assert gain_db == pytest.approx(analog_k_db(1000.0), abs=0.02)
+
+
+def test_unsupported_rates_are_refused():
+    with pytest.raises(AudioDataError, match="sample rate"):
+        loudness.integrated_loudness(np.zeros((2, 1000)), 2000)
 
 
 def test_k_weighting_rejects_a_rate_below_the_shelf():
@@ -121,31 +200,6 @@ def test_matches_pyloudnorm_within_hundredths():
     # gating arithmetic must agree to rounding.
     exact = pyloudnorm.Meter(SR, filter_class="DeMan").integrated_loudness(x.T)
     assert ours == pytest.approx(exact, abs=1e-6)
-
-
-@pytest.mark.parametrize("sr", [8000, 22050, 44100, 96000, 192000])
-def test_same_tone_same_loudness_at_any_rate(sr):
-    """A tone well inside the band reads the same at every rate.
-
-    Where "well inside" matters: a biquad made by the bilinear transform squeezes the
-    shelf towards Nyquist, so at 8 kHz the K-curve is only followed within 0.05 dB up to
-    about 500 Hz (1 kHz reads about 0.2 dB low there; see the next test). 400 Hz is well
-    inside the band at every rate; 1 kHz is at 22.05 kHz and above.
-    """
-    freqs = [400.0] if sr < 16000 else [400.0, 1000.0]
-    for freq_hz in freqs:
-        x = np.stack([tone(-20, 6, freq_hz, sr)] * 2)
-        ref = np.stack([tone(-20, 6, freq_hz, SR)] * 2)
-        got = loudness.integrated_loudness(x, sr)
-        assert got == pytest.approx(loudness.integrated_loudness(ref, SR), abs=0.05)
-
-
-def test_low_rate_deviation_at_1khz_is_bounded():
-    """At 8 kHz, 1 kHz sits on a shelf the bilinear transform has bent: about -0.2 dB."""
-    x = np.stack([tone(-20, 6, 1000.0, 8000)] * 2)
-    ref = np.stack([tone(-20, 6, 1000.0)] * 2)
-    error = loudness.integrated_loudness(x, 8000) - loudness.integrated_loudness(ref, SR)
-    assert -0.25 < error < 0.0
 
 
 # --- EBU Tech 3341 (loudness meters), the test cases made of tones ----------------------
@@ -214,31 +268,49 @@ def test_tech_3341_case_12_momentary_constant():
     np.testing.assert_allclose(series.lufs, -23.0, atol=0.1)
 
 
-@pytest.mark.parametrize("kind", ["momentary", "short_term"])
-def test_tech_3341_cases_11_and_14_max_of_successive_bursts(kind):
-    """Max M / max S follow bursts at -38, -37, ..., -19 LUFS (cases 11 and 14 in spirit).
+@pytest.mark.parametrize(("case", "kind"), [(11, "short_term"), (14, "momentary")])
+@pytest.mark.parametrize("offset_ms", [0.0, 4.99])
+def test_tech_3341_cases_11_and_14_max_of_successive_bursts(case, kind, offset_ms):
+    """Max S (case 11) / max M (case 14) of successive segments: -38, -37, ..., -19 +/- 0.1.
 
-    EBU's files are tone bursts at those levels; the burst and gap lengths here
-    (one window plus 0.5 s, gaps of one window plus 1 s) are ours.
+    Tech 3341 asks for the maximum in each successive 6 s (case 11) or 0.8 s (case 14)
+    segment. EBU's files could not be checked here, so each segment is our own
+    reconstruction, and the hardest we could think of: a tone burst exactly one window
+    long (3 s / 0.4 s) at the level, then silence, so the maximum lasts a single
+    instant. ``offset_ms`` shifts everything off the meter's 10 ms hop grid (4.99 ms is
+    nearly the worst case: the best window misses 5 ms of a 400 ms burst, -0.055 dB).
     """
-    window = 0.4 if kind == "momentary" else 3.0
+    window = 3.0 if kind == "short_term" else 0.4
     levels = np.arange(-38, -18)
-    segments = []
+    segments = [(-300.0, offset_ms / 1000)]
     for level in levels:
-        segments += [(float(level), window + 0.5), (-200.0, window + 1.0)]
+        segments += [(float(level), window), (-300.0, window)]
     x = stereo_tones(*segments)
     series = getattr(loudness, f"{kind}_loudness")(x, SR)
-    period = 2 * window + 1.5
+    segment_s = 2 * window
     for i, level in enumerate(levels):
-        in_burst = (series.times_s > i * period) & (series.times_s <= (i + 1) * period)
-        assert series.lufs[in_burst].max() == pytest.approx(level, abs=0.1)
+        start = offset_ms / 1000 + i * segment_s
+        inside = (series.times_s > start) & (series.times_s <= start + segment_s + 1e-9)
+        assert series.lufs[inside].max() == pytest.approx(level, abs=0.1)
 
 
-def test_max_momentary_is_not_missed_between_hops():
-    """A 400 ms burst that starts between 10 ms hops still reads within 0.06 dB."""
-    x = stereo_tones((-200, 1.2345), (-23, 0.4), (-200, 1.0))
-    series = loudness.momentary_loudness(x, SR)
-    assert -23.06 < series.max_lufs <= -22.99
+@pytest.mark.parametrize(("case", "kind"), [(10, "short_term"), (13, "momentary")])
+@pytest.mark.parametrize("sr", [44100, 48000])
+def test_tech_3341_cases_10_and_13_max_wherever_the_burst_falls(case, kind, sr):
+    """Max S (case 10) / max M (case 13) = -23.0 +/- 0.1 in each of 20 signals.
+
+    Tech 3341 checks that the maximum is caught whatever the burst's timing relative
+    to the meter's updates, with 20 files. Our reconstruction (EBU's exact files could
+    not be checked): a -23 LUFS burst exactly one window long, starting at 20 different
+    points spread evenly over one 10 ms hop of the meter.
+    """
+    window = 3.0 if kind == "short_term" else 0.4
+    for k in range(20):
+        lead_s = 0.5 + k / 20 * 0.01
+        x = stereo_tones((-300.0, lead_s), (-23.0, window), (-300.0, 0.5), sr=sr)
+        series = getattr(loudness, f"{kind}_loudness")(x, sr)
+        assert series.max_lufs == pytest.approx(-23.0, abs=0.1)
+        assert series.max_lufs > -23.06  # the hop costs at most 0.055 dB
 
 
 # --- EBU Tech 3342 (loudness range) ----------------------------------------------------
@@ -289,9 +361,12 @@ def test_profile_equals_the_separate_functions():
     np.testing.assert_allclose(profile.short_term.lufs, loudness.short_term_loudness(x, SR).lufs)
 
 
-@pytest.mark.parametrize("sr", [11025, 22050])
+@pytest.mark.parametrize("sr", [11025, 22050, 44056])
 def test_rates_with_fractional_hops(sr):
-    """At 11025 Hz a 10 ms hop is 110.25 samples: hops of 110 or 111, times still right."""
+    """At 44056 Hz a 10 ms hop is 440.56 samples: hops of 440 or 441, times still right.
+
+    (11025 and 22050 Hz are filtered at 44.1 kHz, where a hop is 441 samples.)
+    """
     x = np.stack([tone(-20, 4, 400.0, sr)] * 2)
     series = loudness.momentary_loudness(x, sr)
     np.testing.assert_allclose(np.diff(series.times_s), 0.01, atol=1.0 / sr)
@@ -401,3 +476,56 @@ def test_gain_shifts_loudness_by_the_same_db(gain_db):
     base = loudness.integrated_loudness(_NOISE, SR)
     louder = loudness.integrated_loudness(_NOISE * 10 ** (gain_db / 20), SR)
     assert louder - base == pytest.approx(gain_db, abs=1e-6)
+
+
+# --- Mono fold and windows of any length -----------------------------------------------
+
+
+def test_mono_fold_of_identical_channels_loses_nothing():
+    x = stereo_tones((-20, 4))
+    assert loudness.mono_fold_loudness(x, SR) == pytest.approx(
+        loudness.integrated_loudness(x, SR), abs=1e-9
+    )
+
+
+def test_mono_fold_of_inverted_channels_is_silent():
+    x = stereo_tones((-20, 4))
+    x[1] *= -1
+    assert loudness.mono_fold_loudness(x, SR) == -np.inf
+
+
+def test_mono_fold_of_unrelated_channels_loses_3_lu():
+    """(L + R) / 2 of two independent equal noises has half the power: -3.01 LU."""
+    rng = np.random.default_rng(4)
+    x = 0.1 * rng.standard_normal((2, 20 * SR))
+    loss = loudness.integrated_loudness(x, SR) - loudness.mono_fold_loudness(x, SR)
+    assert loss == pytest.approx(10 * np.log10(2), abs=0.05)
+
+
+def test_mono_fold_of_mono_is_itself_and_surround_is_refused():
+    x = tone(-20, 3)
+    assert loudness.mono_fold_loudness(x, SR) == loudness.integrated_loudness(x, SR)
+    with pytest.raises(AudioDataError, match="surround"):
+        loudness.mono_fold_loudness(np.zeros((6, SR)), SR)
+
+
+def test_profile_mono_fold_equals_the_function():
+    rng = np.random.default_rng(9)
+    left = rng.standard_normal(5 * SR) * 0.1
+    x = np.stack([left, 0.5 * left + 0.05 * rng.standard_normal(5 * SR)])
+    profile = loudness.loudness_profile(x, SR)
+    assert profile.mono_fold_lufs == pytest.approx(loudness.mono_fold_loudness(x, SR), abs=1e-9)
+    assert np.isnan(loudness.loudness_profile(np.zeros((6, SR)), SR).mono_fold_lufs)
+
+
+def test_windowed_loudness_generalises_momentary():
+    x = stereo_tones((-20, 1.0), (-30, 2.0))
+    np.testing.assert_allclose(
+        loudness.windowed_loudness(x, SR, window_s=0.4).lufs,
+        loudness.momentary_loudness(x, SR).lufs,
+    )
+    ten = loudness.windowed_loudness(x, SR, window_s=1.0, hop_s=0.1)
+    assert ten.times_s[0] == pytest.approx(1.0)
+    assert ten.lufs[0] == pytest.approx(-20.0, abs=0.05)
+    with pytest.raises(AudioDataError, match="whole number"):
+        loudness.windowed_loudness(x, SR, window_s=0.405)

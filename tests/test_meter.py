@@ -296,3 +296,113 @@ def test_measure_gain_moves_loudness_and_peaks_alike(gain_db):
     assert moved.true_peak_dbtp - base.true_peak_dbtp == pytest.approx(gain_db, abs=1e-4)
     assert moved.plr_db == pytest.approx(base.plr_db, abs=1e-4)
     assert moved.true_peak_dbtp >= moved.sample_peak_dbfs
+
+
+# --- Peaks over time -------------------------------------------------------------------
+
+
+def upsampled_reference(x, sr):
+    """Every oversampled point with scipy.signal.upfirdn, and its position in samples."""
+    factor = truepeak.oversampling_factor(sr)
+    h = truepeak.interpolation_filter(factor)
+    y = signal.upfirdn(h, x, up=factor, axis=-1)
+    position = (np.arange(y.shape[1]) - (h.size - 1) // 2) / factor
+    return y, position
+
+
+@pytest.mark.parametrize("sr", [11025, 44100, 48000, 96000])
+@pytest.mark.parametrize("n", [7, 479, 480, 481, 4813])
+def test_peak_envelope_per_hop_equals_the_plain_reference(sr, n):
+    """Each hop's true peak is the largest oversampled point from its first sample up to
+    (not including) the next hop's: checked against every upfirdn point."""
+    x = np.random.default_rng(n).standard_normal((2, n))
+    env = truepeak.peak_envelope(x, sr, hop_s=0.01)
+    assert env.peaks.true_peak_dbtp == pytest.approx(truepeak.true_peak_reference(x, sr), abs=1e-5)
+    hop = 0.01 * sr
+    n_hops = int(np.floor(n / hop + 1e-9))
+    edges = np.rint(np.arange(n_hops + 1) * hop).astype(int)
+    assert env.true_peak_dbtp.shape == (2, n_hops)
+    np.testing.assert_allclose(env.times_s, edges[1:] / sr)
+    y, position = upsampled_reference(x, sr)
+    frame = np.clip(np.floor(position + 1e-9).astype(int), 0, n - 1)
+    hop_index = np.searchsorted(edges, frame, side="right") - 1
+    for h in range(n_hops):
+        expected = np.max(np.abs(y[:, hop_index == h]), axis=1)
+        np.testing.assert_allclose(10 ** (env.true_peak_dbtp[:, h] / 20), expected, rtol=1e-5)
+        sample = np.max(np.abs(x[:, edges[h] : edges[h + 1]]), axis=1)
+        np.testing.assert_allclose(10 ** (env.sample_peak_dbfs[:, h] / 20), sample)
+
+
+def test_peak_envelope_of_long_hops_and_silence():
+    x = np.concatenate([np.zeros((2, SR)), faded_sine(1000.0, 0.5, 0.0, seconds=1.0)], axis=1)
+    env = truepeak.peak_envelope(x, SR, hop_s=0.5)
+    assert env.true_peak_dbtp.shape == (2, 4)
+    assert np.all(env.true_peak_dbtp[:, 0] == -np.inf)
+    assert np.all(env.true_peak_dbtp[:, 1] < -100)  # only the filter's pre-ringing
+    np.testing.assert_allclose(env.true_peak_dbtp[:, 2:], db(0.5), atol=0.05)
+    with pytest.raises(AudioDataError, match="shorter than one sample"):
+        truepeak.peak_envelope(x, SR, hop_s=1e-6)
+
+
+# --- measure(): dynamics and stereo figures --------------------------------------------
+
+
+def test_measure_a_stereo_tone_dynamics_and_stereo():
+    m = measure(Audio(stereo_tone(-20, 6), SR))
+    assert m.rms_dbfs == pytest.approx(-20 - 10 * np.log10(2), abs=1e-3)
+    assert m.crest_factor_db == pytest.approx(10 * np.log10(2), abs=1e-3)
+    assert m.psr_over_time_db.shape == m.short_term_times_s.shape
+    # PSR of a steady 1 kHz stereo tone: true peak (its amplitude) minus its loudness.
+    np.testing.assert_allclose(m.psr_over_time_db, m.true_peak_dbtp - m.integrated_lufs, atol=0.02)
+    assert m.min_psr_db == pytest.approx(m.median_psr_db, abs=0.02)
+    assert m.correlation == pytest.approx(1.0)
+    np.testing.assert_allclose(m.correlation_over_time, 1.0, atol=1e-6)
+    np.testing.assert_allclose(m.correlation_times_s, m.momentary_times_s)
+    assert m.mono_loss_lu == pytest.approx(0.0, abs=1e-9)
+    assert m.mono_fold_lufs == pytest.approx(m.integrated_lufs, abs=1e-9)
+
+
+def test_measure_inverted_and_unrelated_channels():
+    x = stereo_tone(-20, 4)
+    x[1] *= -1
+    inverted = measure(Audio(x, SR))
+    assert inverted.correlation == pytest.approx(-1.0)
+    assert inverted.mono_loss_lu == np.inf and inverted.mono_fold_lufs == -np.inf
+    assert "inf" in inverted.summary()
+    rng = np.random.default_rng(12)
+    unrelated = measure(Audio(0.1 * rng.standard_normal((2, 10 * SR)), SR))
+    assert abs(unrelated.correlation) < 0.01
+    assert unrelated.mono_loss_lu == pytest.approx(10 * np.log10(2), abs=0.05)
+
+
+def test_measure_square_wave_has_no_crest():
+    square = 0.5 * np.sign(np.sin(2 * np.pi * 1000 * (np.arange(4 * SR) + 0.5) / SR))
+    m = measure(Audio(np.stack([square, square]), SR))
+    assert m.crest_factor_db == pytest.approx(0.0, abs=1e-9)
+
+
+def test_measure_mono_and_surround_stereo_figures():
+    mono = measure(Audio(stereo_tone(-20, 4)[:1], SR))
+    assert mono.correlation == pytest.approx(1.0) and mono.mono_loss_lu == 0.0
+    t = np.arange(4 * SR) / SR
+    six = np.stack([np.sin(2 * np.pi * 200 * t) * 0.1] * 6)
+    surround = measure(Audio(six, SR))
+    assert np.isnan(surround.mono_loss_lu) and surround.correlation == pytest.approx(1.0)
+    assert "n/a" in surround.summary()
+
+
+def test_measure_silence_has_no_ratios():
+    m = measure(Audio(np.zeros((2, 5 * SR)), SR))
+    assert m.rms_dbfs == -np.inf
+    for value in (m.crest_factor_db, m.min_psr_db, m.median_psr_db, m.correlation, m.mono_loss_lu):
+        assert np.isnan(value)
+    assert np.all(np.isnan(m.psr_over_time_db))
+    assert "n/a" in m.summary()
+
+
+def test_summary_has_the_new_rows():
+    text = str(measure(Audio(stereo_tone(-14, 4), SR)))
+    for words in ("RMS level", "Crest factor", "PSR, lowest", "PSR, typical", "Correlation",
+                  "Mono fold loss", "1.00"):  # fmt: skip
+        assert words in text
+    assert "n/a" not in text

@@ -54,11 +54,13 @@ from studio.errors import AudioDataError
 
 __all__ = [
     "MIN_OVERSAMPLED_RATE_HZ",
+    "PeakEnvelope",
     "Peaks",
     "interpolation_filter",
     "measure_peaks",
     "non_finite_message",
     "oversampling_factor",
+    "peak_envelope",
     "sample_peak_dbfs",
     "true_peak_dbtp",
     "true_peak_reference",
@@ -237,3 +239,142 @@ def _interpolated_peak(x: np.ndarray, factor: int, sample_peak: float) -> float:
         points = windows.reshape(-1, span + 1) @ matrix
         best = max(best, float(points.max()), -float(points.min()))
     return best
+
+
+class PeakEnvelope(NamedTuple):
+    """Peaks over time: the highest sample and true peak of each hop, per channel.
+
+    ``times_s[i]`` is the end of hop ``i``; arrays are ``(n_channels, n_hops)`` in dB
+    (``-inf`` for a silent hop). ``peaks`` holds the overall figures, which also cover
+    the last, partial hop and the filter's ringing past the ends.
+    """
+
+    times_s: np.ndarray
+    sample_peak_dbfs: np.ndarray
+    true_peak_dbtp: np.ndarray
+    peaks: Peaks
+
+
+def peak_envelope(
+    samples: np.ndarray, sr: int, *, hop_s: float = 0.01, what: str = "audio"
+) -> PeakEnvelope:
+    """Sample peak and true peak of every ``hop_s`` stretch, per channel: a peak meter's trace.
+
+    The same interpolation as :func:`true_peak_dbtp` at the same cost; every in-between
+    point is credited to the hop of the sample before it (the ringing before the first
+    sample to the first hop). The loudest hop equals :func:`true_peak_dbtp` unless the
+    peak lies in the partial hop at the end.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        ``(channels, frames)`` float samples (1-D is mono).
+    sr : int
+        Sample rate in Hz.
+    hop_s : float
+        Length of each hop in seconds (at least one sample).
+    what : str
+        Name of the audio for error messages.
+
+    Raises
+    ------
+    AudioDataError
+        If the samples contain NaN or infinite values, or the hop is shorter than a sample.
+    """
+    x, peak = _checked(samples, what)
+    if not hop_s * sr >= 1.0:
+        raise AudioDataError(f"peak envelope: hop_s={hop_s!r} s is shorter than one sample.")
+    n_ch, n = x.shape
+    n_hops = int(math.floor(n / (hop_s * sr) + 1e-9))
+    edges = np.rint(np.arange(n_hops + 1) * (hop_s * sr)).astype(np.int64)
+    magnitude = np.abs(x)
+    if n_hops and np.all(np.diff(edges) == edges[1]):
+        sample_hops = magnitude[:, : edges[-1]].reshape(n_ch, n_hops, -1).max(axis=-1)
+    elif n_hops:
+        sample_hops = np.maximum.reduceat(magnitude[:, : edges[-1]], edges[:-1], axis=-1)
+    else:
+        sample_hops = np.zeros((n_ch, 0))
+    factor = oversampling_factor(sr)
+    if factor == 1 or peak == 0.0:
+        true_hops, true_peak = sample_hops, peak
+    else:
+        inter_hops, inter_peak = _interpolated_hop_peaks(x, factor, edges, peak)
+        true_hops = np.maximum(sample_hops, inter_hops)
+        true_peak = max(peak, inter_peak)
+    return PeakEnvelope(
+        times_s=edges[1:] / sr,
+        sample_peak_dbfs=_array_to_db(sample_hops),
+        true_peak_dbtp=_array_to_db(true_hops),
+        peaks=Peaks(_to_db(peak), _to_db(true_peak)),
+    )
+
+
+def _array_to_db(amplitude: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return 20.0 * np.log10(np.asarray(amplitude, dtype=np.float64))
+
+
+def _interpolated_hop_peaks(
+    x: np.ndarray, factor: int, edges: np.ndarray, sample_peak: float
+) -> tuple[np.ndarray, float]:
+    """Largest in-between magnitude per hop ``(channels, hops)``, and over everything.
+
+    The same small matrix products as :func:`_interpolated_peak`, over blocks of whole
+    hops. Each product's points are laid out per channel in time order (output ``o``,
+    then its phases), so each hop's points are one contiguous run, reduced with one
+    ``maximum.reduceat``; a hop longer than one product spans several and keeps the
+    largest. Output ``o`` holds the points between samples ``o - 8`` and ``o - 7`` and
+    counts for the hop of sample ``o - 8``; the ringing before the first sample counts
+    for the first hop, the ringing after the last sample for the last hop (when the
+    audio is a whole number of hops), the partial hop at the end only for the overall
+    peak.
+    """
+    dtype = np.float32 if 1e-30 < sample_peak < 1e30 else np.float64
+    matrix = _phase_matrix(factor).astype(dtype)
+    span, half = TAPS_PER_PHASE, TAPS_PER_PHASE // 2
+    n_ch, n = x.shape
+    n_hops = edges.size - 1
+    target = max(256, _MACS_PER_PRODUCT // (n_ch * matrix.size))
+    hop = max(1, int(edges[-1]) // max(1, n_hops))
+    per_group = max(1, target // hop)
+    # One product per block of short hops; several per hop for long hops.
+    step = max(target, per_group * (hop + 1) + span) if hop <= target else target
+    blocks: list[tuple[int, int | None]] = [
+        (g, min(g + per_group, n_hops)) for g in range(0, n_hops, per_group)
+    ]
+    if edges[-1] < n or n_hops == 0:
+        blocks.append((n_hops, None))  # the partial hop at the end: overall peak only
+    hops = np.zeros((n_ch, n_hops), dtype=np.float64)
+    best = 0.0
+    for g0, g1 in blocks:
+        first_frame = int(edges[g0])
+        last_frame = n if g1 is None else int(edges[g1])
+        o_lo = 0 if first_frame == 0 else first_frame + half  # ringing before: hop 0
+        o_hi = n + span if last_frame == n else last_frame + half  # ringing after: last
+        if g1 is not None:
+            # Where each hop's outputs start, counted from o_lo (the first from 0).
+            starts = edges[g0:g1] + half - o_lo
+            starts[0] = 0
+        for c0 in range(o_lo, o_hi, step):
+            c1 = min(c0 + step, o_hi)
+            lo, hi = c0 - span, c1
+            segment = np.zeros((n_ch, hi - lo), dtype=dtype)
+            segment[:, max(0, -lo) : (hi - lo) - max(0, hi - n)] = x[:, max(lo, 0) : min(hi, n)]
+            windows = np.lib.stride_tricks.sliding_window_view(segment, span + 1, axis=-1)
+            points = windows.reshape(-1, span + 1) @ matrix
+            np.abs(points, out=points)
+            flat = points.reshape(n_ch, -1)
+            if g1 is None:
+                best = max(best, float(flat.max()))
+                continue
+            rel = starts - (c0 - o_lo)  # hop starts relative to this product
+            i0 = int(np.searchsorted(rel, 0, side="right")) - 1
+            i1 = int(np.searchsorted(rel, c1 - c0, side="left"))
+            local = np.maximum(rel[i0:i1], 0)
+            hops[:, g0 + i0 : g0 + i1] = np.maximum(
+                hops[:, g0 + i0 : g0 + i1],
+                np.maximum.reduceat(flat, local * (factor - 1), axis=1),
+            )
+    if n_hops:
+        best = max(best, float(hops.max()))
+    return hops, best
