@@ -6,14 +6,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from studio.audio import Audio
+from studio.dsp.control import Envelope
 from studio.dsp.dynamics import (
+    AUTO_MAKEUP_REFERENCE_DB,
+    CHUNK_FRAMES,
+    auto_makeup_db,
     compress,
+    compressor_gain_db,
+    compressor_gain_db_reference,
+    detector_level_db,
+    level_db,
     smooth_gain_db,
     smooth_gain_db_reference,
     static_curve_db,
+    static_gain_db,
     time_constant_coef,
 )
-from studio.errors import ParameterError
+from studio.errors import AudioDataError, ParameterError
 from studio.processors.dynamics import Compressor
 
 SR = 48000
@@ -141,3 +150,276 @@ def test_higher_ratio_reduces_more(ratio, seed):
 def test_impossible_parameters(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         Compressor(**kwargs)
+
+
+# --- the fused kernel against its definition ------------------------------------------
+
+
+def test_fast_path_equals_the_pure_python_definition(rng):
+    # longer than one chunk, so the smoother's state is carried across chunks
+    n = CHUNK_FRAMES + 5000
+    x = (rng.standard_normal((2, n)) * np.linspace(0.01, 0.5, n)).astype(np.float32)
+    kw = {"threshold_db": -24.0, "ratio": 4.0, "knee_db": 6.0}
+    a, r = time_constant_coef(3.0, SR), time_constant_coef(80.0, SR)
+    _, trace = compress(x, SR, attack_ms=3.0, release_ms=80.0, **kw)
+    expected = compressor_gain_db_reference(detector_level_db(x), attack=a, release=r, **kw)
+    np.testing.assert_array_equal(trace, expected)
+
+
+def test_automation_path_equals_the_definition_and_the_scalar_path(rng):
+    n = 6000
+    x = rng.uniform(-1, 1, (2, n)) * np.linspace(0.05, 1.0, n)
+    thr = Envelope([0.0, n / SR], [-30.0, -10.0])
+    ratio = np.linspace(1.0, 8.0, n)
+    knee = np.full(n, 4.0)
+    knee[::2] = 0.0
+    attack, release = np.linspace(1.0, 20.0, n), np.linspace(20.0, 300.0, n)
+    trace = compressor_gain_db(
+        x, SR, threshold_db=thr, ratio=ratio, knee_db=knee, attack_ms=attack, release_ms=release
+    )
+    expected = compressor_gain_db_reference(
+        detector_level_db(x),
+        threshold_db=thr.render(n, SR),
+        ratio=ratio,
+        knee_db=knee,
+        attack=time_constant_coef(attack, SR),
+        release=time_constant_coef(release, SR),
+    )
+    np.testing.assert_array_equal(trace, expected)
+    # a per-frame array of one value is the plain number
+    const = compress(
+        x,
+        SR,
+        threshold_db=np.full(n, -20.0),
+        ratio=3.0,
+        knee_db=6.0,
+        attack_ms=5.0,
+        release_ms=50.0,
+    )
+    plain = compress(
+        x, SR, threshold_db=-20.0, ratio=3.0, knee_db=6.0, attack_ms=5.0, release_ms=50.0
+    )
+    np.testing.assert_array_equal(const[1], plain[1])
+
+
+def test_threshold_automation_follows_the_static_curve_in_each_part():
+    x = np.full((1, 2 * SR), 0.5)  # -6.02 dBFS, steady
+    thr = Envelope([0.0, 1.0, 1.0], [-30.0, -30.0, -12.0], shape="hold")
+    trace = compressor_gain_db(
+        x, SR, threshold_db=thr, ratio=4.0, knee_db=0.0, attack_ms=1.0, release_ms=20.0
+    )
+    level = 20 * np.log10(0.5)
+    for t, end in ((-30.0, SR - 1), (-12.0, 2 * SR - 1)):
+        expected = float(static_gain_db(level, threshold_db=t, ratio=4.0, knee_db=0.0))
+        assert trace[end] == pytest.approx(expected, abs=1e-6)
+
+
+def test_rms_detector_reads_a_sine_3db_below_its_peak_and_a_square_at_its_level():
+    t = np.arange(SR) / SR
+    sine = 0.5 * np.sin(2 * np.pi * 1000 * t)[None]
+    level = level_db(sine, SR, detector="rms", rms_ms=10.0)  # 10 whole periods
+    assert level[-1] == pytest.approx(20 * np.log10(0.5 / np.sqrt(2)), abs=1e-6)
+    square = 0.25 * np.sign(np.sin(2 * np.pi * 100 * t + 0.1))[None]
+    assert level_db(square, SR, detector="rms", rms_ms=5.0)[-1] == pytest.approx(
+        20 * np.log10(0.25), abs=1e-9
+    )
+    # the loudest channel counts
+    both = np.vstack([sine, 0.5 * sine])
+    assert level_db(both, SR, detector="rms")[-1] == pytest.approx(level[-1], abs=1e-9)
+
+
+def test_rms_compressor_settles_on_the_static_curve_of_the_rms_level():
+    t = np.arange(SR) / SR
+    x = 0.5 * np.sin(2 * np.pi * 500 * t)[None]
+    comp = Compressor(
+        threshold_db=-30.0,
+        ratio=3.0,
+        knee_db=0.0,
+        attack_ms=5.0,
+        release_ms=50.0,
+        detector="rms",
+        rms_ms=20.0,
+    )
+    gr = comp.gain_reduction_db(x, SR)
+    rms_db = 20 * np.log10(0.5 / np.sqrt(2))
+    assert gr[-1] == pytest.approx((rms_db + 30.0) * (1 / 3 - 1), abs=1e-6)
+
+
+def test_lookahead_moves_the_gain_earlier_by_exactly_the_lookahead(rng):
+    x = np.zeros((1, SR // 2))
+    x[0, 10000:12000] = 0.9  # a loud hit after silence
+    kw = {"threshold_db": -20.0, "ratio": 8.0, "knee_db": 0.0, "attack_ms": 1.0, "release_ms": 50.0}
+    plain = compressor_gain_db(x, SR, **kw)
+    ahead = compressor_gain_db(x, SR, lookahead_ms=2.5, **kw)  # 120 frames
+    np.testing.assert_array_equal(ahead[: len(plain) - 120], plain[120:])
+    assert plain[9999] == 0.0 and plain[10000] < 0.0  # reacts at the hit
+    assert ahead[9879] == 0.0 and ahead[9880] < 0.0  # 120 frames (2.5 ms) earlier
+    # the output stays aligned with the input: gain applied at the same frame
+    y, trace = compress(x, SR, lookahead_ms=2.5, **kw)
+    np.testing.assert_allclose(y, x * 10 ** (trace / 20), rtol=1e-12)
+
+
+def test_sidechain_high_pass_attenuates_the_detector_like_a_12db_butterworth():
+    t = np.arange(SR) / SR
+    x = 0.5 * np.sin(2 * np.pi * 50 * t)[None]
+    fc = 150.0
+    ratio = (50 / fc) ** 2
+    expected = 20 * np.log10(0.5 * ratio / np.sqrt(1 + ratio**2))  # |H| of a 2nd-order HP
+    level = level_db(x, SR, sidechain_hpf_hz=fc)
+    assert level[SR // 2 :].max() == pytest.approx(expected, abs=0.05)
+    # so the bass no longer drives the compressor
+    comp = Compressor(threshold_db=-20.0, ratio=4.0, knee_db=0.0)
+    assert comp.gain_reduction_db(x, SR)[-1] < -5.0
+    assert comp.replace(sidechain_hpf_hz=fc).gain_reduction_db(x, SR)[SR // 2 :].min() == 0.0
+
+
+def test_external_key_drives_the_gain():
+    t = np.arange(SR) / SR
+    bass = 0.1 * np.sin(2 * np.pi * 80 * t)[None]
+    kick = np.where(t > 0.5, 0.9, 0.0)[None]
+    comp = Compressor(threshold_db=-20.0, ratio=10.0, knee_db=0.0, attack_ms=1.0)
+    out, gr = comp.process_with_trace(bass, SR, key=kick)
+    assert np.all(gr[: SR // 2] == 0.0) and gr[-1] < -10.0  # ducks only when the key hits
+    np.testing.assert_array_equal(out[:, : SR // 2], bass[:, : SR // 2])
+    same = comp.process(bass, SR, key=Audio(kick, SR))
+    np.testing.assert_array_equal(same, out)
+    with pytest.raises(AudioDataError, match="key has 100 frames but the audio 48000"):
+        comp.process(bass, SR, key=kick[:, :100])
+    with pytest.raises(AudioDataError, match="key is at 44100 Hz"):
+        comp.process(bass, SR, key=Audio(kick, 44100))
+
+
+def test_auto_makeup_restores_the_reference_level():
+    thr, ratio = -30.0, 4.0
+    assert auto_makeup_db(threshold_db=thr, ratio=ratio, knee_db=0.0) == pytest.approx(
+        (1 - 1 / ratio) * (AUTO_MAKEUP_REFERENCE_DB - thr)
+    )
+    comp = Compressor(threshold_db=thr, ratio=ratio, knee_db=6.0, auto_makeup=True)
+    ref = AUTO_MAKEUP_REFERENCE_DB
+    assert float(comp.transfer_curve([ref])[0]) == pytest.approx(ref, abs=1e-12)
+    assert auto_makeup_db(threshold_db=-10.0, ratio=4.0, knee_db=6.0) == 0.0
+    # manual make-up adds on top
+    more = comp.replace(makeup_db=2.0)
+    assert float(more.transfer_curve([ref])[0]) == pytest.approx(ref + 2.0)
+
+
+def test_auto_makeup_applies_to_the_audio():
+    x = np.full((1, SR), 10 ** (AUTO_MAKEUP_REFERENCE_DB / 20))
+    comp = Compressor(threshold_db=-40.0, ratio=3.0, knee_db=0.0, attack_ms=1.0, auto_makeup=True)
+    y = comp.process(x, SR)
+    assert 20 * np.log10(y[0, -1]) == pytest.approx(AUTO_MAKEUP_REFERENCE_DB, abs=1e-6)
+
+
+@given(mix=st.floats(0, 100), seed=st.integers(0, 1000))
+def test_parallel_mix_blends_dry_and_compressed(mix, seed):
+    x = np.random.default_rng(seed).uniform(-1, 1, (2, 2400))
+    comp = Compressor(threshold_db=-30.0, ratio=6.0, makeup_db=3.0, mix_pct=mix)
+    y, gr = comp.process_with_trace(x, SR)
+    wet = x * 10 ** ((gr + 3.0) / 20)
+    m = mix / 100
+    np.testing.assert_allclose(y, (1 - m) * x + m * wet, rtol=1e-9, atol=1e-12)
+
+
+def test_mix_extremes_and_neutral_settings_are_exact(rng):
+    x = rng.uniform(-1, 1, (2, 4800)).astype(np.float32)
+    dry = Compressor(threshold_db=-40.0, ratio=10.0, mix_pct=0.0).process(x, SR)
+    np.testing.assert_array_equal(dry, x)
+    for extra in (
+        {"mix_pct": 37.0},
+        {"lookahead_ms": 3.0},
+        {"sidechain_hpf_hz": 100.0},
+        {"detector": "rms"},
+        {"auto_makeup": True},
+    ):
+        y = Compressor(ratio=1.0, **extra).process(x, SR)
+        np.testing.assert_array_equal(y, x)
+        assert y.dtype == np.float32
+
+
+def test_notebook_panel_parameters_and_defaults_are_kept():
+    # notebooks/00_start_here.ipynb builds its panel from these names and defaults
+    comp = Compressor()
+    assert (
+        comp.threshold_db,
+        comp.ratio,
+        comp.knee_db,
+        comp.attack_ms,
+        comp.release_ms,
+        comp.makeup_db,
+    ) == (-18.0, 4.0, 6.0, 10.0, 120.0, 0.0)
+    assert (
+        comp.auto_makeup,
+        comp.detector,
+        comp.lookahead_ms,
+        comp.sidechain_hpf_hz,
+        comp.mix_pct,
+    ) == (False, "peak", 0.0, 0.0, 100.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"ratio": 0.5}, ParameterError, r"ratio \(x:1\) must be at least 1"),
+        ({"attack_ms": 0.0}, ParameterError, "attack_ms must be above 0"),
+        ({"release_ms": np.zeros(10)}, ParameterError, "release_ms must be above 0"),
+        ({"mix_pct": 150.0}, ParameterError, "mix_pct must be at most 100"),
+        ({"detector": "loud"}, ParameterError, "detector must be one of"),
+        ({"lookahead_ms": np.ones(10)}, ParameterError, "lookahead_ms must be one number"),
+        ({"sidechain_hpf_hz": 30000.0}, ParameterError, "below the Nyquist"),
+        ({"rms_ms": 0.0, "detector": "rms"}, ParameterError, "rms_ms must be above 0"),
+        ({"threshold_db": np.ones(3)}, ParameterError, "one value per frame"),
+    ],
+)
+def test_dsp_refuses_impossible_values(kwargs, error, match):
+    x = np.zeros((1, 10))
+    base = {
+        "threshold_db": -20.0,
+        "ratio": 2.0,
+        "knee_db": 0.0,
+        "attack_ms": 1.0,
+        "release_ms": 10.0,
+    }
+    with pytest.raises(error, match=match):
+        compress(x, SR, **{**base, **kwargs})
+
+
+def test_processor_refuses_sidechain_filter_above_nyquist():
+    comp = Compressor(sidechain_hpf_hz=400.0)
+    with pytest.raises(ParameterError, match=r"side-chain high-pass \(400 Hz\) must be below"):
+        comp.process(np.zeros((1, 100)), 600)
+    with pytest.raises(ParameterError, match="detector"):
+        Compressor(detector="loud")
+
+
+def test_per_frame_smoother_equals_the_reference(rng):
+    target = np.minimum(0.0, rng.standard_normal(5000) * 8)
+    a = time_constant_coef(np.linspace(0.5, 20, 5000), SR)
+    r = time_constant_coef(np.linspace(300, 20, 5000), SR)
+    np.testing.assert_array_equal(
+        smooth_gain_db(target, a, r, state=-3.0),
+        smooth_gain_db_reference(target, a, r, state=-3.0),
+    )
+
+
+def test_detector_floor_matches_the_kernel_constant():
+    from studio.dsp import _kernels, dynamics
+
+    assert _kernels.DETECTOR_FLOOR_DB == dynamics.DETECTOR_FLOOR_DB
+    assert _kernels.LN10_OVER_20 == np.log(10.0) / 20.0
+    silent = detector_level_db(np.zeros((2, 4)))
+    np.testing.assert_array_equal(silent, dynamics.DETECTOR_FLOOR_DB)
+
+
+def test_fixed_parameters_refuse_automation():
+    env = Envelope([0.0, 1.0], [0.0, 5.0])
+    with pytest.raises(ParameterError, match="lookahead_ms must be one number"):
+        compressor_gain_db(
+            np.zeros((1, 10)),
+            SR,
+            threshold_db=-20.0,
+            ratio=2.0,
+            knee_db=0.0,
+            attack_ms=1.0,
+            release_ms=10.0,
+            lookahead_ms=env,
+        )

@@ -1,18 +1,248 @@
 """Compiled loops for the recursions that cannot be vectorised exactly.
 
-Each kernel has a readable pure-Python twin in the module that uses it; the tests hold
-them equal. ``cache=True`` stores the machine code next to this file, so only the very
-first call on a machine pays the compilation.
+Each kernel has a readable pure-Python twin in the module that uses it (``dynamics.py``,
+``limiter.py``); the tests hold them equal. ``cache=True`` stores the machine code next
+to this file, so only the very first call on a machine pays the compilation. This module
+is imported lazily (inside functions), so ``import studio`` never loads numba.
+
+Conventions: every kernel writes into a preallocated ``out`` array (allocating fresh
+outputs costs about twice a preallocated write), never allocates, and keeps float64
+state where a recursion accumulates (the smoothers), float32 where a sum of a few
+dozen products is all (the oversampling detector).
 """
 
+import numpy as np
 from numba import njit
+
+#: Half the taps per phase of the limiter's oversampling detector (24 taps per phase),
+#: as 2 blocks of 6. Compile-time constants, so LLVM unrolls the small inner loops and
+#: vectorises the loop over samples (one loop of 12 is not unrolled, and runs 5x slower).
+DETECTOR_BLOCKS = 2
+DETECTOR_BLOCK_TAPS = 6
+#: The compressor detector's level for digital silence (dynamics.DETECTOR_FLOOR_DB).
+DETECTOR_FLOOR_DB = -200.0
+#: ln(10) / 20: multiply a level in dB by this and exponentiate to get the amplitude.
+LN10_OVER_20 = 0.11512925464970229
+#: Frames per block of the limiter's hold (a power of two: the division is a shift).
+HOLD_BLOCK = 8
+
+
+# --- attack/release smoothers (dB domain) -------------------------------------------------
 
 
 @njit(cache=True, nogil=True)
-def smooth_branching(target, attack, release, out):  # noqa: D103 - see dynamics.py
-    state = 0.0
+def smooth_branching(target, attack, release, state, out):  # noqa: D103 - see dynamics.py
     for n in range(target.shape[0]):
         x = target[n]
         coef = attack if x < state else release
         state = coef * state + (1.0 - coef) * x
         out[n] = state
+    return state
+
+
+@njit(cache=True, nogil=True)
+def smooth_branching_varying(target, attack, release, state, out):  # noqa: D103
+    for n in range(target.shape[0]):
+        x = target[n]
+        coef = attack[n] if x < state else release[n]
+        state = coef * state + (1.0 - coef) * x
+        out[n] = state
+    return state
+
+
+# --- compressor: gain computer + smoother in one pass --------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def compressor_gain(level, threshold, slope, knee, attack, release, state, out):  # noqa: D103
+    # Same operations, in the same order, as dynamics.compressor_gain_db_reference,
+    # written without branches in the gain computer (its branches mispredict on
+    # music). Starts from ``state`` and returns the last state, so a long signal can be
+    # processed chunk by chunk with the same result.
+    half = 0.5 * knee
+    soft_on = knee > 0.0
+    for n in range(level.shape[0]):
+        over = level[n] - threshold
+        u = over + half
+        soft = slope * (u * u) / (2.0 * knee) if soft_on else 0.0
+        hard = slope * over if over > 0.0 else 0.0
+        target = soft if (soft_on and -half <= over and over <= half) else hard
+        coef = attack if target < state else release
+        state = coef * state + (1.0 - coef) * target
+        out[n] = state
+    return state
+
+
+@njit(cache=True, nogil=True)
+def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
+    log10_peak, threshold, slope, knee, attack, release, state, offset, trace, exponent
+):
+    # level = max(20 * log10(peak), floor), then exactly compressor_gain's steps; also
+    # writes the exponent of the gain, (trace * ln(10)/20 + offset), for numpy's exp.
+    half = 0.5 * knee
+    soft_on = knee > 0.0
+    floor = DETECTOR_FLOOR_DB
+    to_log = LN10_OVER_20
+    for n in range(log10_peak.shape[0]):
+        level = 20.0 * log10_peak[n]
+        level = level if level > floor else floor
+        over = level - threshold
+        u = over + half
+        soft = slope * (u * u) / (2.0 * knee) if soft_on else 0.0
+        hard = slope * over if over > 0.0 else 0.0
+        target = soft if (soft_on and -half <= over and over <= half) else hard
+        coef = attack if target < state else release
+        state = coef * state + (1.0 - coef) * target
+        trace[n] = state
+        exponent[n] = state * to_log + offset
+    return state
+
+
+@njit(cache=True, nogil=True)
+def compressor_gain_varying(level, threshold, slope, knee, attack, release, out):  # noqa: D103
+    state = 0.0
+    for n in range(level.shape[0]):
+        k = knee[n]
+        half = 0.5 * k
+        over = level[n] - threshold[n]
+        if k > 0.0 and -half <= over <= half:
+            u = over + half
+            target = slope[n] * (u * u) / (2.0 * k)
+        elif over > 0.0:
+            target = slope[n] * over
+        else:
+            target = 0.0
+        coef = attack[n] if target < state else release[n]
+        state = coef * state + (1.0 - coef) * target
+        out[n] = state
+
+
+@njit(cache=True, nogil=True)
+def gate_gain(  # noqa: D103 - see dynamics.gate_gain_db_reference
+    level, thr, s_thr, ratio, s_ratio, rng, s_rng, attack, s_att, hold, s_hold, release, s_rel, out
+):
+    # Each parameter is an array with one value per frame (step 1) or one for all (step 0).
+    state = 0.0
+    held = 0.0
+    timer = 0
+    for i in range(level.shape[0]):
+        under = min(level[i] - thr[i * s_thr], 0.0)
+        target = max((ratio[i * s_ratio] - 1.0) * under, -rng[i * s_rng])
+        if target >= held:
+            held = target
+            timer = hold[i * s_hold]
+        elif timer > 0:
+            timer -= 1
+        else:
+            held = target
+        coef = release[i * s_rel] if held < state else attack[i * s_att]
+        state = coef * state + (1.0 - coef) * held
+        out[i] = state
+
+
+@njit(cache=True, nogil=True)
+def abs_peak_frames(x, out):  # noqa: D103 - largest |sample| over channels, per frame
+    abs_peak_range(x, 0, x.shape[1], out)
+
+
+@njit(cache=True, nogil=True)
+def abs_peak_range(x, start, stop, out):  # noqa: D103 - the same for frames start:stop
+    n_ch = x.shape[0]
+    for i in range(stop - start):
+        out[i] = abs(x[0, start + i])
+    for c in range(1, n_ch):
+        for i in range(stop - start):
+            v = abs(x[c, start + i])
+            if v > out[i]:
+                out[i] = v
+
+
+# --- limiter ---------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def block_min(values, block, out):  # noqa: D103 - min of each block of ``block`` values
+    n = values.shape[0]
+    for q in range(out.shape[0]):
+        acc = 0.0
+        for t in range(q * block, min((q + 1) * block, n)):
+            v = values[t]
+            acc = v if v < acc else acc
+        out[q] = acc
+
+
+@njit(cache=True, nogil=True)
+def release_ramp(held, coef, coef_step, width1, width2, out):  # noqa: D103
+    # See limiter.gain_envelope_db_reference: release recursion on the held
+    # requirement (one value per HOLD_BLOCK frames), then two running means over the
+    # past ``width1`` and ``width2`` values. A mean is the difference of two running
+    # sums, so stretches of zeros give exact zeros. Before the start the first value is
+    # held. ``coef`` has one value per frame (coef_step=1) or one for all (coef_step=0).
+    n = out.shape[0]
+    ring1 = np.empty(width1)
+    ring2 = np.empty(width2)
+    scale1 = 1.0 / width1
+    scale2 = 1.0 / width2
+    state = 0.0
+    sum1 = 0.0
+    sum2 = 0.0
+    k1 = 0
+    k2 = 0
+    for t in range(n):
+        x = held[t // HOLD_BLOCK]
+        c = coef[t * coef_step]
+        rise = c * state + (1.0 - c) * x
+        state = x if x < rise else rise
+        if t == 0:  # running sums of the virtual history (the first value, held)
+            for j in range(width1):
+                ring1[j] = (j - width1 + 1) * state
+            for j in range(width2):
+                ring2[j] = (j - width2 + 1) * state
+        sum1 += state
+        mean1 = (sum1 - ring1[k1]) * scale1
+        ring1[k1] = sum1
+        k1 = k1 + 1 if k1 + 1 < width1 else 0
+        sum2 += mean1
+        mean2 = (sum2 - ring2[k2]) * scale2
+        ring2[k2] = sum2
+        k2 = k2 + 1 if k2 + 1 < width2 else 0
+        out[t] = mean2
+
+
+@njit(cache=True, nogil=True, fastmath=True, boundscheck=False)
+def interpolated_peaks_3pc(xp, sums, diffs, centre, out, n_out):  # noqa: D103
+    # Phases p and K-p of a symmetric interpolator mirror each other, so with
+    # s_j = x[i-j] + x[i-T+1+j] and d_j = x[i-j] - x[i-T+1+j] (j < T/2):
+    #   y_p + y_{K-p} = sum_j S_p[j] s_j,  y_p - y_{K-p} = sum_j D_p[j] d_j,
+    #   max(|y_p|, |y_{K-p}|) = (|y_p + y_{K-p}| + |y_p - y_{K-p}|) / 2,
+    # and the middle phase K/2 is symmetric itself: y = sum_j C[j] s_j.
+    # Up to three mirrored pairs and a middle phase: the seven in-between points at 8x
+    # (unused pairs have zero coefficients for lower factors).
+    # ``xp`` holds the signal with T-1 zeros before and after: x[k] = xp[k + T - 1].
+    last = 2 * DETECTOR_BLOCKS * DETECTOR_BLOCK_TAPS - 1
+    for i in range(n_out):
+        a0 = np.float32(0.0)
+        a1 = np.float32(0.0)
+        a2 = np.float32(0.0)
+        b0 = np.float32(0.0)
+        b1 = np.float32(0.0)
+        b2 = np.float32(0.0)
+        m = np.float32(0.0)
+        for block in range(DETECTOR_BLOCKS):
+            for jj in range(DETECTOR_BLOCK_TAPS):
+                j = block * DETECTOR_BLOCK_TAPS + jj
+                u = xp[i + last - j]
+                v = xp[i + j]
+                s = u + v
+                d = u - v
+                a0 += sums[0, j] * s
+                a1 += sums[1, j] * s
+                a2 += sums[2, j] * s
+                b0 += diffs[0, j] * d
+                b1 += diffs[1, j] * d
+                b2 += diffs[2, j] * d
+                m += centre[j] * s
+        p = max(abs(a0) + abs(b0), abs(a1) + abs(b1), abs(a2) + abs(b2)) * np.float32(0.5)
+        p = max(p, abs(m))
+        if p > out[i]:
+            out[i] = p

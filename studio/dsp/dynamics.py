@@ -1,42 +1,284 @@
-"""Dynamics: the compressor's static curve and its attack/release smoother.
+"""Dynamics: compressor, gate/expander, multiband compressor and transient shaper.
 
 A feed-forward compressor in three steps, each a function here:
 
-1. **Detector.** The level of the signal in dB, sample by sample (peak: the largest
-   absolute sample over all channels, so a stereo image does not shift).
+1. **Detector.** The level of the signal in dB, frame by frame. *Peak*: the largest
+   absolute sample over all channels (so a stereo image does not shift). *RMS*: the
+   root mean square over the last ``rms_ms`` (of the loudest channel), closer to how
+   loud a part sounds; a steady sine reads 3 dB below its peak. The detector can
+   listen to a filtered copy (a *side-chain high-pass*, so a kick drum no longer pumps
+   the whole mix) or to another signal altogether (an external *key*: the bass ducks
+   when the kick hits).
 2. **Gain computer.** The static curve: below the threshold nothing happens; above it,
    every ``ratio`` dB in gives 1 dB out. A soft knee of width ``knee_db`` bends the curve
    gradually around the threshold (a quadratic blend), so the compressor eases in.
 3. **Smoother.** The gain change does not jump: it moves toward more reduction with the
    attack time and back with the release time (a branching one-pole smoother in the dB
    domain). This recursion depends on its own previous output and cannot be vectorised
-   exactly, so it runs as a small compiled loop (numba, cached); a pure-Python
-   reference lives beside it for the tests.
+   exactly, so steps 2 and 3 run as one small compiled loop (numba, cached); the
+   pure-Python :func:`compressor_gain_db_reference` is its definition, and the tests
+   hold them equal.
 
 Time constants: after ``attack_ms`` the gain has moved 63% (1 - 1/e) of the way to its
 target; after ``release_ms`` the same on the way back.
+
+Then **make-up** gain (by hand, or automatic: :func:`auto_makeup_db`), **lookahead**
+(the detector hears ``lookahead_ms`` ahead of the audio; the output stays aligned with
+the input, as a DAW compensates a plug-in's latency) and a **parallel mix**
+(``mix_pct``: 0 = dry, 100 = fully compressed; the dry and compressed signals are in
+phase, so they blend without comb filtering).
+
+Every threshold, ratio, knee, time constant, make-up and mix accepts a number, a value
+per frame or an :class:`~studio.dsp.control.Envelope` (automation). The detector
+choice, RMS window, lookahead and side-chain filter are fixed for a whole call.
+
+The same pieces make the other dynamics processors:
+
+* **gate / expander** (:func:`gate`): below the threshold the level is pushed further
+  down (``ratio``), by at most ``range_db``; a hold keeps it open a moment after the
+  level drops; attack opens, release closes (one compiled loop,
+  :func:`gate_gain_db_reference` its definition);
+* **transient shaper** (:func:`shape_transients`): fast and slow envelope followers
+  tell onsets (the fast one leads) and decays (a slowly falling one lingers above);
+  ``attack_db`` and ``sustain_db`` are applied in proportion;
+* **multiband compressor** (:func:`compress_multiband`): Linkwitz-Riley crossovers
+  (:mod:`studio.dsp.crossover`) split the signal, a compressor works on each band, the
+  bands are added back up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
+from studio.audio import Audio, as_samples
+from studio.dsp.control import Control, Envelope, resolve
+from studio.errors import AudioDataError, ParameterError
+
 __all__ = [
+    "AUTO_MAKEUP_REFERENCE_DB",
+    "DETECTORS",
+    "auto_makeup_db",
     "compress",
+    "compress_multiband",
     "compressor_gain_db",
+    "compressor_gain_db_reference",
     "detector_level_db",
+    "expander_gain_db",
+    "gate",
+    "gate_gain_db",
+    "gate_gain_db_reference",
+    "level_db",
+    "shape_transients",
     "smooth_gain_db",
     "smooth_gain_db_reference",
     "static_curve_db",
+    "static_gain_db",
     "time_constant_coef",
+    "transient_gain_db",
 ]
 
 #: Level assigned to digital silence by the detector (far below any threshold).
 DETECTOR_FLOOR_DB = -200.0
+#: Detector choices.
+DETECTORS = ("peak", "rms")
+#: Auto make-up restores a steady signal at this level (dBFS) to the same level: the
+#: usual average level of a track (0 VU on an EBU-aligned desk is -18 dBFS).
+AUTO_MAKEUP_REFERENCE_DB = -18.0
+
+_DB_TO_LOG = np.log(10.0) / 20.0
+
+
+# --- small helpers -----------------------------------------------------------------------
+
+
+def _kernels() -> Any:
+    """The compiled loops, imported on first use so ``import studio`` stays fast."""
+    from studio.dsp import _kernels
+
+    return _kernels
+
+
+def _control(
+    value: Control,
+    n: int,
+    sr: int,
+    name: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    above: float | None = None,
+) -> float | np.ndarray:
+    """Resolve a parameter to a float or a per-frame array and check its range."""
+    v = resolve(value, n, sr, name=name)
+    if n == 0 and np.ndim(v):
+        return 0.0 if lo is None else lo
+    low, high = float(np.min(v)), float(np.max(v))
+    if lo is not None and low < lo:
+        raise ParameterError(f"{name} must be at least {lo:g}; got {low:g}.")
+    if above is not None and low <= above:
+        raise ParameterError(f"{name} must be above {above:g}; got {low:g}.")
+    if hi is not None and high > hi:
+        raise ParameterError(f"{name} must be at most {hi:g}; got {high:g}.")
+    return v
+
+
+def _fixed(value: Any, name: str) -> float:
+    """A parameter that cannot move over time (it sets a window, a filter or a delay)."""
+    if np.ndim(value) != 0 or isinstance(value, Envelope):
+        raise ParameterError(f"{name} must be one number (it cannot change over time).")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ParameterError(f"{name} must be a finite number; got {value!r}.")
+    return number
+
+
+def _key_samples(key: Any, n: int, sr: int, what: str) -> np.ndarray:
+    """The side-chain key as ``(channels, n)`` samples, or a plain error."""
+    if isinstance(key, Audio):
+        if key.sr != sr:
+            raise AudioDataError(
+                f"{what}: the key is at {key.sr} Hz but the audio at {sr} Hz; "
+                "resample one of them first."
+            )
+        key = key.samples
+    k = as_samples(key, what=f"{what} key")
+    if k.shape[1] != n:
+        raise AudioDataError(
+            f"{what}: the key has {k.shape[1]} frames but the audio {n}; "
+            "they must be the same length (trim or pad the key)."
+        )
+    return k
+
+
+def time_constant_coef(time_ms: float | np.ndarray, sr: int) -> float | np.ndarray:
+    """One-pole coefficient for a time constant (63% of the way after ``time_ms``)."""
+    coef = np.exp(-1.0 / (np.asarray(time_ms, dtype=np.float64) * 1e-3 * sr))
+    return float(coef) if np.ndim(coef) == 0 else coef
+
+
+# --- detector -------------------------------------------------------------------------------
+
+
+def detector_level_db(samples: np.ndarray) -> np.ndarray:
+    """Peak detector: the level in dB of the loudest channel at each frame (float64)."""
+    x = as_samples(samples)
+    peak = np.empty(x.shape[1], dtype=x.dtype)
+    if x.shape[1]:
+        _kernels().abs_peak_frames(x, peak)
+    level = np.empty(x.shape[1], dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        np.log10(peak, out=level, dtype=np.float64)
+    level *= 20.0
+    return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
+
+
+def _rms_level_db(x: np.ndarray, sr: int, window_ms: float) -> np.ndarray:
+    """RMS over the last ``window_ms`` of the loudest channel, in dB (float64)."""
+    width = max(1, int(round(window_ms * 1e-3 * sr)))
+    mean_square = None
+    for channel in x:
+        total = np.cumsum(np.square(channel, dtype=np.float64))
+        ms = total.copy()
+        ms[width:] -= total[:-width]  # sum over the window (zeros before the start)
+        mean_square = ms if mean_square is None else np.maximum(mean_square, ms)
+    assert mean_square is not None
+    mean_square /= width
+    level = np.maximum(mean_square, 0.0, out=mean_square)  # running-sum rounding
+    with np.errstate(divide="ignore"):
+        np.log10(level, out=level)
+    level *= 10.0
+    return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
+
+
+def level_db(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    detector: str = "peak",
+    rms_ms: float = 10.0,
+    sidechain_hpf_hz: float = 0.0,
+    key: np.ndarray | Audio | None = None,
+) -> np.ndarray:
+    """Step 1: the level the compressor reacts to, in dB per frame (float64).
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        ``(channels, frames)`` audio (used when there is no ``key``).
+    sr : int
+        Sample rate in Hz.
+    detector : {"peak", "rms"}
+        Largest absolute sample, or root mean square over ``rms_ms``.
+    rms_ms : float
+        RMS window in ms (RMS detector only).
+    sidechain_hpf_hz : float
+        Cut-off of a 12 dB/octave high-pass on the detector's input (0 = off).
+    key : array or Audio, optional
+        Another signal to listen to instead (same length and rate).
+    """
+    x = as_samples(samples)
+    n = x.shape[1]
+    if detector not in DETECTORS:
+        raise ParameterError(f"detector must be one of {DETECTORS}; got {detector!r}.")
+    source = x if key is None else _key_samples(key, n, sr, "compressor")
+    hpf = _fixed(sidechain_hpf_hz, "sidechain_hpf_hz")
+    if hpf < 0.0 or hpf >= sr / 2.0:
+        raise ParameterError(
+            f"sidechain_hpf_hz must be 0 (off) or a frequency below the Nyquist frequency "
+            f"({sr / 2:g} Hz); got {hpf:g}."
+        )
+    if hpf > 0.0 and n:
+        from scipy import signal  # imported on use: scipy.signal is slow to import
+
+        sos = signal.butter(2, hpf, btype="highpass", fs=sr, output="sos")
+        source = signal.sosfilt(sos, source, axis=-1)
+    if detector == "rms":
+        window = _fixed(rms_ms, "rms_ms")
+        if window <= 0.0:
+            raise ParameterError(f"rms_ms must be above 0 ms; got {window:g}.")
+        return _rms_level_db(source, sr, window)
+    return detector_level_db(source)
+
+
+# --- gain computer ---------------------------------------------------------------------------
+
+
+def static_gain_db(
+    level_db: np.ndarray | float,
+    *,
+    threshold_db: float | np.ndarray,
+    ratio: float | np.ndarray,
+    knee_db: float | np.ndarray,
+) -> np.ndarray:
+    """Gain change (dB, <= 0) the static curve asks for at an input level.
+
+    Above the knee ``(1/ratio - 1) * (level - threshold)``; inside the knee (within
+    ``knee_db / 2`` of the threshold) the quadratic blend
+    ``(1/ratio - 1) * (level - threshold + knee/2)**2 / (2 * knee)``; below it 0.
+    """
+    x = np.asarray(level_db, dtype=np.float64)
+    over = x - threshold_db
+    slope = 1.0 / np.asarray(ratio, dtype=np.float64) - 1.0
+    knee = np.asarray(knee_db, dtype=np.float64)
+    half = 0.5 * knee
+    hard = np.where(over > 0.0, slope * over, 0.0)
+    if not np.any(knee > 0.0):
+        return hard
+    u = over + half
+    with np.errstate(divide="ignore", invalid="ignore"):
+        soft = slope * (u * u) / (2.0 * knee)
+    in_knee = (knee > 0.0) & (-half <= over) & (over <= half)
+    return np.where(in_knee, soft, hard)
 
 
 def static_curve_db(
-    level_db: np.ndarray | float, *, threshold_db: float, ratio: float, knee_db: float
+    level_db: np.ndarray | float,
+    *,
+    threshold_db: float | np.ndarray,
+    ratio: float | np.ndarray,
+    knee_db: float | np.ndarray,
 ) -> np.ndarray:
     """Output level for an input level on the compressor's static curve (soft knee).
 
@@ -57,103 +299,216 @@ def static_curve_db(
         Output level(s) in dB, same shape as ``level_db``.
     """
     x = np.asarray(level_db, dtype=np.float64)
-    over = x - threshold_db
-    slope = 1.0 / ratio - 1.0
-    y = x + slope * np.maximum(over, 0.0)  # hard knee
-    if knee_db > 0.0:
-        in_knee = np.abs(over) <= knee_db / 2.0
-        blend = x + slope * (over + knee_db / 2.0) ** 2 / (2.0 * knee_db)
-        y = np.where(in_knee, blend, y)
-    return y
+    return x + static_gain_db(x, threshold_db=threshold_db, ratio=ratio, knee_db=knee_db)
 
 
-def detector_level_db(samples: np.ndarray) -> np.ndarray:
-    """Peak detector: the level in dB of the loudest channel at each sample (float64)."""
-    peak = np.max(np.abs(samples), axis=0) if samples.shape[0] > 1 else np.abs(samples[0])
-    with np.errstate(divide="ignore"):
-        level = 20.0 * np.log10(peak.astype(np.float64, copy=False))
-    return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
+def auto_makeup_db(
+    *, threshold_db: float | np.ndarray, ratio: float | np.ndarray, knee_db: float | np.ndarray
+) -> float | np.ndarray:
+    """Automatic make-up gain: ``-static_gain_db(AUTO_MAKEUP_REFERENCE_DB)``.
+
+    The gain the static curve takes from a steady signal at -18 dBFS (a typical average
+    track level), given back, so such a signal comes out where it went in and the
+    compressed part sounds about as loud as before. 0 dB when the threshold (and knee)
+    sit above -18 dBFS.
+    """
+    gain = static_gain_db(
+        AUTO_MAKEUP_REFERENCE_DB, threshold_db=threshold_db, ratio=ratio, knee_db=knee_db
+    )
+    return -gain if np.ndim(gain) else -float(gain)
 
 
-def time_constant_coef(time_ms: float, sr: int) -> float:
-    """One-pole coefficient for a time constant (63% of the way after ``time_ms``)."""
-    return float(np.exp(-1.0 / (time_ms * 1e-3 * sr)))
+# --- smoother -----------------------------------------------------------------------------------
 
 
-def smooth_gain_db_reference(gain_db: np.ndarray, attack: float, release: float) -> np.ndarray:
+def smooth_gain_db_reference(
+    gain_db: np.ndarray,
+    attack: float | np.ndarray,
+    release: float | np.ndarray,
+    *,
+    state: float = 0.0,
+) -> np.ndarray:
     """Pure-Python branching smoother: the readable definition the fast one must match.
 
-    Starts from 0 dB (no reduction). When the target asks for more reduction than the
-    current state, move toward it with the attack coefficient, otherwise with the
-    release coefficient.
+    Starts from ``state`` (0 dB, no reduction). When the target asks for more reduction
+    than the current state, move toward it with the attack coefficient, otherwise with
+    the release coefficient: ``state = coef * state + (1 - coef) * target``.
     """
-    out = np.empty(len(gain_db), dtype=np.float64)
-    state = 0.0
-    for n, target in enumerate(gain_db):
-        coef = attack if target < state else release
+    n = len(gain_db)
+    attacks = np.broadcast_to(np.asarray(attack, dtype=np.float64), (n,))
+    releases = np.broadcast_to(np.asarray(release, dtype=np.float64), (n,))
+    out = np.empty(n, dtype=np.float64)
+    for i, target in enumerate(gain_db):
+        coef = attacks[i] if target < state else releases[i]
         state = coef * state + (1.0 - coef) * target
-        out[n] = state
+        out[i] = state
     return out
 
 
-_KERNEL = None
+def smooth_gain_db(
+    gain_db: np.ndarray,
+    attack: float | np.ndarray,
+    release: float | np.ndarray,
+    *,
+    state: float = 0.0,
+) -> np.ndarray:
+    """Branching attack/release smoother (compiled; same result as the reference).
 
-
-def _kernel():  # compiled lazily so `import studio` stays fast; cached on disk by numba
-    global _KERNEL
-    if _KERNEL is None:
-        from studio.dsp._kernels import smooth_branching
-
-        _KERNEL = smooth_branching
-    return _KERNEL
-
-
-def smooth_gain_db(gain_db: np.ndarray, attack: float, release: float) -> np.ndarray:
-    """Branching attack/release smoother (compiled; same result as the reference)."""
+    ``attack`` and ``release`` are one-pole coefficients (:func:`time_constant_coef`),
+    one for all frames or one per frame.
+    """
     target = np.ascontiguousarray(gain_db, dtype=np.float64)
     out = np.empty_like(target)
-    _kernel()(target, float(attack), float(release), out)
+    k = _kernels()
+    if np.ndim(attack) == 0 and np.ndim(release) == 0:
+        k.smooth_branching(target, float(attack), float(release), float(state), out)
+    else:
+        n = len(target)
+        a = np.ascontiguousarray(np.broadcast_to(attack, (n,)), dtype=np.float64)
+        r = np.ascontiguousarray(np.broadcast_to(release, (n,)), dtype=np.float64)
+        k.smooth_branching_varying(target, a, r, float(state), out)
     return out
+
+
+def _follow(level: np.ndarray, rise: float, fall: float, *, state: float = 0.0) -> np.ndarray:
+    """Envelope follower: rises with coefficient ``rise``, falls with ``fall``."""
+    # the smoother uses its first coefficient when the target is below the state
+    return smooth_gain_db(level, fall, rise, state=state)
+
+
+# --- compressor ---------------------------------------------------------------------------------
+
+
+def compressor_gain_db_reference(
+    level_db: np.ndarray,
+    *,
+    threshold_db: float | np.ndarray,
+    ratio: float | np.ndarray,
+    knee_db: float | np.ndarray,
+    attack: float | np.ndarray,
+    release: float | np.ndarray,
+) -> np.ndarray:
+    """Steps 2 and 3 in plain Python: the definition of the compiled loop.
+
+    For each frame: the static gain for the detected level (hard above the knee,
+    quadratic inside it, 0 below), then one step of the branching smoother.
+    ``attack`` and ``release`` are one-pole coefficients.
+    """
+    n = len(level_db)
+
+    def per_frame(v: Any) -> np.ndarray:
+        return np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+
+    thr, rat, knee = per_frame(threshold_db), per_frame(ratio), per_frame(knee_db)
+    att, rel = per_frame(attack), per_frame(release)
+    out = np.empty(n, dtype=np.float64)
+    state = 0.0
+    for i in range(n):
+        slope = 1.0 / float(rat[i]) - 1.0
+        half = 0.5 * float(knee[i])
+        over = float(level_db[i]) - float(thr[i])
+        if knee[i] > 0.0 and -half <= over <= half:
+            u = over + half
+            target = slope * (u * u) / (2.0 * float(knee[i]))
+        elif over > 0.0:
+            target = slope * over
+        else:
+            target = 0.0
+        coef = att[i] if target < state else rel[i]
+        state = coef * state + (1.0 - coef) * target
+        out[i] = state
+    return out
+
+
+def _compressor_curve_and_smoother(
+    level: np.ndarray, threshold: Any, ratio: Any, knee: Any, attack: Any, release: Any
+) -> np.ndarray:
+    """Steps 2-3 compiled: the scalar fast path or the per-frame (automation) path."""
+    k = _kernels()
+    out = np.empty_like(level)
+    values = (threshold, ratio, knee, attack, release)
+    if all(np.ndim(v) == 0 for v in values):
+        slope = 1.0 / float(ratio) - 1.0
+        k.compressor_gain(
+            level, float(threshold), slope, float(knee), float(attack), float(release), 0.0, out
+        )
+        return out
+    n = len(level)
+
+    def full(v: Any) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64)
+
+    slope = 1.0 / full(ratio) - 1.0
+    k.compressor_gain_varying(
+        level, full(threshold), slope, full(knee), full(attack), full(release), out
+    )
+    return out
+
+
+def _compressor_trace(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    threshold_db: Control,
+    ratio: Control,
+    knee_db: Control,
+    attack_ms: Control,
+    release_ms: Control,
+    detector: str,
+    rms_ms: float,
+    lookahead_ms: float,
+    sidechain_hpf_hz: float,
+    key: Any,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Gain-reduction trace and the resolved curve values (shared by the API below)."""
+    x = as_samples(samples)
+    n = x.shape[1]
+    lookahead = _fixed(lookahead_ms, "lookahead_ms")
+    if lookahead < 0.0:
+        raise ParameterError(f"lookahead_ms must be 0 ms or more; got {lookahead:g}.")
+    shift = int(round(lookahead * 1e-3 * sr))
+    curve = {
+        "threshold_db": _control(threshold_db, n, sr, "threshold_db"),
+        "ratio": _control(ratio, n, sr, "ratio (x:1)", lo=1.0),
+        "knee_db": _control(knee_db, n, sr, "knee_db", lo=0.0),
+    }
+    attack = _control(attack_ms, n, sr, "attack_ms", above=0.0)
+    release = _control(release_ms, n, sr, "release_ms", above=0.0)
+    level = level_db(
+        x, sr, detector=detector, rms_ms=rms_ms, sidechain_hpf_hz=sidechain_hpf_hz, key=key
+    )
+    if n == 0:
+        return np.zeros(0), curve
+    values = [curve["threshold_db"], curve["ratio"], curve["knee_db"]]
+    times = [time_constant_coef(attack, sr), time_constant_coef(release, sr)]
+    if shift:  # the detector runs `shift` frames ahead: pad its end, read the trace later
+        level = np.concatenate([level, np.full(shift, DETECTOR_FLOOR_DB)])
+        values = [v if np.ndim(v) == 0 else np.pad(v, (shift, 0), mode="edge") for v in values]
+        times = [v if np.ndim(v) == 0 else np.pad(v, (shift, 0), mode="edge") for v in times]
+    trace = _compressor_curve_and_smoother(level, *values, *times)
+    return (trace[shift:] if shift else trace), curve
 
 
 def compressor_gain_db(
     samples: np.ndarray,
     sr: int,
     *,
-    threshold_db: float,
-    ratio: float,
-    knee_db: float,
-    attack_ms: float,
-    release_ms: float,
+    threshold_db: Control,
+    ratio: Control,
+    knee_db: Control,
+    attack_ms: Control,
+    release_ms: Control,
+    detector: str = "peak",
+    rms_ms: float = 10.0,
+    lookahead_ms: float = 0.0,
+    sidechain_hpf_hz: float = 0.0,
+    key: np.ndarray | Audio | None = None,
 ) -> np.ndarray:
-    """Gain change in dB over time (0 = untouched, negative = reduction), before make-up."""
-    level = detector_level_db(samples)
-    target = static_curve_db(level, threshold_db=threshold_db, ratio=ratio, knee_db=knee_db)
-    target -= level
-    if not target.any():
-        return target
-    return smooth_gain_db(
-        target, time_constant_coef(attack_ms, sr), time_constant_coef(release_ms, sr)
-    )
+    """Gain change in dB over time (0 = untouched, negative = reduction), before make-up.
 
-
-def compress(
-    samples: np.ndarray,
-    sr: int,
-    *,
-    threshold_db: float,
-    ratio: float,
-    knee_db: float,
-    attack_ms: float,
-    release_ms: float,
-    makeup_db: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Compress ``samples``; return ``(output, gain_reduction_db)``.
-
-    The output has the dtype of ``samples``; the gain-reduction trace (float64, one
-    value per frame, <= 0) is what a compressor's meter shows.
+    The parameters are those of :func:`compress`.
     """
-    reduction = compressor_gain_db(
+    return _compressor_trace(
         samples,
         sr,
         threshold_db=threshold_db,
@@ -161,9 +516,516 @@ def compress(
         knee_db=knee_db,
         attack_ms=attack_ms,
         release_ms=release_ms,
+        detector=detector,
+        rms_ms=rms_ms,
+        lookahead_ms=lookahead_ms,
+        sidechain_hpf_hz=sidechain_hpf_hz,
+        key=key,
+    )[0]
+
+
+def _apply_gain_db(
+    x: np.ndarray, gain_db: np.ndarray, offset_db: Any = 0.0, mix: Any = 1.0
+) -> np.ndarray:
+    """``x * (1 + mix * (10**((gain_db + offset_db)/20) - 1))`` in the dtype of ``x``.
+
+    The gain is computed in the samples' dtype (float32 for float32 audio: its rounding
+    is far below one step of the output). ``mix = 1`` is the plain gain; where the gain
+    is exactly 0 dB the factor is exactly 1.
+    """
+    gain = np.multiply(gain_db, _DB_TO_LOG, dtype=np.float64)
+    if np.ndim(offset_db) or offset_db != 0.0:
+        gain += np.asarray(offset_db, dtype=np.float64) * _DB_TO_LOG
+    gain = gain.astype(x.dtype, copy=False)
+    np.exp(gain, out=gain)
+    if np.ndim(mix) or mix != 1.0:
+        m = np.asarray(mix, dtype=x.dtype)
+        gain -= 1
+        gain *= m
+        gain += 1
+    return np.multiply(x, gain, dtype=x.dtype)
+
+
+#: Frames per chunk of the compressor's fast path: its working buffers stay in cache.
+CHUNK_FRAMES = 1 << 15
+
+
+def _compress_fast(
+    x: np.ndarray,
+    sr: int,
+    threshold_db: float,
+    ratio: float,
+    knee_db: float,
+    attack_ms: float,
+    release_ms: float,
+    makeup_db: float,
+    mix_pct: float,
+    *,
+    auto_makeup: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`compress` for constant settings and the plain peak detector, chunk by chunk.
+
+    The same steps as the general path (detector, compiled curve and smoother, gain),
+    run over chunks of :data:`CHUNK_FRAMES` frames with the smoother's state carried
+    across, so the working buffers stay in the CPU cache: the same numbers, faster.
+    """
+    n = x.shape[1]
+    x = np.ascontiguousarray(x)
+    threshold = float(_control(threshold_db, n, sr, "threshold_db"))
+    ratio_v = float(_control(ratio, n, sr, "ratio (x:1)", lo=1.0))
+    knee = float(_control(knee_db, n, sr, "knee_db", lo=0.0))
+    attack = time_constant_coef(float(_control(attack_ms, n, sr, "attack_ms", above=0.0)), sr)
+    release = time_constant_coef(float(_control(release_ms, n, sr, "release_ms", above=0.0)), sr)
+    makeup = float(_control(makeup_db, n, sr, "makeup_db"))
+    if auto_makeup:
+        makeup += auto_makeup_db(threshold_db=threshold, ratio=ratio_v, knee_db=knee)
+    mix = float(_control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)) / 100.0
+    k = _kernels()
+    slope = 1.0 / ratio_v - 1.0
+    trace = np.empty(n)
+    out = np.empty_like(x)
+    size = min(n, CHUNK_FRAMES)
+    peak = np.empty(size, dtype=x.dtype)
+    log10_peak = np.empty(size)
+    gain = np.empty(size, dtype=x.dtype)
+    offset = makeup * _DB_TO_LOG
+    one = x.dtype.type(1.0)
+    m = x.dtype.type(mix)
+    state = 0.0
+    with np.errstate(divide="ignore"):
+        for start in range(0, n, size):
+            stop = min(start + size, n)
+            w = stop - start
+            p, lp, g = peak[:w], log10_peak[:w], gain[:w]
+            k.abs_peak_range(x, start, stop, p)
+            np.log10(p, out=lp, dtype=np.float64)
+            state = k.compressor_chunk(
+                lp, threshold, slope, knee, attack, release, state, offset, trace[start:stop], g
+            )
+            np.exp(g, out=g)
+            if mix != 1.0:
+                g -= one
+                g *= m
+                g += one
+            np.multiply(x[:, start:stop], g, out=out[:, start:stop])
+    return out, trace
+
+
+def compress(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    threshold_db: Control,
+    ratio: Control,
+    knee_db: Control,
+    attack_ms: Control,
+    release_ms: Control,
+    makeup_db: Control = 0.0,
+    auto_makeup: bool = False,
+    detector: str = "peak",
+    rms_ms: float = 10.0,
+    lookahead_ms: float = 0.0,
+    sidechain_hpf_hz: float = 0.0,
+    mix_pct: Control = 100.0,
+    key: np.ndarray | Audio | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Compress ``samples``; return ``(output, gain_reduction_db)``.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        ``(channels, frames)`` float samples; all channels share one gain (linked).
+    sr : int
+        Sample rate in Hz.
+    threshold_db, ratio, knee_db : float, array or Envelope
+        The static curve (:func:`static_curve_db`).
+    attack_ms, release_ms : float, array or Envelope
+        Time constants of the smoother (63 % of the way after this time).
+    makeup_db : float, array or Envelope
+        Gain after compression (dB).
+    auto_makeup : bool
+        Add :func:`auto_makeup_db` to ``makeup_db``.
+    detector : {"peak", "rms"}
+        What the detector measures (:func:`level_db`).
+    rms_ms : float
+        RMS window (RMS detector only).
+    lookahead_ms : float
+        The detector hears this far ahead of the audio; the output stays aligned with
+        the input (latency compensated).
+    sidechain_hpf_hz : float
+        12 dB/octave high-pass on the detector's input; 0 = off.
+    mix_pct : float, array or Envelope
+        Parallel compression: 0 = dry, 100 = fully compressed.
+    key : array or Audio, optional
+        External side-chain: the detector listens to this (same length and rate).
+
+    Returns
+    -------
+    output : numpy.ndarray
+        Same shape and dtype as ``samples``.
+    gain_reduction_db : numpy.ndarray
+        What a compressor's meter shows: the compressed path's gain change per frame
+        (float64, <= 0), before make-up and mix.
+    """
+    x = as_samples(samples)
+    n = x.shape[1]
+    simple = (
+        key is None
+        and detector == "peak"
+        and np.ndim(lookahead_ms) == 0
+        and lookahead_ms == 0.0
+        and np.ndim(sidechain_hpf_hz) == 0
+        and sidechain_hpf_hz == 0.0
     )
-    if makeup_db == 0.0 and not reduction.any():
-        return np.array(samples, copy=True), reduction
-    gain = np.power(10.0, (reduction + makeup_db) / 20.0).astype(samples.dtype, copy=False)
-    out = np.multiply(samples, gain, dtype=samples.dtype)
-    return out, reduction
+    values = (threshold_db, ratio, knee_db, attack_ms, release_ms, makeup_db, mix_pct)
+    if simple and n and all(np.ndim(v) == 0 and not isinstance(v, Envelope) for v in values):
+        return _compress_fast(x, sr, *values, auto_makeup=auto_makeup)
+    trace, curve = _compressor_trace(
+        x,
+        sr,
+        threshold_db=threshold_db,
+        ratio=ratio,
+        knee_db=knee_db,
+        attack_ms=attack_ms,
+        release_ms=release_ms,
+        detector=detector,
+        rms_ms=rms_ms,
+        lookahead_ms=lookahead_ms,
+        sidechain_hpf_hz=sidechain_hpf_hz,
+        key=key,
+    )
+    makeup = _control(makeup_db, n, sr, "makeup_db")
+    if auto_makeup:
+        makeup = makeup + auto_makeup_db(**curve)
+    mix = _control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)
+    mix = mix / 100.0
+    if not trace.any() and not np.any(makeup):
+        return x.copy(), trace
+    return _apply_gain_db(x, trace, makeup, mix), trace
+
+
+# --- gate / expander ----------------------------------------------------------------------------
+
+
+def expander_gain_db(
+    level_db: np.ndarray | float,
+    *,
+    threshold_db: float | np.ndarray,
+    ratio: float | np.ndarray,
+    range_db: float | np.ndarray,
+) -> np.ndarray:
+    """Gain change (dB, <= 0) of a downward expander/gate at an input level.
+
+    Above the threshold nothing; below it every dB under the threshold becomes
+    ``ratio`` dB under it, i.e. a gain of ``(ratio - 1) * (level - threshold)``, but never
+    more than ``range_db`` of reduction. A high ratio (10:1 and up) is a gate.
+    """
+    x = np.asarray(level_db, dtype=np.float64)
+    under = np.minimum(x - threshold_db, 0.0)
+    gain = (np.asarray(ratio, dtype=np.float64) - 1.0) * under
+    return np.maximum(gain, -np.asarray(range_db, dtype=np.float64))
+
+
+def gate_gain_db_reference(
+    level_db: np.ndarray,
+    *,
+    threshold_db: float | np.ndarray,
+    ratio: float | np.ndarray,
+    range_db: float | np.ndarray,
+    attack: float | np.ndarray,
+    hold: int | np.ndarray,
+    release: float | np.ndarray,
+) -> np.ndarray:
+    """The gate's recursion in plain Python: the definition of the compiled loop.
+
+    For each frame: the expander's static gain; a hold (when the static gain opens up to
+    or past the held value, it is taken and held for ``hold`` frames; after that the
+    held value follows the static gain); then the branching smoother, opening (gain
+    rising) with the ``attack`` coefficient and closing with ``release``.
+    """
+    n = len(level_db)
+
+    def per_frame(v: Any) -> np.ndarray:
+        return np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+
+    thr, rat, rng = per_frame(threshold_db), per_frame(ratio), per_frame(range_db)
+    att, rel, hld = per_frame(attack), per_frame(release), per_frame(hold)
+    out = np.empty(n, dtype=np.float64)
+    state, held, timer = 0.0, 0.0, 0
+    for i in range(n):
+        under = min(float(level_db[i]) - float(thr[i]), 0.0)
+        target = max((float(rat[i]) - 1.0) * under, -float(rng[i]))
+        if target >= held:
+            held, timer = target, int(hld[i])
+        elif timer > 0:
+            timer -= 1
+        else:
+            held = target
+        coef = rel[i] if held < state else att[i]
+        state = coef * state + (1.0 - coef) * held
+        out[i] = state
+    return out
+
+
+def gate_gain_db(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    threshold_db: Control,
+    ratio: Control,
+    range_db: Control,
+    attack_ms: Control,
+    hold_ms: Control,
+    release_ms: Control,
+    key: np.ndarray | Audio | None = None,
+) -> np.ndarray:
+    """The gate's gain change over time in dB (<= 0); parameters as in :func:`gate`."""
+    x = as_samples(samples)
+    n = x.shape[1]
+    thr = _control(threshold_db, n, sr, "threshold_db")
+    ratio_v = _control(ratio, n, sr, "ratio (x:1)", lo=1.0)
+    rng = _control(range_db, n, sr, "range_db", lo=0.0)
+    attack = _control(attack_ms, n, sr, "attack_ms", above=0.0)
+    hold = _control(hold_ms, n, sr, "hold_ms", lo=0.0)
+    release = _control(release_ms, n, sr, "release_ms", above=0.0)
+    source = x if key is None else _key_samples(key, n, sr, "gate")
+    level = detector_level_db(source)
+    if n == 0:
+        return np.zeros(0)
+    hold_frames = np.rint(np.asarray(hold) * 1e-3 * sr).astype(np.int64)
+
+    def per_frame(v: Any, dtype: Any = np.float64) -> tuple[np.ndarray, int]:
+        arr = np.ascontiguousarray(np.atleast_1d(v), dtype=dtype)
+        return arr, int(arr.size > 1)
+
+    out = np.empty(n)
+    args = [
+        per_frame(thr),
+        per_frame(ratio_v),
+        per_frame(rng),
+        per_frame(time_constant_coef(attack, sr)),
+        per_frame(hold_frames, np.int64),
+        per_frame(time_constant_coef(release, sr)),
+    ]
+    _kernels().gate_gain(level, *[a for pair in args for a in pair], out)
+    return out
+
+
+def gate(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    threshold_db: Control,
+    ratio: Control,
+    range_db: Control,
+    attack_ms: Control,
+    hold_ms: Control,
+    release_ms: Control,
+    key: np.ndarray | Audio | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gate or expand ``samples``; return ``(output, gain_reduction_db)``.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        ``(channels, frames)`` float samples (linked: one gain for all channels).
+    sr : int
+        Sample rate in Hz.
+    threshold_db : float, array or Envelope
+        Below this peak level the gain goes down.
+    ratio : float, array or Envelope
+        Expansion ratio (1 = off, 2 = gentle expander, 10 and up = gate).
+    range_db : float, array or Envelope
+        Largest reduction (0 = off); a gate that shuts by 20 dB instead of to silence
+        sounds more natural.
+    attack_ms, hold_ms, release_ms : float, array or Envelope
+        How fast it opens, how long it stays open after the level drops, how fast it
+        closes.
+    key : array or Audio, optional
+        External side-chain (e.g. open a bass's gate with the kick).
+
+    Returns
+    -------
+    output : numpy.ndarray
+        Same shape and dtype as ``samples``.
+    gain_reduction_db : numpy.ndarray
+        Gain change per frame (float64, <= 0).
+    """
+    x = as_samples(samples)
+    trace = gate_gain_db(
+        x,
+        sr,
+        threshold_db=threshold_db,
+        ratio=ratio,
+        range_db=range_db,
+        attack_ms=attack_ms,
+        hold_ms=hold_ms,
+        release_ms=release_ms,
+        key=key,
+    )
+    if not trace.any():
+        return x.copy(), trace
+    return _apply_gain_db(x, trace), trace
+
+
+# --- transient shaper -----------------------------------------------------------------------
+
+#: Envelope followers of the transient shaper: (rise ms, fall ms). The attack amount
+#: compares FAST with SLOW (which lags behind every onset), the sustain amount TAIL
+#: with FAST (TAIL lingers after the sound starts to decay).
+TRANSIENT_FAST_MS = (0.5, 50.0)
+TRANSIENT_SLOW_MS = (20.0, 100.0)
+TRANSIENT_TAIL_MS = (0.5, 300.0)
+#: The followers listen to the peak level held over this window: longer than one period
+#: of anything above 40 Hz, so a steady tone gives a steady level (no ripple) and all
+#: followers settle on the same value.
+TRANSIENT_PEAK_HOLD_MS = 25.0
+#: A lead of this many dB counts as a full onset (or a full tail): amount 1.
+TRANSIENT_FULL_DB = 6.0
+#: Followers below this amplitude count as silence.
+_SILENT = 1e-10
+
+
+def _transient_amounts(samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """How much each frame is an onset and how much a decaying tail (0..1 each)."""
+    x = as_samples(samples)
+    peak = np.empty(x.shape[1], dtype=np.float64)
+    _kernels().abs_peak_frames(x, peak)
+    from scipy import ndimage
+
+    width = max(1, int(round(TRANSIENT_PEAK_HOLD_MS * 1e-3 * sr)))
+    # the largest peak over the last `width` frames (a window that ends at each frame)
+    held = ndimage.maximum_filter1d(peak, width, origin=(width - 1) - width // 2, mode="nearest")
+
+    def follow(times: tuple[float, float]) -> np.ndarray:
+        rise, fall = (float(time_constant_coef(t, sr)) for t in times)
+        return np.maximum(_follow(held, rise, fall), _SILENT)
+
+    fast = follow(TRANSIENT_FAST_MS)
+    slow = follow(TRANSIENT_SLOW_MS)
+    tail = follow(TRANSIENT_TAIL_MS)
+    onset = 20.0 * np.log10(fast / slow) / TRANSIENT_FULL_DB
+    decay = 20.0 * np.log10(tail / fast) / TRANSIENT_FULL_DB
+    return np.clip(onset, 0.0, 1.0), np.clip(decay, 0.0, 1.0)
+
+
+def transient_gain_db(
+    samples: np.ndarray, sr: int, *, attack_db: Control, sustain_db: Control
+) -> np.ndarray:
+    """The transient shaper's gain change per frame in dB (may be positive).
+
+    ``attack_db * onset + sustain_db * tail``, where ``onset`` (0..1) measures how far a
+    fast envelope follower leads a slow one (the first tens of milliseconds of a hit)
+    and ``tail`` (0..1) how far a slowly falling follower stays above the fast one (a
+    decaying sound); each counts fully from a 6 dB lead. Steady sounds get 0 dB.
+    """
+    x = as_samples(samples)
+    n = x.shape[1]
+    attack = _control(attack_db, n, sr, "attack_db")
+    sustain = _control(sustain_db, n, sr, "sustain_db")
+    if n == 0 or (not np.any(attack) and not np.any(sustain)):
+        return np.zeros(n)
+    onset, decay = _transient_amounts(x, sr)
+    return attack * onset + sustain * decay
+
+
+def shape_transients(
+    samples: np.ndarray, sr: int, *, attack_db: Control, sustain_db: Control
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boost or cut the onsets and the tails of hits; return ``(output, gain_db)``.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        ``(channels, frames)`` float samples (one gain for all channels).
+    sr : int
+        Sample rate in Hz.
+    attack_db : float, array or Envelope
+        Gain at the onset of each hit (+ punchier, - softer).
+    sustain_db : float, array or Envelope
+        Gain on the decaying tail (+ longer, roomier; - tighter, drier).
+
+    Returns
+    -------
+    output : numpy.ndarray
+        Same shape and dtype as ``samples``.
+    gain_db : numpy.ndarray
+        Gain change per frame in dB (float64).
+    """
+    x = as_samples(samples)
+    trace = transient_gain_db(x, sr, attack_db=attack_db, sustain_db=sustain_db)
+    if not trace.any():
+        return x.copy(), trace
+    return _apply_gain_db(x, trace), trace
+
+
+# --- multiband compressor -----------------------------------------------------------------
+
+#: Parameters each band of :func:`compress_multiband` takes.
+BAND_PARAMETERS = ("threshold_db", "ratio", "attack_ms", "release_ms", "makeup_db")
+
+
+def compress_multiband(
+    samples: np.ndarray,
+    sr: int,
+    *,
+    crossovers_hz: Sequence[float],
+    bands: Sequence[Mapping[str, Control]],
+    knee_db: Control = 6.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split into bands (LR4 crossovers), compress each on its own, add them up.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        ``(channels, frames)`` float samples.
+    sr : int
+        Sample rate in Hz.
+    crossovers_hz : sequence of float
+        Rising crossover frequencies (fixed for the call); ``len + 1`` bands.
+    bands : sequence of mappings
+        One per band, lowest first, each with ``threshold_db``, ``ratio``,
+        ``attack_ms``, ``release_ms`` and ``makeup_db`` (numbers, arrays or envelopes).
+    knee_db : float, array or Envelope
+        Soft knee shared by the bands.
+
+    Returns
+    -------
+    output : numpy.ndarray
+        Same shape and dtype as ``samples``. With every band neutral (ratio 1, no
+        make-up) it is the input through the crossovers' allpass chain
+        (:func:`studio.dsp.crossover.allpass_sos`): the same magnitude at every
+        frequency, the phase turned around each crossover.
+    gain_reduction_db : numpy.ndarray
+        ``(n_bands, frames)``: each band's gain change (float64, <= 0), before make-up.
+    """
+    from studio.dsp.crossover import check_crossovers, split_bands
+
+    x = as_samples(samples)
+    freqs = check_crossovers(crossovers_hz, sr)
+    if len(bands) != len(freqs) + 1:
+        raise ParameterError(
+            f"multiband: {len(freqs)} crossovers make {len(freqs) + 1} bands, "
+            f"but settings for {len(bands)} bands were given."
+        )
+    for i, band in enumerate(bands, start=1):
+        missing = [p for p in BAND_PARAMETERS if p not in band]
+        if missing:
+            raise ParameterError(f"multiband: band {i} has no {', '.join(missing)}.")
+    out = np.zeros_like(x)
+    traces = np.zeros((len(bands), x.shape[1]))
+    for i, (part, band) in enumerate(
+        zip(split_bands(x, sr, crossovers_hz=freqs), bands, strict=True)
+    ):
+        wet, traces[i] = compress(
+            part,
+            sr,
+            threshold_db=band["threshold_db"],
+            ratio=band["ratio"],
+            knee_db=knee_db,
+            attack_ms=band["attack_ms"],
+            release_ms=band["release_ms"],
+            makeup_db=band["makeup_db"],
+        )
+        out += wet
+    return out, traces
