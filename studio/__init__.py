@@ -41,9 +41,41 @@ _LAZY = {
     "Processor": "studio.processors.base",
     "Chain": "studio.processors.base",
     "load_preset": "studio.processors.base",
-    "ParametricEQ": "studio.processors.eq",
     "EQBand": "studio.processors.eq",
+    "Envelope": "studio.dsp.control",
+    "Gain": "studio.processors.utility",
+    "Polarity": "studio.processors.utility",
+    "Mute": "studio.processors.utility",
+    "Pan": "studio.processors.utility",
+    "Balance": "studio.processors.utility",
+    "HighPass": "studio.processors.filters",
+    "LowPass": "studio.processors.filters",
+    "Notch": "studio.processors.filters",
+    "BandPass": "studio.processors.filters",
+    "TiltEQ": "studio.processors.filters",
+    "ParametricEQ": "studio.processors.eq",
+    "DynamicEQ": "studio.processors.eq",
     "Compressor": "studio.processors.dynamics",
+    "Gate": "studio.processors.dynamics",
+    "MultibandBand": "studio.processors.dynamics",
+    "MultibandCompressor": "studio.processors.dynamics",
+    "TransientShaper": "studio.processors.dynamics",
+    "Limiter": "studio.processors.dynamics",
+    "Saturation": "studio.processors.colour",
+    "Exciter": "studio.processors.colour",
+    "Reverb": "studio.processors.space",
+    "ConvolutionReverb": "studio.processors.space",
+    "Delay": "studio.processors.space",
+    "Tremolo": "studio.processors.modulation",
+    "AutoPan": "studio.processors.modulation",
+    "Vibrato": "studio.processors.modulation",
+    "Chorus": "studio.processors.modulation",
+    "Flanger": "studio.processors.modulation",
+    "Phaser": "studio.processors.modulation",
+    "StereoWidth": "studio.processors.stereo",
+    "MultibandWidth": "studio.processors.stereo",
+    "Dither": "studio.processors.delivery",
+    "SampleRateConverter": "studio.processors.delivery",
 }
 _SUBMODULES = {"demo", "dsp", "processors", "analysis", "widgets", "mixing", "io"}
 
@@ -63,9 +95,41 @@ __all__ = [
     "Processor",
     "Chain",
     "load_preset",
-    "ParametricEQ",
     "EQBand",
+    "Envelope",
+    "Gain",
+    "Polarity",
+    "Mute",
+    "Pan",
+    "Balance",
+    "HighPass",
+    "LowPass",
+    "Notch",
+    "BandPass",
+    "TiltEQ",
+    "ParametricEQ",
+    "DynamicEQ",
     "Compressor",
+    "Gate",
+    "MultibandBand",
+    "MultibandCompressor",
+    "TransientShaper",
+    "Limiter",
+    "Saturation",
+    "Exciter",
+    "Reverb",
+    "ConvolutionReverb",
+    "Delay",
+    "Tremolo",
+    "AutoPan",
+    "Vibrato",
+    "Chorus",
+    "Flanger",
+    "Phaser",
+    "StereoWidth",
+    "MultibandWidth",
+    "Dither",
+    "SampleRateConverter",
     "analysis",
     "demo",
     "dsp",
@@ -78,10 +142,25 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from studio import analysis, demo, dsp, io, mixing, processors, widgets
     from studio.analysis.meter import Measurement, measure
+    from studio.dsp.control import Envelope
     from studio.io import info, load, save
     from studio.processors.base import Chain, Processor, load_preset
-    from studio.processors.dynamics import Compressor
-    from studio.processors.eq import EQBand, ParametricEQ
+    from studio.processors.colour import Exciter, Saturation
+    from studio.processors.delivery import Dither, SampleRateConverter
+    from studio.processors.dynamics import (
+        Compressor,
+        Gate,
+        Limiter,
+        MultibandBand,
+        MultibandCompressor,
+        TransientShaper,
+    )
+    from studio.processors.eq import DynamicEQ, EQBand, ParametricEQ
+    from studio.processors.filters import BandPass, HighPass, LowPass, Notch, TiltEQ
+    from studio.processors.modulation import AutoPan, Chorus, Flanger, Phaser, Tremolo, Vibrato
+    from studio.processors.space import ConvolutionReverb, Delay, Reverb
+    from studio.processors.stereo import MultibandWidth, StereoWidth
+    from studio.processors.utility import Balance, Gain, Mute, Pan, Polarity
 
 
 def __getattr__(name: str) -> Any:
