@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studio.dsp import stereo
+from studio.dsp import crossover, stereo
 from studio.dsp.biquad import sos_response
 from studio.dsp.control import Envelope
 from studio.errors import AudioDataError, ParameterError
@@ -107,13 +107,13 @@ def test_width_can_move_over_time():
 # -- crossovers and mono bass ----------------------------------------------------------
 def test_lr4_bands_are_in_phase_and_sum_to_an_allpass():
     f = np.geomspace(10, 23000, 300)
-    low = sos_response(stereo.lr4_sos(250.0, SR, "low"), f, SR)
-    high = sos_response(stereo.lr4_sos(250.0, SR, "high"), f, SR)
-    allpass = sos_response(stereo.lr4_allpass_sos(250.0, SR), f, SR)
+    low = sos_response(crossover.lr4_lowpass_sos(250.0, SR), f, SR)
+    high = sos_response(crossover.lr4_highpass_sos(250.0, SR), f, SR)
+    allpass = sos_response(crossover.lr4_allpass_sos(250.0, SR), f, SR)
     np.testing.assert_allclose(low + high, allpass, atol=1e-12)
     np.testing.assert_allclose(np.abs(allpass), 1.0, atol=1e-12)
     np.testing.assert_allclose(np.angle(low / high)[np.abs(high) > 1e-6], 0.0, atol=1e-7)
-    at_crossover = sos_response(stereo.lr4_sos(250.0, SR, "low"), np.array([250.0]), SR)
+    at_crossover = sos_response(crossover.lr4_lowpass_sos(250.0, SR), np.array([250.0]), SR)
     assert 20 * np.log10(abs(at_crossover[0])) == pytest.approx(-6.0206, abs=1e-3)
 
 

@@ -27,7 +27,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from studio.audio import as_samples
+from studio.dsp.biquad import band_sos as biquad_sos
 from studio.errors import ParameterError
+
+_BUTTERWORTH_Q = 1.0 / np.sqrt(2.0)
 
 __all__ = [
     "allpass_sos",
@@ -61,9 +64,9 @@ def check_crossovers(crossovers_hz: Sequence[float], sr: int) -> tuple[float, ..
 
 
 def _butter2(freq_hz: float, sr: int, kind: str) -> np.ndarray:
-    from scipy import signal  # imported on use: scipy.signal is slow to import
-
-    return signal.butter(2, freq_hz, btype=kind, fs=sr, output="sos")
+    # The cookbook's 2nd-order high/low pass at Q = 1/sqrt(2) is the bilinear
+    # Butterworth, prewarped at the cutoff (the same sections scipy's butter designs).
+    return biquad_sos(f"{kind[:-4]}_pass", freq_hz, 0.0, _BUTTERWORTH_Q, sr)
 
 
 def lr4_lowpass_sos(freq_hz: float, sr: int) -> np.ndarray:

@@ -33,21 +33,19 @@ from __future__ import annotations
 import numpy as np
 
 from studio.audio import as_samples
-from studio.dsp.biquad import apply_sos, band_sos, sos_response
+from studio.dsp.biquad import apply_sos, sos_response
 from studio.dsp.control import Control, resolve
+from studio.dsp.crossover import allpass_sos, check_crossovers
+from studio.dsp.crossover import band_sos as crossover_bands
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
-    "lr4_allpass_sos",
-    "lr4_sos",
     "ms_decode",
     "ms_encode",
     "multiband_width",
     "side_width_pct",
     "stereo_width",
 ]
-
-_BUTTERWORTH_Q = 1.0 / np.sqrt(2.0)
 
 
 def _stereo(samples: np.ndarray, what: str) -> np.ndarray:
@@ -78,68 +76,6 @@ def ms_decode(mid_side: np.ndarray) -> np.ndarray:
     return np.stack([ms[0] + ms[1], ms[0] - ms[1]])
 
 
-def lr4_sos(freq_hz: float, sr: int, kind: str) -> np.ndarray:
-    """One side of a 4th-order Linkwitz-Riley crossover: a Butterworth biquad twice.
-
-    ``kind`` is ``"low"`` or ``"high"``; returns ``(2, 6)`` second-order sections. Each
-    output is -6.02 dB at ``freq_hz`` and falls at 24 dB per octave beyond it.
-    """
-    if kind not in ("low", "high"):
-        raise ParameterError(f"crossover kind must be 'low' or 'high'; got {kind!r}.")
-    section = band_sos(f"{kind}_pass", freq_hz, 0.0, _BUTTERWORTH_Q, sr)
-    return np.concatenate([section, section])
-
-
-def lr4_allpass_sos(freq_hz: float, sr: int) -> np.ndarray:
-    """The sum of the LR4 low and high outputs, as one all-pass section ``(1, 6)``.
-
-    With ``D(z)`` the Butterworth denominator, low + high is
-    ``(a2 + a1 z^-1 + z^-2) / (1 + a1 z^-1 + a2 z^-2)``: the numerator is the denominator
-    reversed, so the level is exactly 1 at every frequency and only the phase turns.
-    """
-    den = band_sos("low_pass", freq_hz, 0.0, _BUTTERWORTH_Q, sr)[0, 3:]
-    return np.concatenate([den[::-1], den])[None, :]
-
-
-def _check_crossovers(crossovers_hz: tuple[float, ...], sr: int) -> None:
-    for f in crossovers_hz:
-        if not 0.0 < f < sr / 2.0:
-            raise ParameterError(
-                f"crossover frequency must be above 0 and below the Nyquist frequency "
-                f"({sr / 2:g} Hz at {sr} Hz); got {f:g} Hz."
-            )
-    if any(b <= a for a, b in zip(crossovers_hz, crossovers_hz[1:], strict=False)):
-        raise ParameterError(
-            f"crossover frequencies must rise from band to band; got {list(crossovers_hz)}."
-        )
-
-
-def _band_filters(crossovers_hz: tuple[float, ...], sr: int) -> list[np.ndarray]:
-    """Sections of each band, low band first.
-
-    Band ``b`` takes the high side of the crossovers below it, the low side of the one
-    above it, and the all-pass of those further up, so all bands stay in phase and
-    their sum is the product of every crossover's all-pass.
-    """
-    bands: list[np.ndarray] = []
-    n = len(crossovers_hz)
-    for b in range(n + 1):
-        parts = []
-        for i, f in enumerate(crossovers_hz):
-            if i < b:
-                parts.append(lr4_sos(f, sr, "high"))
-            elif i == b:
-                parts.append(lr4_sos(f, sr, "low"))
-            else:
-                parts.append(lr4_allpass_sos(f, sr))
-        bands.append(np.concatenate(parts))
-    return bands
-
-
-def _total_allpass(crossovers_hz: tuple[float, ...], sr: int) -> np.ndarray:
-    return np.concatenate([lr4_allpass_sos(f, sr) for f in crossovers_hz])
-
-
 def _widths(widths_pct: tuple[Control, ...], n: int, sr: int) -> list[float | np.ndarray]:
     out = []
     for w in widths_pct:
@@ -161,9 +97,9 @@ def _banded_width(
     x: np.ndarray, widths: list[float | np.ndarray], crossovers_hz: tuple[float, ...], sr: int
 ) -> np.ndarray:
     ms = ms_encode(x)
-    mid = apply_sos(ms[0:1], _total_allpass(crossovers_hz, sr))[0]
+    mid = apply_sos(ms[0:1], allpass_sos(crossovers_hz, sr))[0]
     side = np.zeros_like(mid)
-    for w, sos in zip(widths, _band_filters(crossovers_hz, sr), strict=True):
+    for w, sos in zip(widths, crossover_bands(crossovers_hz, sr), strict=True):
         if np.ndim(w) == 0 and w == 0.0:
             continue
         band = apply_sos(ms[1:2], sos)[0]
@@ -200,7 +136,7 @@ def stereo_width(
         raise ParameterError(f"mono_below_hz must be 0 (off) or more; got {mono_below_hz!r}.")
     if mono_below_hz == 0.0:
         return _plain_width(x, w)
-    _check_crossovers((mono_below_hz,), sr)
+    check_crossovers((mono_below_hz,), sr)
     return _banded_width(x, [0.0, w], (float(mono_below_hz),), sr)
 
 
@@ -237,7 +173,7 @@ def multiband_width(
             f"multiband width needs one width per band: {len(crossovers) + 1} for "
             f"{len(crossovers)} crossovers; got {len(widths_pct)}."
         )
-    _check_crossovers(crossovers, sr)
+    check_crossovers(crossovers, sr)
     widths = _widths(tuple(widths_pct), x.shape[1], sr)
     if all(np.ndim(w) == 0 for w in widths) and len(set(widths)) == 1:
         return _plain_width(x, widths[0])
@@ -264,10 +200,10 @@ def side_width_pct(
         raise ParameterError("side_width_pct needs one width per band.")
     if not crossovers or len(set(widths_pct)) == 1:
         return np.full(freqs.shape, float(widths_pct[0]))
-    _check_crossovers(crossovers, sr)
+    check_crossovers(crossovers, sr)
     total = sum(
         w * sos_response(sos, freqs, sr)
-        for w, sos in zip(widths_pct, _band_filters(crossovers, sr), strict=True)
+        for w, sos in zip(widths_pct, crossover_bands(crossovers, sr), strict=True)
     )
-    ratio = total / sos_response(_total_allpass(crossovers, sr), freqs, sr)
+    ratio = total / sos_response(allpass_sos(crossovers, sr), freqs, sr)
     return np.real(ratio)
