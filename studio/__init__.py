@@ -10,8 +10,8 @@ The entry points a newcomer needs are here at the top::
     studio.save(out, "out.wav", subtype="PCM_24")
     demo = studio.demo.session()               # the built-in multitrack
 
-Heavy parts (scipy's filters, the processors, the widgets) load on first use, so
-``import studio`` stays quick.
+Heavy parts (scipy, the processors, the widgets) load on first use; numba and the
+compiled kernels are warmed at import, so the first processing call is quick too.
 """
 
 from __future__ import annotations
@@ -161,6 +161,26 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from studio.processors.space import ConvolutionReverb, Delay, Reverb
     from studio.processors.stereo import MultibandWidth, StereoWidth
     from studio.processors.utility import Balance, Gain, Mute, Pan, Polarity
+
+
+def _warm_compiled_kernels() -> None:
+    """Load numba and one cached kernel now, so the first processing call is quick.
+
+    The recursions that cannot be vectorised run as numba kernels cached on disk; even
+    cached, the first one a process calls costs about half a second (numba starting
+    up). Paying it here keeps it out of the first slider move and the first call.
+    """
+    import numpy as np
+
+    from studio.dsp.dynamics import smooth_gain_db
+
+    try:
+        smooth_gain_db(np.zeros(1), 0.5, 0.5)
+    except Exception:  # noqa: BLE001 - warming is an optimisation; a real call will say more
+        pass
+
+
+_warm_compiled_kernels()
 
 
 def __getattr__(name: str) -> Any:

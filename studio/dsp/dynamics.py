@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from studio.audio import Audio, as_samples
+from studio.dsp.biquad import apply_sos, band_sos
 from studio.dsp.control import Control, Envelope, resolve
 from studio.errors import AudioDataError, ParameterError
 
@@ -79,6 +80,10 @@ __all__ = [
     "time_constant_coef",
     "transient_gain_db",
 ]
+
+#: Side-chain high-pass settings below this are "off" (a filter there changes nothing
+#: audible, and a cutoff near 0 Hz has no stable digital design).
+SIDECHAIN_HPF_MIN_HZ = 1.0
 
 #: Level assigned to digital silence by the detector (far below any threshold).
 DETECTOR_FLOOR_DB = -200.0
@@ -214,7 +219,7 @@ def level_db(
     rms_ms : float
         RMS window in ms (RMS detector only).
     sidechain_hpf_hz : float
-        Cut-off of a 12 dB/octave high-pass on the detector's input (0 = off).
+        Cut-off of a 12 dB/octave high-pass on the detector's input (below 1 Hz: off).
     key : array or Audio, optional
         Another signal to listen to instead (same length and rate).
     """
@@ -229,11 +234,10 @@ def level_db(
             f"sidechain_hpf_hz must be 0 (off) or a frequency below the Nyquist frequency "
             f"({sr / 2:g} Hz); got {hpf:g}."
         )
-    if hpf > 0.0 and n:
-        from scipy import signal  # imported on use: scipy.signal is slow to import
-
-        sos = signal.butter(2, hpf, btype="highpass", fs=sr, output="sos")
-        source = signal.sosfilt(sos, source, axis=-1)
+    if hpf >= SIDECHAIN_HPF_MIN_HZ and n:
+        # 12 dB/oct Butterworth: the cookbook high pass at Q = 1/sqrt(2)
+        sos = band_sos("high_pass", hpf, 0.0, 1.0 / np.sqrt(2.0), sr)
+        source = apply_sos(np.asarray(source, dtype=np.float64), sos)
     if detector == "rms":
         window = _fixed(rms_ms, "rms_ms")
         if window <= 0.0:
@@ -267,7 +271,9 @@ def static_gain_db(
     if not np.any(knee > 0.0):
         return hard
     u = over + half
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # computed everywhere, used only inside the knee: a vanishing knee may overflow
+    # outside it, harmlessly
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         soft = slope * (u * u) / (2.0 * knee)
     in_knee = (knee > 0.0) & (-half <= over) & (over <= half)
     return np.where(in_knee, soft, hard)

@@ -47,7 +47,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from scipy import signal
 
 from studio.audio import as_samples
 from studio.errors import AudioDataError
@@ -181,6 +180,8 @@ def true_peak_reference(samples: np.ndarray, sr: int, *, what: str = "audio") ->
     factor = oversampling_factor(sr)
     if factor == 1 or x.shape[1] == 0:
         return _to_db(peak)
+    from scipy import signal  # the reference only; scipy.signal is slow to import
+
     y = signal.upfirdn(_filter(factor), x, up=factor, axis=-1)
     return _to_db(max(peak, float(np.max(np.abs(y)))))
 
