@@ -341,3 +341,17 @@ def test_multiband_refuses_wrong_band_counts_and_rates():
         compress_multiband(
             np.zeros((1, 10)), SR, crossovers_hz=[200], bands=[{"threshold_db": 0}, {}]
         )
+
+
+def test_every_dynamics_processor_exposes_static_curve_and_trace():
+    import studio.processors.dynamics as procs
+
+    x = np.random.default_rng(5).uniform(-0.5, 0.5, (2, 4800))
+    for cls in (procs.Compressor, procs.Gate, procs.TransientShaper, procs.Limiter):
+        proc = cls()
+        curve = proc.transfer_curve(np.array([-40.0, -20.0, 0.0]))
+        assert curve.shape == (3,) and np.all(np.isfinite(curve))
+        assert proc.gain_reduction_db(x, 48000).shape[-1] == x.shape[1]
+    mb = procs.MultibandCompressor()
+    assert mb.band_transfer_curve(0, np.array([-40.0, 0.0])).shape == (2,)
+    assert mb.gain_reduction_db(x, 48000).shape == (3, x.shape[1])

@@ -583,6 +583,14 @@ class TransientShaper(Processor):
         help="Decaying tails: + longer, roomier, - tighter and drier.",
     )
 
+    def transfer_curve(self, in_db: np.ndarray) -> np.ndarray:
+        """Static curve: the 1:1 line, since steady levels pass unchanged at any level.
+
+        What a transient shaper changes is the shape of a hit over time: see
+        :meth:`curves` and :meth:`gain_reduction_db`.
+        """
+        return np.array(in_db, dtype=np.float64)
+
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Gain change over time in dB (positive where it boosts)."""
         return dynamics.transient_gain_db(samples, sr, **self.values())

@@ -239,15 +239,16 @@ class CurvePlot:
 def plot_for(processor: Any, sr: int) -> ResponsePlot | DynamicsPlot | CurvePlot | None:
     """Choose the plot a processor can feed (None when it offers no curve).
 
-    A frequency response (``response_db``) wins, then a dynamics transfer curve
-    (``transfer_curve``), then the processor's own ``curves(sr)``.
+    A frequency response (``response_db``) wins, then the processor's own picture
+    (``curves(sr)``, when it draws one), then a dynamics transfer curve
+    (``transfer_curve``).
     """
     if hasattr(processor, "response_db"):
         return ResponsePlot(processor, sr)
-    if hasattr(processor, "transfer_curve"):
-        return DynamicsPlot(processor, sr)
     if hasattr(processor, "curves") and processor.curves(sr):
         return CurvePlot(processor, sr)
+    if hasattr(processor, "transfer_curve"):
+        return DynamicsPlot(processor, sr)
     return None
 
 
