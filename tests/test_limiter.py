@@ -195,8 +195,8 @@ def test_processor_curve_and_errors():
     assert not Limiter.identity_when_neutral
     with pytest.raises(ParameterError, match="ceiling"):
         Limiter(ceiling_dbtp=1.0)
-    with pytest.raises(ParameterError, match="lookahead_ms must be one number"):
-        limit(np.zeros((1, 10)), SR, lookahead_ms=np.ones(10))
+    with pytest.raises(ParameterError, match="lookahead_ms must be 0 ms or more"):
+        limit(np.zeros((1, 10)), SR, lookahead_ms=-np.ones(10))
     with pytest.raises(ParameterError, match="release_ms must be above 0"):
         limit(np.zeros((1, 10)), SR, release_ms=0.0)
     empty, trace = limit(np.zeros((2, 0)), SR)

@@ -68,8 +68,10 @@ def band_gain_blocks(
     # threshold, slope (1 - 1/ratio), range_db and the two linear levels where the
     # gain starts (knee_lin) and reaches the range (cap_lin) hold one value, or one per
     # frame. log10 is only taken between those two levels; elsewhere the gain is known.
+    # attack and release (one-pole coefficients) likewise hold one value or one per frame.
     n_ch, n = band.shape
     varying = threshold.shape[0] > 1
+    timing = attack.shape[0] > 1
     state = 0.0
     total = 0.0
     count = 0
@@ -95,7 +97,8 @@ def band_gain_blocks(
                 target = -range_db[j]
             else:
                 target = -slope[j] * (20.0 * np.log10(peak) - threshold[j])
-        coef = attack if target < state else release
+        t = i if timing else 0
+        coef = attack[t] if target < state else release[t]
         state = coef * state + (1.0 - coef) * target
         total += state
         count += 1

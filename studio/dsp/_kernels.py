@@ -210,6 +210,38 @@ def release_ramp(held, coef, coef_step, width1, width2, out):  # noqa: D103
 
 
 @njit(cache=True, nogil=True, fastmath=True, boundscheck=False)
+def release_ramp_varying(held, coef, coef_step, width1, width2, size, out):  # noqa: D103
+    # release_ramp with a width per frame (a moving lookahead): the first mean at t
+    # covers the last width1[t] released values, the second the last width2[t] first
+    # means. Running sums S are kept for the last ``size`` frames (size > every width),
+    # mean = (S[t] - S[t - w]) / w; before the start the first value is held.
+    n = out.shape[0]
+    ring1 = np.empty(size)
+    ring2 = np.empty(size)
+    state = 0.0
+    sum1 = 0.0
+    sum2 = 0.0
+    for t in range(n):
+        x = held[t // HOLD_BLOCK]
+        c = coef[t * coef_step]
+        rise = c * state + (1.0 - c) * x
+        state = x if x < rise else rise
+        if t == 0:  # running sums of the virtual history: S[-j] = -(j - 1) * first
+            for j in range(1, size):
+                ring1[(size - j) % size] = -(j - 1) * state
+                ring2[(size - j) % size] = -(j - 1) * state
+        sum1 += state
+        k = t % size
+        ring1[k] = sum1
+        w1 = width1[t]
+        mean1 = (sum1 - ring1[(t - w1) % size]) / w1
+        sum2 += mean1
+        ring2[k] = sum2
+        w2 = width2[t]
+        out[t] = (sum2 - ring2[(t - w2) % size]) / w2
+
+
+@njit(cache=True, nogil=True, fastmath=True, boundscheck=False)
 def interpolated_peaks_3pc(xp, sums, diffs, centre, out, n_out):  # noqa: D103
     # Phases p and K-p of a symmetric interpolator mirror each other, so with
     # s_j = x[i-j] + x[i-T+1+j] and d_j = x[i-j] - x[i-T+1+j] (j < T/2):

@@ -18,6 +18,17 @@ allpasses (:func:`allpass_sos`): flat in magnitude, phase-shifted.
 Filters are designed with the bilinear transform with frequency prewarping
 (``scipy.signal.butter(..., fs=sr)``), so each crossover sits exactly at its frequency
 at any sample rate.
+
+Moving crossovers
+    :func:`split_bands` also takes crossover frequencies that move over time (a
+    per-frame array or an :class:`~studio.dsp.control.Envelope` for any of them). The
+    frequencies are read at the middle of every block of ``BLOCK_FRAMES`` frames
+    (0.67 ms at 48 kHz), every filter gets that block's LR4 coefficients (vectorised)
+    and keeps its memory from block to block (:func:`studio.dsp.biquad.apply_sos_blocks`).
+    All bands use the same per-block frequencies, and each split's upper band is taken
+    as "the split's allpass minus its low band", so the bands add up, to rounding, to
+    the input through the per-block allpass chain (:func:`allpass_sos_blocks`) even
+    while the crossovers move.
 """
 
 from __future__ import annotations
@@ -27,19 +38,25 @@ from collections.abc import Sequence
 import numpy as np
 
 from studio.audio import as_samples
+from studio.dsp.biquad import apply_sos_blocks, band_coefficients
 from studio.dsp.biquad import band_sos as biquad_sos
+from studio.dsp.control import Control, is_varying, resolve
+from studio.dsp.filters import BLOCK_FRAMES
 from studio.errors import ParameterError
 
 _BUTTERWORTH_Q = 1.0 / np.sqrt(2.0)
 
 __all__ = [
     "allpass_sos",
+    "allpass_sos_blocks",
     "band_responses",
     "band_sos",
+    "band_sos_blocks",
     "check_crossovers",
     "lr4_allpass_sos",
     "lr4_highpass_sos",
     "lr4_lowpass_sos",
+    "resolve_crossovers",
     "split_bands",
 ]
 
@@ -61,6 +78,99 @@ def check_crossovers(crossovers_hz: Sequence[float], sr: int) -> tuple[float, ..
     if any(b <= a for a, b in zip(freqs, freqs[1:], strict=False)):
         raise ParameterError(f"crossover: frequencies must rise from band to band; got {freqs}.")
     return freqs
+
+
+def resolve_crossovers(
+    crossovers_hz: Sequence[Control], n_frames: int, sr: int
+) -> tuple[float | np.ndarray, ...]:
+    """Crossover frequencies as numbers or per-frame arrays, or raise a plain error.
+
+    Each element may be a number, a per-frame array or an Envelope. Numbers are checked
+    as in :func:`check_crossovers`; moving ones must lie above 0 Hz and below Nyquist,
+    and the crossovers must rise from band to band, at every frame.
+    """
+    if not any(is_varying(f) for f in crossovers_hz):
+        return check_crossovers(crossovers_hz, sr)  # type: ignore[arg-type]
+    values = tuple(
+        resolve(f, n_frames, sr, name=f"crossover {k + 1}") for k, f in enumerate(crossovers_hz)
+    )
+    for f in values:
+        arr = np.asarray(f, dtype=np.float64)
+        if np.min(arr, initial=np.inf) <= 0.0:
+            raise ParameterError(
+                f"crossover: frequencies must be above 0 Hz; got {float(np.min(arr)):g}."
+            )
+        if np.max(arr, initial=-np.inf) >= sr / 2.0:
+            raise ParameterError(
+                f"crossover: {float(np.max(arr)):g} Hz must be below the Nyquist frequency "
+                f"({sr / 2:g} Hz) of {sr} Hz audio."
+            )
+    for k, (a, b) in enumerate(zip(values, values[1:], strict=False)):
+        if np.any(np.asarray(b) <= np.asarray(a)):
+            raise ParameterError(
+                f"crossover: frequencies must rise from band to band at every moment; "
+                f"crossover {k + 2} meets or passes crossover {k + 1}."
+            )
+    return values
+
+
+def _block_frequencies(
+    freqs: Sequence[float | np.ndarray], n_frames: int, block: int
+) -> list[np.ndarray]:
+    """Each crossover at the middle of every block: ``n_blocks`` values per crossover."""
+    n_blocks = max(1, -(-n_frames // block))
+    centres = np.minimum(np.arange(n_blocks) * block + block // 2, max(n_frames - 1, 0))
+    out = []
+    for f in freqs:
+        arr = np.asarray(f, dtype=np.float64)
+        out.append(arr[centres] if arr.ndim else np.full(n_blocks, float(arr)))
+    return out
+
+
+def _lr4_blocks(freq_hz: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-block LR4 low-pass ``(n, 2, 6)``, high-pass ``(n, 2, 6)``, allpass ``(n, 1, 6)``."""
+    low = band_coefficients("low_pass", freq_hz, 0.0, _BUTTERWORTH_Q, sr)
+    high = band_coefficients("high_pass", freq_hz, 0.0, _BUTTERWORTH_Q, sr)
+    a0, a1, a2 = low[:, 3], low[:, 4], low[:, 5]  # a0 = 1 (normalised)
+    allpass = np.stack([a2, a1, a0, a0, a1, a2], axis=-1)
+    return np.stack([low, low], axis=1), np.stack([high, high], axis=1), allpass[:, None, :]
+
+
+def band_sos_blocks(
+    crossovers_hz: Sequence[Control], n_frames: int, sr: int, *, block: int = BLOCK_FRAMES
+) -> list[np.ndarray]:
+    """Per-block sections of every band, lowest first: ``(n_blocks, n_sections, 6)`` each.
+
+    The moving-crossover version of :func:`band_sos` (same section order), for
+    :func:`studio.dsp.biquad.apply_sos_blocks` with ``block``: what a band would be if
+    filtered on its own. :func:`split_bands` builds its upper bands as "allpass minus
+    low band" instead, so that the bands add up exactly while the crossovers move.
+    """
+    freqs = resolve_crossovers(crossovers_hz, n_frames, sr)
+    per_block = [_lr4_blocks(f, sr) for f in _block_frequencies(freqs, n_frames, block)]
+    n_blocks = max(1, -(-n_frames // block))
+    out = []
+    for k in range(len(freqs) + 1):
+        parts = [per_block[j][1] for j in range(k)]
+        if k < len(freqs):
+            parts.append(per_block[k][0])
+            parts += [per_block[j][2] for j in range(k + 1, len(freqs))]
+        if not parts:
+            parts = [np.tile([1.0, 0.0, 0.0, 1.0, 0.0, 0.0], (n_blocks, 1, 1))]
+        out.append(np.concatenate(parts, axis=1))
+    return out
+
+
+def allpass_sos_blocks(
+    crossovers_hz: Sequence[Control], n_frames: int, sr: int, *, block: int = BLOCK_FRAMES
+) -> np.ndarray:
+    """Per-block allpass chain ``(n_blocks, n_crossovers, 6)`` the moving bands sum to."""
+    freqs = resolve_crossovers(crossovers_hz, n_frames, sr)
+    n_blocks = max(1, -(-n_frames // block))
+    if not freqs:
+        return np.tile([1.0, 0.0, 0.0, 1.0, 0.0, 0.0], (n_blocks, 1, 1))
+    blocks = _block_frequencies(freqs, n_frames, block)
+    return np.concatenate([_lr4_blocks(f, sr)[2] for f in blocks], axis=1)
 
 
 def _butter2(freq_hz: float, sr: int, kind: str) -> np.ndarray:
@@ -122,8 +232,31 @@ def band_responses(
     ]
 
 
+def _split_moving(
+    x: np.ndarray, freqs: tuple[float | np.ndarray, ...], sr: int, block: int
+) -> list[np.ndarray]:
+    n = x.shape[-1]
+    work = np.asarray(x, dtype=np.float64)
+    per_block = [_lr4_blocks(f, sr) for f in _block_frequencies(freqs, n, block)]
+    bands = []
+    rest = work
+    for k, (low_sos, _, allpass) in enumerate(per_block):
+        low = apply_sos_blocks(rest, low_sos, block)
+        rest = apply_sos_blocks(rest, allpass, block) - low  # = LR4 high-pass, exact sum
+        if k + 1 < len(per_block):
+            above = np.concatenate([p[2] for p in per_block[k + 1 :]], axis=1)
+            low = apply_sos_blocks(low, above, block)
+        bands.append(low.astype(x.dtype, copy=False))
+    bands.append(rest.astype(x.dtype, copy=False))
+    return bands
+
+
 def split_bands(
-    samples: np.ndarray, sr: int, *, crossovers_hz: Sequence[float]
+    samples: np.ndarray,
+    sr: int,
+    *,
+    crossovers_hz: Sequence[Control],
+    block: int = BLOCK_FRAMES,
 ) -> list[np.ndarray]:
     """Split ``samples`` into ``len(crossovers_hz) + 1`` bands, lowest first.
 
@@ -131,11 +264,25 @@ def split_bands(
     part again, ...; each lower band then passes through the allpasses of the higher
     crossovers. The bands have the input's shape and dtype and sum to the input through
     :func:`allpass_sos`.
+
+    Each crossover may be a number, a per-frame array or an Envelope (a crossover that
+    moves over time). Moving crossovers get new LR4 coefficients every ``block``
+    frames (the filters keep their memory, so a sweep has no clicks); each split's
+    upper band is its allpass minus its low band, so the bands still sum to the input
+    through the per-block allpass chain (:func:`allpass_sos_blocks`). With only
+    numbers, the fixed filters run as before.
     """
     from scipy import signal
 
     x = as_samples(samples)
-    freqs = check_crossovers(crossovers_hz, sr)
+    if any(is_varying(f) for f in crossovers_hz):
+        moving = resolve_crossovers(crossovers_hz, x.shape[-1], sr)
+        if any(np.ndim(f) for f in moving):
+            if int(block) < 1:
+                raise ParameterError(f"split_bands: block must be at least 1 frame; got {block}.")
+            return _split_moving(x, moving, sr, int(block))
+        crossovers_hz = moving  # type: ignore[assignment]  # constant arrays: numbers
+    freqs = check_crossovers(crossovers_hz, sr)  # type: ignore[arg-type]
     bands = []
     rest = x
     for k, f in enumerate(freqs):

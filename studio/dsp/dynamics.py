@@ -28,9 +28,17 @@ the input, as a DAW compensates a plug-in's latency) and a **parallel mix**
 (``mix_pct``: 0 = dry, 100 = fully compressed; the dry and compressed signals are in
 phase, so they blend without comb filtering).
 
-Every threshold, ratio, knee, time constant, make-up and mix accepts a number, a value
-per frame or an :class:`~studio.dsp.control.Envelope` (automation). The detector
-choice, RMS window, lookahead and side-chain filter are fixed for a whole call.
+Every threshold, ratio, knee, time constant, make-up, mix, RMS window, side-chain
+filter and lookahead accepts a number, a value per frame or an
+:class:`~studio.dsp.control.Envelope` (automation); only the detector choice is fixed
+for a whole call. A moving RMS window averages, at each frame, over the last
+``rms_ms`` of that frame (exact, from running sums). A moving side-chain high-pass
+takes new coefficients every :data:`SIDECHAIN_HPF_BLOCK` frames (the value at the
+middle of each block; blocks below 1 Hz are off), its memory carried across. A moving
+lookahead ``L(n)`` (in frames) keeps the latency constant at the largest lookahead of
+the call (the output stays aligned with the input) and lets the detector read ahead by
+the moving amount: the gain applied at output frame ``n`` is the smoother's value at
+detector frame ``n + L(n)`` (see :func:`compress`).
 
 The same pieces make the other dynamics processors:
 
@@ -54,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from studio.audio import Audio, as_samples
-from studio.dsp.biquad import apply_sos, band_sos
+from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients, band_sos
 from studio.dsp.control import Control, Envelope, resolve
 from studio.errors import AudioDataError, ParameterError
 
@@ -84,6 +92,8 @@ __all__ = [
 #: Side-chain high-pass settings below this are "off" (a filter there changes nothing
 #: audible, and a cutoff near 0 Hz has no stable digital design).
 SIDECHAIN_HPF_MIN_HZ = 1.0
+#: Frames per coefficient update of a moving side-chain high-pass.
+SIDECHAIN_HPF_BLOCK = 32
 
 #: Level assigned to digital silence by the detector (far below any threshold).
 DETECTOR_FLOOR_DB = -200.0
@@ -129,16 +139,6 @@ def _control(
     return v
 
 
-def _fixed(value: Any, name: str) -> float:
-    """A parameter that cannot move over time (it sets a window, a filter or a delay)."""
-    if np.ndim(value) != 0 or isinstance(value, Envelope):
-        raise ParameterError(f"{name} must be one number (it cannot change over time).")
-    number = float(value)
-    if not np.isfinite(number):
-        raise ParameterError(f"{name} must be a finite number; got {value!r}.")
-    return number
-
-
 def _key_samples(key: Any, n: int, sr: int, what: str) -> np.ndarray:
     """The side-chain key as ``(channels, n)`` samples, or a plain error."""
     if isinstance(key, Audio):
@@ -179,8 +179,10 @@ def detector_level_db(samples: np.ndarray) -> np.ndarray:
     return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
 
 
-def _rms_level_db(x: np.ndarray, sr: int, window_ms: float) -> np.ndarray:
+def _rms_level_db(x: np.ndarray, sr: int, window_ms: float | np.ndarray) -> np.ndarray:
     """RMS over the last ``window_ms`` of the loudest channel, in dB (float64)."""
+    if np.ndim(window_ms):
+        return _rms_level_db_varying(x, sr, np.asarray(window_ms))
     width = max(1, int(round(window_ms * 1e-3 * sr)))
     mean_square = None
     for channel in x:
@@ -197,13 +199,54 @@ def _rms_level_db(x: np.ndarray, sr: int, window_ms: float) -> np.ndarray:
     return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
 
 
+def _rms_level_db_varying(x: np.ndarray, sr: int, window_ms: np.ndarray) -> np.ndarray:
+    """RMS over a window that changes per frame: the last ``w[n]`` samples at frame ``n``.
+
+    With ``c`` the running sum of squares (``c[0] = 0``, zeros before the start), the
+    mean square at frame ``n`` is ``(c[n + 1] - c[n + 1 - w[n]]) / w[n]``: exact, and as
+    cheap as a fixed window.
+    """
+    n = x.shape[1]
+    width = np.maximum(1, np.rint(window_ms * 1e-3 * sr)).astype(np.int64)
+    stop = np.arange(1, n + 1)
+    start = np.maximum(stop - width, 0)
+    total = np.zeros(n + 1)
+    mean_square = np.full(n, -np.inf)
+    for channel in x:
+        np.cumsum(np.square(channel, dtype=np.float64), out=total[1:])
+        np.maximum(mean_square, total[stop] - total[start], out=mean_square)
+    mean_square /= width
+    level = np.maximum(mean_square, 0.0, out=mean_square)  # running-sum rounding
+    with np.errstate(divide="ignore"):
+        np.log10(level, out=level)
+    level *= 10.0
+    return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
+
+
+def _sidechain_hpf_varying(source: np.ndarray, hpf: np.ndarray, sr: int) -> np.ndarray:
+    """The side-chain high-pass with a cut-off that moves (one setting per block).
+
+    Each block of :data:`SIDECHAIN_HPF_BLOCK` frames takes the value at its middle;
+    blocks below :data:`SIDECHAIN_HPF_MIN_HZ` pass the signal unchanged (an identity
+    section), and the filter's memory carries over between blocks.
+    """
+    n, block = len(hpf), SIDECHAIN_HPF_BLOCK
+    centres = np.minimum(np.arange(0, n, block) + block // 2, n - 1)
+    freqs = hpf[centres]
+    on = freqs >= SIDECHAIN_HPF_MIN_HZ
+    sos = np.tile(np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), (len(freqs), 1))
+    if on.any():
+        sos[on] = band_coefficients("high_pass", freqs[on], 0.0, 1.0 / np.sqrt(2.0), sr)
+    return apply_sos_blocks(np.asarray(source, dtype=np.float64), sos[:, None, :], block)
+
+
 def level_db(
     samples: np.ndarray,
     sr: int,
     *,
     detector: str = "peak",
-    rms_ms: float = 10.0,
-    sidechain_hpf_hz: float = 0.0,
+    rms_ms: Control = 10.0,
+    sidechain_hpf_hz: Control = 0.0,
     key: np.ndarray | Audio | None = None,
 ) -> np.ndarray:
     """Step 1: the level the compressor reacts to, in dB per frame (float64).
@@ -216,10 +259,12 @@ def level_db(
         Sample rate in Hz.
     detector : {"peak", "rms"}
         Largest absolute sample, or root mean square over ``rms_ms``.
-    rms_ms : float
-        RMS window in ms (RMS detector only).
-    sidechain_hpf_hz : float
-        Cut-off of a 12 dB/octave high-pass on the detector's input (below 1 Hz: off).
+    rms_ms : float, array or Envelope
+        RMS window in ms (RMS detector only); a moving window averages, at each frame,
+        over that frame's last ``rms_ms``.
+    sidechain_hpf_hz : float, array or Envelope
+        Cut-off of a 12 dB/octave high-pass on the detector's input (below 1 Hz: off);
+        a moving cut-off is updated every :data:`SIDECHAIN_HPF_BLOCK` frames.
     key : array or Audio, optional
         Another signal to listen to instead (same length and rate).
     """
@@ -228,20 +273,27 @@ def level_db(
     if detector not in DETECTORS:
         raise ParameterError(f"detector must be one of {DETECTORS}; got {detector!r}.")
     source = x if key is None else _key_samples(key, n, sr, "compressor")
-    hpf = _fixed(sidechain_hpf_hz, "sidechain_hpf_hz")
-    if hpf < 0.0 or hpf >= sr / 2.0:
-        raise ParameterError(
-            f"sidechain_hpf_hz must be 0 (off) or a frequency below the Nyquist frequency "
-            f"({sr / 2:g} Hz); got {hpf:g}."
-        )
-    if hpf >= SIDECHAIN_HPF_MIN_HZ and n:
+    hpf = resolve(sidechain_hpf_hz, n, sr, name="sidechain_hpf_hz")
+    if np.size(hpf):
+        low, high = float(np.min(hpf)), float(np.max(hpf))
+        if low < 0.0 or high >= sr / 2.0:
+            raise ParameterError(
+                "sidechain_hpf_hz must be 0 (off) or a frequency below the Nyquist "
+                f"frequency ({sr / 2:g} Hz); got {low if low < 0.0 else high:g}."
+            )
+    if np.ndim(hpf):
+        if n:
+            source = _sidechain_hpf_varying(source, hpf, sr)
+    elif hpf >= SIDECHAIN_HPF_MIN_HZ and n:
         # 12 dB/oct Butterworth: the cookbook high pass at Q = 1/sqrt(2)
         sos = band_sos("high_pass", hpf, 0.0, 1.0 / np.sqrt(2.0), sr)
         source = apply_sos(np.asarray(source, dtype=np.float64), sos)
     if detector == "rms":
-        window = _fixed(rms_ms, "rms_ms")
-        if window <= 0.0:
-            raise ParameterError(f"rms_ms must be above 0 ms; got {window:g}.")
+        window = resolve(rms_ms, n, sr, name="rms_ms")
+        if np.size(window) and np.min(window) <= 0.0:
+            raise ParameterError(f"rms_ms must be above 0 ms; got {float(np.min(window)):g}.")
+        if np.ndim(window) and n == 0:
+            window = 1.0
         return _rms_level_db(source, sr, window)
     return detector_level_db(source)
 
@@ -461,18 +513,38 @@ def _compressor_trace(
     attack_ms: Control,
     release_ms: Control,
     detector: str,
-    rms_ms: float,
-    lookahead_ms: float,
-    sidechain_hpf_hz: float,
+    rms_ms: Control,
+    lookahead_ms: Control,
+    sidechain_hpf_hz: Control,
     key: Any,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Gain-reduction trace and the resolved curve values (shared by the API below)."""
     x = as_samples(samples)
     n = x.shape[1]
-    lookahead = _fixed(lookahead_ms, "lookahead_ms")
-    if lookahead < 0.0:
-        raise ParameterError(f"lookahead_ms must be 0 ms or more; got {lookahead:g}.")
-    shift = int(round(lookahead * 1e-3 * sr))
+    lookahead = resolve(lookahead_ms, n, sr, name="lookahead_ms")
+    if np.size(lookahead) and np.min(lookahead) < 0.0:
+        low = float(np.min(lookahead))
+        raise ParameterError(f"lookahead_ms must be 0 ms or more; got {low:g}.")
+    if np.ndim(lookahead):
+        ahead = np.rint(np.asarray(lookahead) * 1e-3 * sr).astype(np.int64)
+        if n and ahead.min() < ahead.max():
+            return _compressor_trace_moving_lookahead(
+                x,
+                sr,
+                ahead,
+                threshold_db=threshold_db,
+                ratio=ratio,
+                knee_db=knee_db,
+                attack_ms=attack_ms,
+                release_ms=release_ms,
+                detector=detector,
+                rms_ms=rms_ms,
+                sidechain_hpf_hz=sidechain_hpf_hz,
+                key=key,
+            )
+        shift = int(ahead[0]) if n else 0
+    else:
+        shift = int(round(lookahead * 1e-3 * sr))
     curve = {
         "threshold_db": _control(threshold_db, n, sr, "threshold_db"),
         "ratio": _control(ratio, n, sr, "ratio (x:1)", lo=1.0),
@@ -495,6 +567,52 @@ def _compressor_trace(
     return (trace[shift:] if shift else trace), curve
 
 
+def _compressor_trace_moving_lookahead(
+    x: np.ndarray,
+    sr: int,
+    ahead: np.ndarray,
+    *,
+    threshold_db: Control,
+    ratio: Control,
+    knee_db: Control,
+    attack_ms: Control,
+    release_ms: Control,
+    detector: str,
+    rms_ms: Control,
+    sidechain_hpf_hz: Control,
+    key: Any,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The trace with a lookahead of ``ahead[n]`` frames at output frame ``n``.
+
+    The curve and smoother run once in detector time over ``n + max(ahead)`` frames
+    (the detector padded with silence after the end); output frame ``n`` reads detector
+    frame ``read[n] = n + ahead[n]``. The settings (threshold, times...) at detector
+    frame ``i`` are those of the first output frame that reads at or after ``i`` (with a
+    constant lookahead ``L``: output frame ``i - L``, as the fixed path), so output frame
+    ``n``'s gain is computed with its own settings wherever ``read`` rises.
+    """
+    n = x.shape[1]
+    shift = int(ahead.max())
+    curve = {
+        "threshold_db": _control(threshold_db, n, sr, "threshold_db"),
+        "ratio": _control(ratio, n, sr, "ratio (x:1)", lo=1.0),
+        "knee_db": _control(knee_db, n, sr, "knee_db", lo=0.0),
+    }
+    attack = _control(attack_ms, n, sr, "attack_ms", above=0.0)
+    release = _control(release_ms, n, sr, "release_ms", above=0.0)
+    level = level_db(
+        x, sr, detector=detector, rms_ms=rms_ms, sidechain_hpf_hz=sidechain_hpf_hz, key=key
+    )
+    level = np.concatenate([level, np.full(shift, DETECTOR_FLOOR_DB)])
+    read = np.arange(n) + ahead
+    setting = np.searchsorted(np.maximum.accumulate(read), np.arange(n + shift), side="left")
+    np.minimum(setting, n - 1, out=setting)
+    values = [curve["threshold_db"], curve["ratio"], curve["knee_db"]]
+    values += [time_constant_coef(attack, sr), time_constant_coef(release, sr)]
+    values = [v if np.ndim(v) == 0 else np.asarray(v)[setting] for v in values]
+    return _compressor_curve_and_smoother(level, *values)[read], curve
+
+
 def compressor_gain_db(
     samples: np.ndarray,
     sr: int,
@@ -505,9 +623,9 @@ def compressor_gain_db(
     attack_ms: Control,
     release_ms: Control,
     detector: str = "peak",
-    rms_ms: float = 10.0,
-    lookahead_ms: float = 0.0,
-    sidechain_hpf_hz: float = 0.0,
+    rms_ms: Control = 10.0,
+    lookahead_ms: Control = 0.0,
+    sidechain_hpf_hz: Control = 0.0,
     key: np.ndarray | Audio | None = None,
 ) -> np.ndarray:
     """Gain change in dB over time (0 = untouched, negative = reduction), before make-up.
@@ -629,9 +747,9 @@ def compress(
     makeup_db: Control = 0.0,
     auto_makeup: bool = False,
     detector: str = "peak",
-    rms_ms: float = 10.0,
-    lookahead_ms: float = 0.0,
-    sidechain_hpf_hz: float = 0.0,
+    rms_ms: Control = 10.0,
+    lookahead_ms: Control = 0.0,
+    sidechain_hpf_hz: Control = 0.0,
     mix_pct: Control = 100.0,
     key: np.ndarray | Audio | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -653,12 +771,18 @@ def compress(
         Add :func:`auto_makeup_db` to ``makeup_db``.
     detector : {"peak", "rms"}
         What the detector measures (:func:`level_db`).
-    rms_ms : float
+    rms_ms : float, array or Envelope
         RMS window (RMS detector only).
-    lookahead_ms : float
+    lookahead_ms : float, array or Envelope
         The detector hears this far ahead of the audio; the output stays aligned with
-        the input (latency compensated).
-    sidechain_hpf_hz : float
+        the input (latency compensated). Moving: with ``L(n)`` the lookahead at frame
+        ``n`` rounded to frames, the latency stays at the largest ``L`` of the call and
+        the gain applied at output frame ``n`` is the smoother's value at detector frame
+        ``n + L(n)`` (the detector, curve and smoother run once over the whole call;
+        with fixed curve and time settings this equals, frame by frame, the gain a
+        fixed lookahead ``L(n)`` would give). Where ``L`` drops by more than one frame per frame the
+        reading point steps back and a few frames of gain are read again.
+    sidechain_hpf_hz : float, array or Envelope
         12 dB/octave high-pass on the detector's input; 0 = off.
     mix_pct : float, array or Envelope
         Parallel compression: 0 = dry, 100 = fully compressed.
@@ -975,7 +1099,7 @@ def compress_multiband(
     samples: np.ndarray,
     sr: int,
     *,
-    crossovers_hz: Sequence[float],
+    crossovers_hz: Sequence[Control],
     bands: Sequence[Mapping[str, Control]],
     knee_db: Control = 6.0,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -987,8 +1111,10 @@ def compress_multiband(
         ``(channels, frames)`` float samples.
     sr : int
         Sample rate in Hz.
-    crossovers_hz : sequence of float
-        Rising crossover frequencies (fixed for the call); ``len + 1`` bands.
+    crossovers_hz : sequence of float, array or Envelope
+        Rising crossover frequencies; ``len + 1`` bands. A crossover may move over time
+        (new LR4 coefficients every 32 frames; the bands still sum to the per-block
+        allpass, see :func:`studio.dsp.crossover.split_bands`).
     bands : sequence of mappings
         One per band, lowest first, each with ``threshold_db``, ``ratio``,
         ``attack_ms``, ``release_ms`` and ``makeup_db`` (numbers, arrays or envelopes).
@@ -1005,10 +1131,10 @@ def compress_multiband(
     gain_reduction_db : numpy.ndarray
         ``(n_bands, frames)``: each band's gain change (float64, <= 0), before make-up.
     """
-    from studio.dsp.crossover import check_crossovers, split_bands
+    from studio.dsp.crossover import resolve_crossovers, split_bands
 
     x = as_samples(samples)
-    freqs = check_crossovers(crossovers_hz, sr)
+    freqs = resolve_crossovers(crossovers_hz, x.shape[1], sr)
     if len(bands) != len(freqs) + 1:
         raise ParameterError(
             f"multiband: {len(freqs)} crossovers make {len(freqs) + 1} bands, "

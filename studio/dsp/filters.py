@@ -446,7 +446,7 @@ def dynamic_eq_gain_db(
 
 
 def _check_dynamic(
-    kind: str, ratio: object, range_db: object, attack_ms: float, release_ms: float
+    kind: str, ratio: object, range_db: object, attack_ms: object, release_ms: object
 ) -> None:
     if kind not in DYNAMIC_KINDS:
         raise ParameterError(
@@ -459,8 +459,11 @@ def _check_dynamic(
     if lowest_range < 0.0:
         raise ParameterError(f"dynamic EQ: range_db must be 0 dB or more; got {lowest_range:g}.")
     for name, value in (("attack_ms", attack_ms), ("release_ms", release_ms)):
-        if not (np.isfinite(value) and value > 0.0):
-            raise ParameterError(f"dynamic EQ: {name} must be greater than 0 ms; got {value!r}.")
+        times = np.asarray(value, dtype=np.float64)
+        bad = times[~(np.isfinite(times) & (times > 0.0))]
+        if bad.size:
+            shown = value if times.ndim == 0 else float(bad.flat[0])
+            raise ParameterError(f"dynamic EQ: {name} must be greater than 0 ms; got {shown!r}.")
 
 
 _GAIN_KERNEL = None
@@ -482,11 +485,15 @@ def _band_gain_blocks(
     ratio: float | np.ndarray,
     range_db: float | np.ndarray,
     mode: str,
-    attack: float,
-    release: float,
+    attack: float | np.ndarray,
+    release: float | np.ndarray,
     block: int,
 ) -> np.ndarray:
-    """Compiled detector + static curve + smoother + block means (one pass)."""
+    """Compiled detector + static curve + smoother + block means (one pass).
+
+    ``attack`` and ``release`` are one-pole coefficients: one number each, or one per
+    frame (a moving time constant changes the smoother at every frame).
+    """
     n = band.shape[-1]
     values = [np.asarray(v, dtype=np.float64) for v in (threshold_db, ratio, range_db)]
     length = n if any(v.ndim for v in values) else 1  # one value, or one per frame
@@ -498,6 +505,9 @@ def _band_gain_blocks(
     cap_db = thr - reach_db if boost else thr + reach_db
     knee_lin = 10.0 ** (thr / 20.0)
     cap_lin = 10.0 ** (np.clip(cap_db, -400.0, 400.0) / 20.0)
+    coefs = [np.asarray(v, dtype=np.float64) for v in (attack, release)]
+    timing = n if any(v.ndim for v in coefs) else 1  # one coefficient, or one per frame
+    att, rel = (np.ascontiguousarray(np.broadcast_to(v, (timing,))) for v in coefs)
     out = np.empty(-(-n // block))
     x = band if band.dtype in (np.float32, np.float64) else band.astype(np.float64)
     _gain_kernel()(
@@ -508,8 +518,8 @@ def _band_gain_blocks(
         knee_lin,
         cap_lin,
         boost,
-        attack,
-        release,
+        att,
+        rel,
         int(block),
         out,
     )
@@ -523,14 +533,15 @@ def band_gain_blocks_reference(
     ratio: float | np.ndarray,
     range_db: float | np.ndarray,
     mode: str,
-    attack: float,
-    release: float,
+    attack: float | np.ndarray,
+    release: float | np.ndarray,
     block: int,
 ) -> np.ndarray:
     """The dynamic EQ's band gain per block, from the readable definitions (tests only).
 
     Peak detector (:func:`studio.dsp.dynamics.detector_level_db`), static curve
-    (:func:`dynamic_eq_gain_db`), the compressor's pure-Python branching smoother, then
+    (:func:`dynamic_eq_gain_db`), the compressor's pure-Python branching smoother (with
+    one attack and release coefficient, or one per frame), then
     the mean of every block (the last block padded with its final value). The compiled
     pass that :func:`dynamic_eq` uses must give the same.
     """
@@ -559,8 +570,8 @@ def dynamic_eq(
     threshold_db: Control,
     ratio: Control,
     range_db: Control,
-    attack_ms: float,
-    release_ms: float,
+    attack_ms: Control,
+    release_ms: Control,
     mode: str = "cut_when_loud",
     block: int = BLOCK_FRAMES,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -571,13 +582,15 @@ def dynamic_eq(
        in dB is the loudest channel's absolute sample (peak detector, channels linked).
     2. **Static curve**: :func:`dynamic_eq_gain_db`.
     3. **Smoothing**: the gain moves toward more cut / less boost with ``attack_ms``
-       and back with ``release_ms`` (the compressor's branching smoother).
+       and back with ``release_ms`` (the compressor's branching smoother). Moving
+       times change the smoother's coefficient at every frame.
     4. **Band**: the RBJ bell or shelf gets the smoothed gain averaged over each block
        of ``block`` frames; the coefficients change every block, the filter's memory
        carries on.
 
-    ``threshold_db``, ``ratio``, ``range_db``, ``freq_hz`` and ``q`` may move over time
-    (numbers, per-frame arrays or Envelopes); the two time constants are numbers.
+    Every continuous parameter (``freq_hz``, ``q``, ``threshold_db``, ``ratio``,
+    ``range_db``, ``attack_ms``, ``release_ms``) may move over time: a number, a
+    per-frame array or an Envelope.
 
     Returns
     -------
@@ -596,7 +609,11 @@ def dynamic_eq(
     rng = resolve(range_db, n, sr, name="range_db")
     f = resolve(freq_hz, n, sr, name="freq_hz")
     qq = resolve(q, n, sr, name="q")
-    _check_dynamic(kind, rat, rng, attack_ms, release_ms)
+    # numbers go straight to the check (its message names the problem); moving times
+    # become one value per frame (a constant array becomes a number)
+    att = resolve(attack_ms, n, sr, name="attack_ms") if is_varying(attack_ms) else attack_ms
+    rel = resolve(release_ms, n, sr, name="release_ms") if is_varying(release_ms) else release_ms
+    _check_dynamic(kind, rat, rng, att, rel)
     if n == 0 or (np.ndim(rat) == 0 and rat == 1.0) or (np.ndim(rng) == 0 and rng == 0.0):
         _check_freq(np.asarray(f), sr, "dynamic EQ")
         return np.array(x, copy=True), np.zeros(n)
@@ -617,8 +634,8 @@ def dynamic_eq(
         ratio=rat,
         range_db=rng,
         mode=mode,
-        attack=time_constant_coef(attack_ms, sr),
-        release=time_constant_coef(release_ms, sr),
+        attack=time_constant_coef(att, sr),
+        release=time_constant_coef(rel, sr),
         block=block,
     )
     coefs = band_coefficients(kind, f_b, block_gain, q_b, sr)[:, None, :]

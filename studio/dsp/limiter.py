@@ -39,6 +39,16 @@ waveform a converter rebuilds between the samples, which can rise above every sa
 coming. Here the whole signal is available, so the output is *delay-compensated*:
 aligned sample for sample with the input, as a DAW compensates a plug-in's latency.
 
+**Moving lookahead.** ``lookahead_ms`` may change over time (an array or an
+:class:`~studio.dsp.control.Envelope`). The latency stays that of the largest
+lookahead of the call (the output is still aligned with the input); what moves is how
+far ahead the gain starts coming down: the attack ramp at frame ``t`` is ``L(t)``
+frames long (``L`` the lookahead in frames), and the hold of step 3 reaches ahead far
+enough that every ramp has reached its depth when its peak arrives (where ``L`` is
+steady, exactly ``L``; where it shrinks quickly, up to the larger value just before).
+The check and correct pass (step 6) works with the largest lookahead, so the guarantee
+below holds unchanged.
+
 **Guarantee.** The output's true peak, as our detector and the studio's meter measure
 it, is at most ``ceiling - SAFETY_MARGIN_DB`` (to within 1e-4 dB of float32 rounding).
 Other meters interpolate a little differently near the Nyquist frequency (EBU Tech 3341
@@ -242,10 +252,90 @@ def _release_ramp(held: np.ndarray, n: int, coef: float | np.ndarray, lookahead:
     return out
 
 
+def _ramp_widths(lookahead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Widths of the two moving averages at each frame (they add up to ``L + 2``)."""
+    first = lookahead // 2
+    return first + 1, lookahead - first + 1
+
+
+def _hold_ahead(lookahead: np.ndarray) -> np.ndarray:
+    """How far ahead (frames) the hold of each frame must reach for a moving lookahead.
+
+    The two averages ending at frame ``t`` reach back at most ``S(t) = ceil(L(t)/2) +
+    max(floor(L/2) over the last ceil(Lmax/2) frames)`` frames (``S = L`` for a steady
+    ``L``; never more than ``Lmax``). A requirement at ``t`` must be held by every frame
+    they read, so frame ``u`` holds ahead ``max(S(t) for t in u .. u + Lmax)``.
+    """
+    from scipy import ndimage
+
+    top = int(lookahead.max())
+    half = lookahead // 2
+    back = top - top // 2
+    recent = ndimage.maximum_filter1d(half, back + 1, origin=back - (back + 1) // 2, mode="nearest")
+    span = (lookahead - half) + recent
+    return ndimage.maximum_filter1d(span, top + 1, origin=-((top + 1) // 2), mode="nearest")
+
+
+def _hold_blocks_moving(required_db: np.ndarray, back: int, ahead: np.ndarray) -> np.ndarray:
+    """Step 3 with a reach ahead per frame (``ahead[t]``; ``back`` behind).
+
+    Block ``q`` takes the minimum over the union of its frames' windows ``t - back ..
+    t + ahead[t]``, rounded out to whole blocks.
+
+    A range minimum with a window per block: a sparse table of minima over 1, 2, 4...
+    blocks, each window the minimum of two overlapping power-of-two runs.
+    """
+    from studio.dsp._kernels import block_min
+
+    b = HOLD_BLOCK
+    n_blocks = -(-len(required_db) // b)
+    coarse = np.empty(n_blocks)
+    block_min(required_db, b, coarse)
+    pad = n_blocks * b - len(ahead)
+    per_block = np.pad(ahead, (0, pad), mode="edge").reshape(n_blocks, b).max(axis=1)
+    q = np.arange(n_blocks)
+    lo = np.maximum(q - (-(-back // b)), 0)
+    hi = np.minimum(q + (-(-per_block // b)), n_blocks - 1)
+    length = hi - lo + 1
+    level = np.floor(np.log2(length)).astype(np.int64)
+    table = [coarse]
+    while (1 << len(table)) <= length.max():
+        prev, step = table[-1], 1 << (len(table) - 1)
+        nxt = prev.copy()
+        nxt[: n_blocks - step] = np.minimum(prev[: n_blocks - step], prev[step:])
+        table.append(nxt)
+    stack = np.stack(table)
+    held = np.minimum(stack[level, lo], stack[level, hi - (1 << level) + 1])
+    return np.minimum(held, 0.0, out=held)
+
+
+def _gain_envelope_moving(
+    required: np.ndarray, lookahead: np.ndarray, release_coef: float | np.ndarray, reach: int
+) -> np.ndarray:
+    from studio.dsp._kernels import release_ramp_varying
+
+    ahead = _hold_ahead(lookahead) + reach
+    held = _hold_blocks_moving(required, reach, ahead)
+    w1, w2 = _ramp_widths(lookahead)
+    coefs = np.ascontiguousarray(np.atleast_1d(release_coef), dtype=np.float64)
+    out = np.empty(len(required))
+    size = int(max(w1.max(), w2.max())) + 1
+    release_ramp_varying(
+        held,
+        coefs,
+        int(coefs.size > 1),
+        np.ascontiguousarray(w1, dtype=np.int64),
+        np.ascontiguousarray(w2, dtype=np.int64),
+        size,
+        out,
+    )
+    return out
+
+
 def gain_envelope_db(
     required_db: np.ndarray,
     *,
-    lookahead: int,
+    lookahead: int | np.ndarray,
     release_coef: float | np.ndarray,
     reach: int = REACH + 1,
 ) -> np.ndarray:
@@ -255,8 +345,9 @@ def gain_envelope_db(
     ----------
     required_db : numpy.ndarray
         Largest gain (dB, <= 0) allowed at each frame.
-    lookahead : int
-        Lookahead in frames (>= 1): the attack ramp's length.
+    lookahead : int or numpy.ndarray
+        Lookahead in frames (>= 1): the attack ramp's length; one per frame for a
+        moving lookahead (the hold then reaches ahead as :func:`_hold_ahead` says).
     release_coef : float or numpy.ndarray
         One-pole release coefficient(s) ``exp(-1 / (release_ms * sr / 1000))``, one
         for all frames or one per frame; 0 means no release smoothing.
@@ -269,6 +360,15 @@ def gain_envelope_db(
         Gain in dB (float64) with ``gain[t] <= min(required_db[t - reach : t + reach + 1])``.
     """
     required = np.ascontiguousarray(required_db, dtype=np.float64)
+    if np.ndim(lookahead):
+        steps = np.asarray(lookahead, dtype=np.int64)
+        if len(steps) != len(required) or (len(steps) and steps.min() < 1):
+            raise ParameterError(
+                "gain_envelope_db: a moving lookahead needs one value (>= 1 frame) per frame."
+            )
+        if not len(required):
+            return np.zeros(0)
+        return _gain_envelope_moving(required, steps, release_coef, reach)
     held = _hold_blocks(required, reach, lookahead + reach)
     return _release_ramp(held, len(required), release_coef, lookahead)
 
@@ -276,18 +376,31 @@ def gain_envelope_db(
 def gain_envelope_db_reference(
     required_db: np.ndarray,
     *,
-    lookahead: int,
+    lookahead: int | np.ndarray,
     release_coef: float | np.ndarray,
     reach: int = REACH + 1,
 ) -> np.ndarray:
     """Plain-Python steps 3-5: the readable definition :func:`gain_envelope_db` matches."""
     n, b = len(required_db), HOLD_BLOCK
     req = [float(v) for v in required_db]
+    moving = np.ndim(lookahead) > 0
+    looks = [int(v) for v in np.broadcast_to(lookahead, (n,))]
+    if moving:  # how far each frame's hold reaches ahead (see _hold_ahead)
+        top = max(looks)
+        back = top - top // 2
+        span = [
+            looks[t] - looks[t] // 2 + max(v // 2 for v in looks[max(0, t - back) : t + 1])
+            for t in range(n)
+        ]
+        aheads = [max(span[u : u + top + 1]) for u in range(n)]
+    else:
+        aheads = looks
     # 3. hold: each block takes the minimum over the windows of all its frames
     held = []
     for q in range(-(-n // b)):
+        ahead = max(aheads[q * b : q * b + b])
         lo = max(0, (q * b - reach) // b * b)
-        hi = min(n, (-(-(q * b + b - 1 + lookahead + reach + 1) // b)) * b)
+        hi = min(n, (-(-(q * b + b - 1 + ahead + reach + 1) // b)) * b)
         held.append(min([0.0, *req[lo:hi]]))
     coefs = np.broadcast_to(np.asarray(release_coef, dtype=np.float64), (n,))
     # 4. release: fall at once, rise by the one-pole rule
@@ -298,11 +411,12 @@ def gain_envelope_db_reference(
         state = target if target < rise else rise
         released.append(state)
     # 5. two moving averages over the past, the first value held before the start
-    first = lookahead // 2
     out = released
-    for width in (first + 1, lookahead - first + 1):
-        padded = [out[0]] * (width - 1) + out
-        out = [sum(padded[t : t + width]) / width for t in range(n)]
+    for stage in range(2):
+        widths = [v // 2 + 1 if stage == 0 else v - v // 2 + 1 for v in looks]
+        top = max(widths, default=1)
+        padded = [out[0]] * (top - 1) + out if n else []
+        out = [sum(padded[t + top - widths[t] : t + top]) / widths[t] for t in range(n)]
     return np.array(out)
 
 
@@ -342,7 +456,7 @@ def limit(
     *,
     ceiling_dbtp: Control = -1.0,
     release_ms: Control = 100.0,
-    lookahead_ms: float = 5.0,
+    lookahead_ms: Control = 5.0,
     gain_db: Control = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Limit ``samples`` so their true peak stays under ``ceiling_dbtp``.
@@ -358,9 +472,11 @@ def limit(
         Highest true peak allowed at the output, in dBTP.
     release_ms : float, array or Envelope
         How fast the gain recovers after a peak (time constant, ms).
-    lookahead_ms : float
-        How early the gain starts to come down before a peak (one number: it is the
-        latency a real-time limiter would have; here the output is delay-compensated).
+    lookahead_ms : float, array or Envelope
+        How early the gain starts to come down before a peak (the latency a real-time
+        limiter would have; here the output is delay-compensated). A moving lookahead
+        changes the attack ramp's length frame by frame; the latency is that of its
+        largest value (see the module notes).
     gain_db : float, array or Envelope
         Drive: gain applied before limiting (louder in, same ceiling out).
 
@@ -374,15 +490,16 @@ def limit(
     Raises
     ------
     ParameterError
-        For a non-positive release, a negative or time-varying lookahead, or a
-        time-varying value of the wrong length.
+        For a non-positive release, a negative lookahead, or a time-varying value of
+        the wrong length.
     """
     x = as_samples(samples)
     n = x.shape[1]
-    if np.ndim(lookahead_ms) != 0:
-        raise ParameterError("limit: lookahead_ms must be one number (it sets the latency).")
-    if not (np.isfinite(lookahead_ms) and float(lookahead_ms) >= 0.0):
-        raise ParameterError(f"limit: lookahead_ms must be 0 ms or more; got {lookahead_ms!r}.")
+    look_ms = resolve(lookahead_ms, n, sr, name="limit: lookahead_ms")
+    if np.size(look_ms) and not float(np.min(look_ms)) >= 0.0:
+        raise ParameterError(
+            f"limit: lookahead_ms must be 0 ms or more; got {float(np.min(look_ms))!r}."
+        )
     ceiling = resolve(ceiling_dbtp, n, sr, name="limit: ceiling_dbtp")
     drive_db = resolve(gain_db, n, sr, name="limit: gain_db")
     release = resolve(release_ms, n, sr, name="limit: release_ms")
@@ -391,7 +508,14 @@ def limit(
     if n == 0:
         return x.copy(), np.zeros(0)
     coef = np.exp(-1.0 / (np.asarray(release) * 1e-3 * sr))
-    lookahead = max(1, int(round(float(lookahead_ms) * 1e-3 * sr)))
+    if np.ndim(look_ms):
+        steps = np.maximum(1, np.rint(look_ms * 1e-3 * sr)).astype(np.int64)
+        moving = steps.min() < steps.max()
+        lookahead = int(steps.max())  # the latency, and the reach of the corrections
+        ramp: int | np.ndarray = steps if moving else lookahead
+    else:
+        lookahead = max(1, int(round(float(look_ms) * 1e-3 * sr)))
+        ramp = lookahead
     drive = np.power(10.0, np.asarray(drive_db) / 20.0)
     if np.ndim(drive) == 0:
         drive = float(drive)
@@ -400,7 +524,7 @@ def limit(
     required = -_excess_db(sample_true_peaks(driven, sr, meter=False), target_db)
     np.minimum(required, 0.0, out=required)
     if (required < 0.0).any():
-        gain = gain_envelope_db(required, lookahead=lookahead, release_coef=coef)
+        gain = gain_envelope_db(required, lookahead=ramp, release_coef=coef)
         out = _apply(x, gain, drive)
     else:  # nothing over for our detector: still checked with both below
         gain = np.zeros(n)

@@ -26,17 +26,32 @@ Mono below a frequency, width per band
     every frequency), so the mid goes through that same all-pass: with every band at the
     same width the result is a plain width change (and is computed as one, without
     filters). Below the crossover, a width of 0 keeps the bass centred and mono-safe.
+
+    The crossover frequencies may move over time too (``mono_below_hz``, or any of
+    ``crossovers_hz``, as a per-frame array or an Envelope): the LR4 coefficients are
+    then recomputed every block of 32 frames for the side's bands and the mid's
+    allpass alike (:func:`studio.dsp.crossover.split_bands`), so with equal widths the
+    bands still add up to the side through the same moving allpass as the mid.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from studio.audio import as_samples
-from studio.dsp.biquad import apply_sos, sos_response
-from studio.dsp.control import Control, resolve
-from studio.dsp.crossover import allpass_sos, check_crossovers
+from studio.dsp.biquad import apply_sos, apply_sos_blocks, sos_response
+from studio.dsp.control import Control, is_varying, resolve
+from studio.dsp.crossover import (
+    allpass_sos,
+    allpass_sos_blocks,
+    check_crossovers,
+    resolve_crossovers,
+    split_bands,
+)
 from studio.dsp.crossover import band_sos as crossover_bands
+from studio.dsp.filters import BLOCK_FRAMES
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
@@ -108,8 +123,27 @@ def _banded_width(
     return np.stack([mid + side, mid - side])
 
 
+def _banded_width_moving(
+    x: np.ndarray,
+    widths: list[float | np.ndarray],
+    crossovers: tuple[float | np.ndarray, ...],
+    sr: int,
+) -> np.ndarray:
+    """Per-band width with crossovers that move: per-block LR4 filters, same blocks."""
+    ms = ms_encode(x)
+    n = x.shape[1]
+    mid = apply_sos_blocks(ms[0:1], allpass_sos_blocks(crossovers, n, sr), BLOCK_FRAMES)[0]
+    side = np.zeros_like(mid)
+    bands = split_bands(ms[1:2], sr, crossovers_hz=crossovers, block=BLOCK_FRAMES)
+    for w, band in zip(widths, bands, strict=True):
+        if np.ndim(w) == 0 and w == 0.0:
+            continue
+        side += band[0] * np.asarray(w, dtype=x.dtype)
+    return np.stack([mid + side, mid - side])
+
+
 def stereo_width(
-    samples: np.ndarray, sr: int, *, width_pct: Control = 100.0, mono_below_hz: float = 0.0
+    samples: np.ndarray, sr: int, *, width_pct: Control = 100.0, mono_below_hz: Control = 0.0
 ) -> np.ndarray:
     """Narrow or widen a stereo image; optionally make everything below a frequency mono.
 
@@ -121,9 +155,11 @@ def stereo_width(
         Sample rate in Hz.
     width_pct : float, array or Envelope
         Side gain in percent: 0 = mono, 100 = unchanged, 200 = side doubled.
-    mono_below_hz : float
+    mono_below_hz : float, array or Envelope
         0 = off; otherwise the side below this LR4 crossover is removed (the bass stays
-        centred) and ``width_pct`` applies above it. A fixed value per call.
+        centred) and ``width_pct`` applies above it. It may move over time (the
+        crossover's coefficients then change every 32 frames); a moving value must stay
+        above 0 Hz and below Nyquist throughout.
 
     Returns
     -------
@@ -132,6 +168,11 @@ def stereo_width(
     """
     x = _stereo(samples, "stereo width")
     (w,) = _widths((width_pct,), x.shape[1], sr)
+    if is_varying(mono_below_hz):
+        (below,) = resolve_crossovers((mono_below_hz,), x.shape[1], sr)
+        if np.ndim(below):
+            return _banded_width_moving(x, [0.0, w], (below,), sr)
+        mono_below_hz = below  # a constant array: the fixed path
     if not np.isfinite(mono_below_hz) or mono_below_hz < 0.0:
         raise ParameterError(f"mono_below_hz must be 0 (off) or more; got {mono_below_hz!r}.")
     if mono_below_hz == 0.0:
@@ -145,7 +186,7 @@ def multiband_width(
     sr: int,
     *,
     widths_pct: tuple[Control, ...],
-    crossovers_hz: tuple[float, ...],
+    crossovers_hz: Sequence[Control],
 ) -> np.ndarray:
     """A width for each band between LR4 crossovers (low band first).
 
@@ -157,8 +198,10 @@ def multiband_width(
         Sample rate in Hz.
     widths_pct : tuple of float, array or Envelope
         One width per band (``len(crossovers_hz) + 1`` of them), 0 = mono, 100 = as is.
-    crossovers_hz : tuple of float
-        Rising crossover frequencies (fixed per call).
+    crossovers_hz : sequence of float, array or Envelope
+        Rising crossover frequencies. Each may move over time (per-block LR4
+        coefficients, every band on the same blocks); they must rise from band to band
+        at every frame.
 
     Returns
     -------
@@ -167,16 +210,21 @@ def multiband_width(
         exactly :func:`stereo_width` without filters (no crossover phase shift).
     """
     x = _stereo(samples, "multiband width")
-    crossovers = tuple(float(f) for f in crossovers_hz)
-    if len(widths_pct) != len(crossovers) + 1:
+    if len(widths_pct) != len(crossovers_hz) + 1:
         raise ParameterError(
-            f"multiband width needs one width per band: {len(crossovers) + 1} for "
-            f"{len(crossovers)} crossovers; got {len(widths_pct)}."
+            f"multiband width needs one width per band: {len(crossovers_hz) + 1} for "
+            f"{len(crossovers_hz)} crossovers; got {len(widths_pct)}."
         )
-    check_crossovers(crossovers, sr)
+    if any(is_varying(f) for f in crossovers_hz):
+        moving = resolve_crossovers(crossovers_hz, x.shape[1], sr)
+    else:
+        moving = tuple(float(f) for f in crossovers_hz)  # type: ignore[arg-type]
+    crossovers = check_crossovers(moving, sr) if not any(np.ndim(f) for f in moving) else None
     widths = _widths(tuple(widths_pct), x.shape[1], sr)
     if all(np.ndim(w) == 0 for w in widths) and len(set(widths)) == 1:
         return _plain_width(x, widths[0])
+    if crossovers is None:
+        return _banded_width_moving(x, widths, moving, sr)
     return _banded_width(x, widths, crossovers, sr)
 
 
