@@ -271,7 +271,7 @@ def test_limiter_refuses_a_negative_moving_lookahead():
 
 def test_multiband_crossovers_can_move():
     from studio.dsp.control import Envelope
-    from studio.dsp.dynamics import compress_multiband
+    from studio.dsp.multiband import compress_multiband
 
     rng = np.random.default_rng(9)
     x = rng.uniform(-0.5, 0.5, (2, 48000))

@@ -16,17 +16,10 @@ from studio.dsp.crossover import (
     lr4_lowpass_sos,
     split_bands,
 )
-from studio.dsp.dynamics import (
-    TRANSIENT_FULL_DB,
-    compress_multiband,
-    detector_level_db,
-    expander_gain_db,
-    gate,
-    gate_gain_db,
-    gate_gain_db_reference,
-    time_constant_coef,
-    transient_gain_db,
-)
+from studio.dsp.dynamics import detector_level_db, time_constant_coef
+from studio.dsp.gate import expander_gain_db, gate, gate_gain_db, gate_gain_db_reference
+from studio.dsp.multiband import compress_multiband
+from studio.dsp.transient import TRANSIENT_FULL_DB, transient_gain_db
 from studio.errors import ParameterError
 from studio.processors.dynamics import (
     Gate,

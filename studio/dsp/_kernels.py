@@ -118,7 +118,7 @@ def compressor_gain_varying(level, threshold, slope, knee, attack, release, out)
 
 
 @njit(cache=True, nogil=True)
-def gate_gain(  # noqa: D103 - see dynamics.gate_gain_db_reference
+def gate_gain(  # noqa: D103 - see gate.gate_gain_db_reference
     level, thr, s_thr, ratio, s_ratio, rng, s_rng, attack, s_att, hold, s_hold, release, s_rel, out
 ):
     # Each parameter is an array with one value per frame (step 1) or one for all (step 0).

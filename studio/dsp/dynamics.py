@@ -1,4 +1,4 @@
-"""Dynamics: compressor, gate/expander, multiband compressor and transient shaper.
+"""Dynamics: the compressor, and the pieces the other dynamics processors share.
 
 A feed-forward compressor in three steps, each a function here:
 
@@ -40,23 +40,14 @@ the call (the output stays aligned with the input) and lets the detector read ah
 the moving amount: the gain applied at output frame ``n`` is the smoother's value at
 detector frame ``n + L(n)`` (see :func:`compress`).
 
-The same pieces make the other dynamics processors:
-
-* **gate / expander** (:func:`gate`): below the threshold the level is pushed further
-  down (``ratio``), by at most ``range_db``; a hold keeps it open a moment after the
-  level drops; attack opens, release closes (one compiled loop,
-  :func:`gate_gain_db_reference` its definition);
-* **transient shaper** (:func:`shape_transients`): fast and slow envelope followers
-  tell onsets (the fast one leads) and decays (a slowly falling one lingers above);
-  ``attack_db`` and ``sustain_db`` are applied in proportion;
-* **multiband compressor** (:func:`compress_multiband`): Linkwitz-Riley crossovers
-  (:mod:`studio.dsp.crossover`) split the signal, a compressor works on each band, the
-  bands are added back up.
+The same pieces (detector, key, per-frame parameters, compiled loops) make the other
+dynamics processors, each in its own module: the gate/expander (:mod:`studio.dsp.gate`),
+the transient shaper (:mod:`studio.dsp.transient`) and the multiband compressor
+(:mod:`studio.dsp.multiband`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,24 +60,22 @@ from studio.errors import AudioDataError, ParameterError
 __all__ = [
     "AUTO_MAKEUP_REFERENCE_DB",
     "DETECTORS",
+    "apply_gain_db",
     "auto_makeup_db",
+    "checked_control",
     "compress",
-    "compress_multiband",
     "compressor_gain_db",
     "compressor_gain_db_reference",
     "detector_level_db",
-    "expander_gain_db",
-    "gate",
-    "gate_gain_db",
-    "gate_gain_db_reference",
+    "follow_envelope",
+    "kernels",
+    "key_samples",
     "level_db",
-    "shape_transients",
     "smooth_gain_db",
     "smooth_gain_db_reference",
     "static_curve_db",
     "static_gain_db",
     "time_constant_coef",
-    "transient_gain_db",
 ]
 
 #: Side-chain high-pass settings below this are "off" (a filter there changes nothing
@@ -109,14 +98,14 @@ _DB_TO_LOG = np.log(10.0) / 20.0
 # --- small helpers -----------------------------------------------------------------------
 
 
-def _kernels() -> Any:
+def kernels() -> Any:
     """The compiled loops, imported on first use so ``import studio`` stays fast."""
     from studio.dsp import _kernels
 
     return _kernels
 
 
-def _control(
+def checked_control(
     value: Control,
     n: int,
     sr: int,
@@ -139,7 +128,7 @@ def _control(
     return v
 
 
-def _key_samples(key: Any, n: int, sr: int, what: str) -> np.ndarray:
+def key_samples(key: Any, n: int, sr: int, what: str) -> np.ndarray:
     """The side-chain key as ``(channels, n)`` samples, or a plain error."""
     if isinstance(key, Audio):
         if key.sr != sr:
@@ -171,7 +160,7 @@ def detector_level_db(samples: np.ndarray) -> np.ndarray:
     x = as_samples(samples)
     peak = np.empty(x.shape[1], dtype=x.dtype)
     if x.shape[1]:
-        _kernels().abs_peak_frames(x, peak)
+        kernels().abs_peak_frames(x, peak)
     level = np.empty(x.shape[1], dtype=np.float64)
     with np.errstate(divide="ignore"):
         np.log10(peak, out=level, dtype=np.float64)
@@ -272,7 +261,7 @@ def level_db(
     n = x.shape[1]
     if detector not in DETECTORS:
         raise ParameterError(f"detector must be one of {DETECTORS}; got {detector!r}.")
-    source = x if key is None else _key_samples(key, n, sr, "compressor")
+    source = x if key is None else key_samples(key, n, sr, "compressor")
     hpf = resolve(sidechain_hpf_hz, n, sr, name="sidechain_hpf_hz")
     if np.size(hpf):
         low, high = float(np.min(hpf)), float(np.max(hpf))
@@ -417,7 +406,7 @@ def smooth_gain_db(
     """
     target = np.ascontiguousarray(gain_db, dtype=np.float64)
     out = np.empty_like(target)
-    k = _kernels()
+    k = kernels()
     if np.ndim(attack) == 0 and np.ndim(release) == 0:
         k.smooth_branching(target, float(attack), float(release), float(state), out)
     else:
@@ -428,7 +417,9 @@ def smooth_gain_db(
     return out
 
 
-def _follow(level: np.ndarray, rise: float, fall: float, *, state: float = 0.0) -> np.ndarray:
+def follow_envelope(
+    level: np.ndarray, rise: float, fall: float, *, state: float = 0.0
+) -> np.ndarray:
     """Envelope follower: rises with coefficient ``rise``, falls with ``fall``."""
     # the smoother uses its first coefficient when the target is below the state
     return smooth_gain_db(level, fall, rise, state=state)
@@ -482,7 +473,7 @@ def _compressor_curve_and_smoother(
     level: np.ndarray, threshold: Any, ratio: Any, knee: Any, attack: Any, release: Any
 ) -> np.ndarray:
     """Steps 2-3 compiled: the scalar fast path or the per-frame (automation) path."""
-    k = _kernels()
+    k = kernels()
     out = np.empty_like(level)
     values = (threshold, ratio, knee, attack, release)
     if all(np.ndim(v) == 0 for v in values):
@@ -546,12 +537,12 @@ def _compressor_trace(
     else:
         shift = int(round(lookahead * 1e-3 * sr))
     curve = {
-        "threshold_db": _control(threshold_db, n, sr, "threshold_db"),
-        "ratio": _control(ratio, n, sr, "ratio (x:1)", lo=1.0),
-        "knee_db": _control(knee_db, n, sr, "knee_db", lo=0.0),
+        "threshold_db": checked_control(threshold_db, n, sr, "threshold_db"),
+        "ratio": checked_control(ratio, n, sr, "ratio (x:1)", lo=1.0),
+        "knee_db": checked_control(knee_db, n, sr, "knee_db", lo=0.0),
     }
-    attack = _control(attack_ms, n, sr, "attack_ms", above=0.0)
-    release = _control(release_ms, n, sr, "release_ms", above=0.0)
+    attack = checked_control(attack_ms, n, sr, "attack_ms", above=0.0)
+    release = checked_control(release_ms, n, sr, "release_ms", above=0.0)
     level = level_db(
         x, sr, detector=detector, rms_ms=rms_ms, sidechain_hpf_hz=sidechain_hpf_hz, key=key
     )
@@ -594,12 +585,12 @@ def _compressor_trace_moving_lookahead(
     n = x.shape[1]
     shift = int(ahead.max())
     curve = {
-        "threshold_db": _control(threshold_db, n, sr, "threshold_db"),
-        "ratio": _control(ratio, n, sr, "ratio (x:1)", lo=1.0),
-        "knee_db": _control(knee_db, n, sr, "knee_db", lo=0.0),
+        "threshold_db": checked_control(threshold_db, n, sr, "threshold_db"),
+        "ratio": checked_control(ratio, n, sr, "ratio (x:1)", lo=1.0),
+        "knee_db": checked_control(knee_db, n, sr, "knee_db", lo=0.0),
     }
-    attack = _control(attack_ms, n, sr, "attack_ms", above=0.0)
-    release = _control(release_ms, n, sr, "release_ms", above=0.0)
+    attack = checked_control(attack_ms, n, sr, "attack_ms", above=0.0)
+    release = checked_control(release_ms, n, sr, "release_ms", above=0.0)
     level = level_db(
         x, sr, detector=detector, rms_ms=rms_ms, sidechain_hpf_hz=sidechain_hpf_hz, key=key
     )
@@ -648,7 +639,7 @@ def compressor_gain_db(
     )[0]
 
 
-def _apply_gain_db(
+def apply_gain_db(
     x: np.ndarray, gain_db: np.ndarray, offset_db: Any = 0.0, mix: Any = 1.0
 ) -> np.ndarray:
     """``x * (1 + mix * (10**((gain_db + offset_db)/20) - 1))`` in the dtype of ``x``.
@@ -695,16 +686,20 @@ def _compress_fast(
     """
     n = x.shape[1]
     x = np.ascontiguousarray(x)
-    threshold = float(_control(threshold_db, n, sr, "threshold_db"))
-    ratio_v = float(_control(ratio, n, sr, "ratio (x:1)", lo=1.0))
-    knee = float(_control(knee_db, n, sr, "knee_db", lo=0.0))
-    attack = time_constant_coef(float(_control(attack_ms, n, sr, "attack_ms", above=0.0)), sr)
-    release = time_constant_coef(float(_control(release_ms, n, sr, "release_ms", above=0.0)), sr)
-    makeup = float(_control(makeup_db, n, sr, "makeup_db"))
+    threshold = float(checked_control(threshold_db, n, sr, "threshold_db"))
+    ratio_v = float(checked_control(ratio, n, sr, "ratio (x:1)", lo=1.0))
+    knee = float(checked_control(knee_db, n, sr, "knee_db", lo=0.0))
+    attack = time_constant_coef(
+        float(checked_control(attack_ms, n, sr, "attack_ms", above=0.0)), sr
+    )
+    release = time_constant_coef(
+        float(checked_control(release_ms, n, sr, "release_ms", above=0.0)), sr
+    )
+    makeup = float(checked_control(makeup_db, n, sr, "makeup_db"))
     if auto_makeup:
         makeup += auto_makeup_db(threshold_db=threshold, ratio=ratio_v, knee_db=knee)
-    mix = float(_control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)) / 100.0
-    k = _kernels()
+    mix = float(checked_control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)) / 100.0
+    k = kernels()
     slope = 1.0 / ratio_v - 1.0
     trace = np.empty(n)
     out = np.empty_like(x)
@@ -824,340 +819,11 @@ def compress(
         sidechain_hpf_hz=sidechain_hpf_hz,
         key=key,
     )
-    makeup = _control(makeup_db, n, sr, "makeup_db")
+    makeup = checked_control(makeup_db, n, sr, "makeup_db")
     if auto_makeup:
         makeup = makeup + auto_makeup_db(**curve)
-    mix = _control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)
+    mix = checked_control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)
     mix = mix / 100.0
     if not trace.any() and not np.any(makeup):
         return x.copy(), trace
-    return _apply_gain_db(x, trace, makeup, mix), trace
-
-
-# --- gate / expander ----------------------------------------------------------------------------
-
-
-def expander_gain_db(
-    level_db: np.ndarray | float,
-    *,
-    threshold_db: float | np.ndarray,
-    ratio: float | np.ndarray,
-    range_db: float | np.ndarray,
-) -> np.ndarray:
-    """Gain change (dB, <= 0) of a downward expander/gate at an input level.
-
-    Above the threshold nothing; below it every dB under the threshold becomes
-    ``ratio`` dB under it, i.e. a gain of ``(ratio - 1) * (level - threshold)``, but never
-    more than ``range_db`` of reduction. A high ratio (10:1 and up) is a gate.
-    """
-    x = np.asarray(level_db, dtype=np.float64)
-    under = np.minimum(x - threshold_db, 0.0)
-    gain = (np.asarray(ratio, dtype=np.float64) - 1.0) * under
-    return np.maximum(gain, -np.asarray(range_db, dtype=np.float64))
-
-
-def gate_gain_db_reference(
-    level_db: np.ndarray,
-    *,
-    threshold_db: float | np.ndarray,
-    ratio: float | np.ndarray,
-    range_db: float | np.ndarray,
-    attack: float | np.ndarray,
-    hold: int | np.ndarray,
-    release: float | np.ndarray,
-) -> np.ndarray:
-    """The gate's recursion in plain Python: the definition of the compiled loop.
-
-    For each frame: the expander's static gain; a hold (when the static gain opens up to
-    or past the held value, it is taken and held for ``hold`` frames; after that the
-    held value follows the static gain); then the branching smoother, opening (gain
-    rising) with the ``attack`` coefficient and closing with ``release``.
-    """
-    n = len(level_db)
-
-    def per_frame(v: Any) -> np.ndarray:
-        return np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
-
-    thr, rat, rng = per_frame(threshold_db), per_frame(ratio), per_frame(range_db)
-    att, rel, hld = per_frame(attack), per_frame(release), per_frame(hold)
-    out = np.empty(n, dtype=np.float64)
-    state, held, timer = 0.0, 0.0, 0
-    for i in range(n):
-        under = min(float(level_db[i]) - float(thr[i]), 0.0)
-        target = max((float(rat[i]) - 1.0) * under, -float(rng[i]))
-        if target >= held:
-            held, timer = target, int(hld[i])
-        elif timer > 0:
-            timer -= 1
-        else:
-            held = target
-        coef = rel[i] if held < state else att[i]
-        state = coef * state + (1.0 - coef) * held
-        out[i] = state
-    return out
-
-
-def gate_gain_db(
-    samples: np.ndarray,
-    sr: int,
-    *,
-    threshold_db: Control,
-    ratio: Control,
-    range_db: Control,
-    attack_ms: Control,
-    hold_ms: Control,
-    release_ms: Control,
-    key: np.ndarray | Audio | None = None,
-) -> np.ndarray:
-    """The gate's gain change over time in dB (<= 0); parameters as in :func:`gate`."""
-    x = as_samples(samples)
-    n = x.shape[1]
-    thr = _control(threshold_db, n, sr, "threshold_db")
-    ratio_v = _control(ratio, n, sr, "ratio (x:1)", lo=1.0)
-    rng = _control(range_db, n, sr, "range_db", lo=0.0)
-    attack = _control(attack_ms, n, sr, "attack_ms", above=0.0)
-    hold = _control(hold_ms, n, sr, "hold_ms", lo=0.0)
-    release = _control(release_ms, n, sr, "release_ms", above=0.0)
-    source = x if key is None else _key_samples(key, n, sr, "gate")
-    level = detector_level_db(source)
-    if n == 0:
-        return np.zeros(0)
-    hold_frames = np.rint(np.asarray(hold) * 1e-3 * sr).astype(np.int64)
-
-    def per_frame(v: Any, dtype: Any = np.float64) -> tuple[np.ndarray, int]:
-        arr = np.ascontiguousarray(np.atleast_1d(v), dtype=dtype)
-        return arr, int(arr.size > 1)
-
-    out = np.empty(n)
-    args = [
-        per_frame(thr),
-        per_frame(ratio_v),
-        per_frame(rng),
-        per_frame(time_constant_coef(attack, sr)),
-        per_frame(hold_frames, np.int64),
-        per_frame(time_constant_coef(release, sr)),
-    ]
-    _kernels().gate_gain(level, *[a for pair in args for a in pair], out)
-    return out
-
-
-def gate(
-    samples: np.ndarray,
-    sr: int,
-    *,
-    threshold_db: Control,
-    ratio: Control,
-    range_db: Control,
-    attack_ms: Control,
-    hold_ms: Control,
-    release_ms: Control,
-    key: np.ndarray | Audio | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Gate or expand ``samples``; return ``(output, gain_reduction_db)``.
-
-    Parameters
-    ----------
-    samples : numpy.ndarray
-        ``(channels, frames)`` float samples (linked: one gain for all channels).
-    sr : int
-        Sample rate in Hz.
-    threshold_db : float, array or Envelope
-        Below this peak level the gain goes down.
-    ratio : float, array or Envelope
-        Expansion ratio (1 = off, 2 = gentle expander, 10 and up = gate).
-    range_db : float, array or Envelope
-        Largest reduction (0 = off); a gate that shuts by 20 dB instead of to silence
-        sounds more natural.
-    attack_ms, hold_ms, release_ms : float, array or Envelope
-        How fast it opens, how long it stays open after the level drops, how fast it
-        closes.
-    key : array or Audio, optional
-        External side-chain (e.g. open a bass's gate with the kick).
-
-    Returns
-    -------
-    output : numpy.ndarray
-        Same shape and dtype as ``samples``.
-    gain_reduction_db : numpy.ndarray
-        Gain change per frame (float64, <= 0).
-    """
-    x = as_samples(samples)
-    trace = gate_gain_db(
-        x,
-        sr,
-        threshold_db=threshold_db,
-        ratio=ratio,
-        range_db=range_db,
-        attack_ms=attack_ms,
-        hold_ms=hold_ms,
-        release_ms=release_ms,
-        key=key,
-    )
-    if not trace.any():
-        return x.copy(), trace
-    return _apply_gain_db(x, trace), trace
-
-
-# --- transient shaper -----------------------------------------------------------------------
-
-#: Envelope followers of the transient shaper: (rise ms, fall ms). The attack amount
-#: compares FAST with SLOW (which lags behind every onset), the sustain amount TAIL
-#: with FAST (TAIL lingers after the sound starts to decay).
-TRANSIENT_FAST_MS = (0.5, 50.0)
-TRANSIENT_SLOW_MS = (20.0, 100.0)
-TRANSIENT_TAIL_MS = (0.5, 300.0)
-#: The followers listen to the peak level held over this window: longer than one period
-#: of anything above 40 Hz, so a steady tone gives a steady level (no ripple) and all
-#: followers settle on the same value.
-TRANSIENT_PEAK_HOLD_MS = 25.0
-#: A lead of this many dB counts as a full onset (or a full tail): amount 1.
-TRANSIENT_FULL_DB = 6.0
-#: Followers below this amplitude count as silence.
-_SILENT = 1e-10
-
-
-def _transient_amounts(samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """How much each frame is an onset and how much a decaying tail (0..1 each)."""
-    x = as_samples(samples)
-    peak = np.empty(x.shape[1], dtype=np.float64)
-    _kernels().abs_peak_frames(x, peak)
-    from scipy import ndimage
-
-    width = max(1, int(round(TRANSIENT_PEAK_HOLD_MS * 1e-3 * sr)))
-    # the largest peak over the last `width` frames (a window that ends at each frame)
-    held = ndimage.maximum_filter1d(peak, width, origin=(width - 1) - width // 2, mode="nearest")
-
-    def follow(times: tuple[float, float]) -> np.ndarray:
-        rise, fall = (float(time_constant_coef(t, sr)) for t in times)
-        return np.maximum(_follow(held, rise, fall), _SILENT)
-
-    fast = follow(TRANSIENT_FAST_MS)
-    slow = follow(TRANSIENT_SLOW_MS)
-    tail = follow(TRANSIENT_TAIL_MS)
-    onset = 20.0 * np.log10(fast / slow) / TRANSIENT_FULL_DB
-    decay = 20.0 * np.log10(tail / fast) / TRANSIENT_FULL_DB
-    return np.clip(onset, 0.0, 1.0), np.clip(decay, 0.0, 1.0)
-
-
-def transient_gain_db(
-    samples: np.ndarray, sr: int, *, attack_db: Control, sustain_db: Control
-) -> np.ndarray:
-    """The transient shaper's gain change per frame in dB (may be positive).
-
-    ``attack_db * onset + sustain_db * tail``, where ``onset`` (0..1) measures how far a
-    fast envelope follower leads a slow one (the first tens of milliseconds of a hit)
-    and ``tail`` (0..1) how far a slowly falling follower stays above the fast one (a
-    decaying sound); each counts fully from a 6 dB lead. Steady sounds get 0 dB.
-    """
-    x = as_samples(samples)
-    n = x.shape[1]
-    attack = _control(attack_db, n, sr, "attack_db")
-    sustain = _control(sustain_db, n, sr, "sustain_db")
-    if n == 0 or (not np.any(attack) and not np.any(sustain)):
-        return np.zeros(n)
-    onset, decay = _transient_amounts(x, sr)
-    return attack * onset + sustain * decay
-
-
-def shape_transients(
-    samples: np.ndarray, sr: int, *, attack_db: Control, sustain_db: Control
-) -> tuple[np.ndarray, np.ndarray]:
-    """Boost or cut the onsets and the tails of hits; return ``(output, gain_db)``.
-
-    Parameters
-    ----------
-    samples : numpy.ndarray
-        ``(channels, frames)`` float samples (one gain for all channels).
-    sr : int
-        Sample rate in Hz.
-    attack_db : float, array or Envelope
-        Gain at the onset of each hit (+ punchier, - softer).
-    sustain_db : float, array or Envelope
-        Gain on the decaying tail (+ longer, roomier; - tighter, drier).
-
-    Returns
-    -------
-    output : numpy.ndarray
-        Same shape and dtype as ``samples``.
-    gain_db : numpy.ndarray
-        Gain change per frame in dB (float64).
-    """
-    x = as_samples(samples)
-    trace = transient_gain_db(x, sr, attack_db=attack_db, sustain_db=sustain_db)
-    if not trace.any():
-        return x.copy(), trace
-    return _apply_gain_db(x, trace), trace
-
-
-# --- multiband compressor -----------------------------------------------------------------
-
-#: Parameters each band of :func:`compress_multiband` takes.
-BAND_PARAMETERS = ("threshold_db", "ratio", "attack_ms", "release_ms", "makeup_db")
-
-
-def compress_multiband(
-    samples: np.ndarray,
-    sr: int,
-    *,
-    crossovers_hz: Sequence[Control],
-    bands: Sequence[Mapping[str, Control]],
-    knee_db: Control = 6.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split into bands (LR4 crossovers), compress each on its own, add them up.
-
-    Parameters
-    ----------
-    samples : numpy.ndarray
-        ``(channels, frames)`` float samples.
-    sr : int
-        Sample rate in Hz.
-    crossovers_hz : sequence of float, array or Envelope
-        Rising crossover frequencies; ``len + 1`` bands. A crossover may move over time
-        (new LR4 coefficients every 32 frames; the bands still sum to the per-block
-        allpass, see :func:`studio.dsp.crossover.split_bands`).
-    bands : sequence of mappings
-        One per band, lowest first, each with ``threshold_db``, ``ratio``,
-        ``attack_ms``, ``release_ms`` and ``makeup_db`` (numbers, arrays or envelopes).
-    knee_db : float, array or Envelope
-        Soft knee shared by the bands.
-
-    Returns
-    -------
-    output : numpy.ndarray
-        Same shape and dtype as ``samples``. With every band neutral (ratio 1, no
-        make-up) it is the input through the crossovers' allpass chain
-        (:func:`studio.dsp.crossover.allpass_sos`): the same magnitude at every
-        frequency, the phase turned around each crossover.
-    gain_reduction_db : numpy.ndarray
-        ``(n_bands, frames)``: each band's gain change (float64, <= 0), before make-up.
-    """
-    from studio.dsp.crossover import resolve_crossovers, split_bands
-
-    x = as_samples(samples)
-    freqs = resolve_crossovers(crossovers_hz, x.shape[1], sr)
-    if len(bands) != len(freqs) + 1:
-        raise ParameterError(
-            f"multiband: {len(freqs)} crossovers make {len(freqs) + 1} bands, "
-            f"but settings for {len(bands)} bands were given."
-        )
-    for i, band in enumerate(bands, start=1):
-        missing = [p for p in BAND_PARAMETERS if p not in band]
-        if missing:
-            raise ParameterError(f"multiband: band {i} has no {', '.join(missing)}.")
-    out = np.zeros_like(x)
-    traces = np.zeros((len(bands), x.shape[1]))
-    for i, (part, band) in enumerate(
-        zip(split_bands(x, sr, crossovers_hz=freqs), bands, strict=True)
-    ):
-        wet, traces[i] = compress(
-            part,
-            sr,
-            threshold_db=band["threshold_db"],
-            ratio=band["ratio"],
-            knee_db=knee_db,
-            attack_ms=band["attack_ms"],
-            release_ms=band["release_ms"],
-            makeup_db=band["makeup_db"],
-        )
-        out += wet
-    return out, traces
+    return apply_gain_db(x, trace, makeup, mix), trace

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from studio.audio import Audio
-from studio.dsp import dynamics, limiter
+from studio.dsp import dynamics, gate, limiter, multiband, transient
 from studio.dsp.crossover import band_responses
 from studio.errors import ParameterError
 from studio.processors.base import Curve, Parametric, Processor, items, param
@@ -307,17 +307,17 @@ class Gate(Processor):
     def transfer_curve(self, in_db: np.ndarray) -> np.ndarray:
         """Static curve: output level (dB) for steady input levels (dB)."""
         x = np.asarray(in_db, dtype=np.float64)
-        return x + dynamics.expander_gain_db(x, **self._curve_values())
+        return x + gate.expander_gain_db(x, **self._curve_values())
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int, *, key: Key = None) -> np.ndarray:
         """Gain reduction over time in dB (<= 0, one value per frame)."""
-        return dynamics.gate_gain_db(samples, sr, key=key, **self.values())
+        return gate.gate_gain_db(samples, sr, key=key, **self.values())
 
     def process_with_trace(
         self, samples: np.ndarray, sr: int, *, key: Key = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_reduction_db)``; ``key`` opens the gate instead."""
-        return dynamics.gate(samples, sr, key=key, **self.values())
+        return gate.gate(samples, sr, key=key, **self.values())
 
     def process(self, samples: np.ndarray, sr: int, *, key: Key = None) -> np.ndarray:
         """Gate ``samples`` (a new array)."""
@@ -459,7 +459,7 @@ class MultibandCompressor(Processor):
     def process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_reduction_db)``; the trace is ``(3, frames)``, one per band."""
         self.check_rate(sr)
-        return dynamics.compress_multiband(
+        return multiband.compress_multiband(
             samples,
             sr,
             crossovers_hz=self.crossovers_hz,
@@ -593,11 +593,11 @@ class TransientShaper(Processor):
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Gain change over time in dB (positive where it boosts)."""
-        return dynamics.transient_gain_db(samples, sr, **self.values())
+        return transient.transient_gain_db(samples, sr, **self.values())
 
     def process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_db)`` from one pass."""
-        return dynamics.shape_transients(samples, sr, **self.values())
+        return transient.shape_transients(samples, sr, **self.values())
 
     def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Shape the transients of ``samples`` (a new array)."""
