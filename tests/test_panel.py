@@ -115,3 +115,22 @@ def test_render_failure_is_shown_not_raised(clip, monkeypatch):
     p.set("ratio", 2.0)
     clock.advance(1.0)
     assert "disk on fire" in p.message.value
+
+
+def test_response_plot_draws_a_notch_at_its_true_depth():
+    from studio.processors.filters import Notch
+    from studio.widgets.plots import ResponsePlot
+
+    plot = ResponsePlot(Notch(freq_hz=60.0, q=10.0), SR)
+    y = np.array(plot.figure.data[-1].y)
+    x = np.array(plot.figure.data[-1].x)
+    assert 60.0 in x and y.min() < -100  # not the -18 dB of the nearest grid point
+    plot.update_fast(Notch(freq_hz=1234.5, q=10.0))
+    assert 1234.5 in np.array(plot.figure.data[-1].x)
+
+
+def test_log_readouts_never_use_scientific_notation():
+    from studio.processors.filters import LowPass
+
+    slider = control_for(LowPass.spec("freq_hz"), 12000.0)
+    assert slider.readout_format == ".3s"  # "12.0k", not "1.200e+4"

@@ -366,6 +366,13 @@ def test_positive_offset_turns_a_down_instead_of_pushing_b_up() -> None:
     assert p.offset_text().startswith("B is played 6.0 dB louder to match loudness")
 
 
+def test_offset_text_for_silent_b() -> None:
+    sr = 48000
+    tone = Audio(np.sin(np.arange(sr) * 0.05)[None, :] * 0.5, sr)
+    p = ABPlayer(tone, tone.with_samples(np.zeros((1, sr))))
+    assert p.offset_text() == "B is silent: there is no loudness to match"
+
+
 def test_offset_text_for_equal_levels_and_no_b() -> None:
     p = ABPlayer(tone(2))
     assert p.offset_text() == ""

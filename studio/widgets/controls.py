@@ -16,7 +16,7 @@ from studio.processors.base import ParamSpec
 
 __all__ = ["control_for", "control_row"]
 
-_DESCRIPTION_STYLE = {"description_width": "120px"}
+_DESCRIPTION_STYLE = {"description_width": "160px"}
 
 
 def _label(spec: ParamSpec) -> str:
@@ -28,6 +28,9 @@ def _label(spec: ParamSpec) -> str:
 
 def _readout_format(spec: ParamSpec) -> str:
     if spec.scale == "log":
+        # frequencies with SI prefixes ("80.0", "1.20k", "12.0k"), never "1.200e+4"
+        if spec.unit == "Hz":
+            return ".3s"
         return ".4g" if spec.hi is not None and spec.hi >= 1000 else ".3g"
     step = spec.step or 0.1
     decimals = max(0, -int(math.floor(math.log10(step)))) if step < 1 else 0
@@ -55,7 +58,7 @@ def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidge
         "description": _label(spec),
         "description_allow_html": False,
         "style": _DESCRIPTION_STYLE,
-        "layout": widgets.Layout(width="380px"),
+        "layout": widgets.Layout(width="420px"),
         "tooltip": spec.help,
     }
     if spec.kind == "choice":

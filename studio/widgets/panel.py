@@ -161,7 +161,7 @@ class ProcessorPanel(widgets.VBox):
                 columns.append(box)
             groups.append(
                 widgets.GridBox(
-                    columns, layout=widgets.Layout(grid_template_columns="repeat(auto-fill, 430px)")
+                    columns, layout=widgets.Layout(grid_template_columns="repeat(auto-fill, 470px)")
                 )
             )
         return widgets.VBox(groups)

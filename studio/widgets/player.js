@@ -111,8 +111,9 @@ function playbackGainsDb(match, offsetDb) {
 }
 
 /** The status line; the same words as ABPlayer.offset_text() in player.py. */
-function offsetText(match, offsetDb, hasB) {
+function offsetText(match, offsetDb, hasB, bSilent = false) {
   if (!hasB) return "";
+  if (bSilent) return "B is silent: there is no loudness to match";
   if (!match) return "Loudness matching off: B plays at its own level";
   if (Math.abs(offsetDb) < EQUAL_DB) return "A and B are equally loud: no level offset needed";
   if (offsetDb < 0) return `B is played ${(-offsetDb).toFixed(1)} dB quieter to match loudness`;
@@ -465,7 +466,8 @@ function render({ model, el }) {
     buttonB.setAttribute("aria-pressed", String(side === "b"));
     loopBox.checked = model.get("loop");
     matchBox.checked = match;
-    offsetLine.textContent = offsetText(match, model.get("b_offset_db"), hasB());
+    const bSilent = !model.get("b_same_as_a") && model.get("b_scale") === 0;
+    offsetLine.textContent = offsetText(match, model.get("b_offset_db"), hasB(), bSilent);
     seek.disabled = duration() === 0;
     tick();
   }

@@ -508,6 +508,8 @@ class ABPlayer(anywidget.AnyWidget):
         """The line under the buttons that tells the listener what matching does."""
         if not self.b_n_channels:
             return ""
+        if not self.b_same_as_a and self.b_scale == 0.0:
+            return "B is silent: there is no loudness to match"
         if not self.match_loudness:
             return "Loudness matching off: B plays at its own level"
         offset_db = self.b_offset_db

@@ -34,6 +34,9 @@ __all__ = [
 
 _HEIGHT_PX = 320
 _MARGIN = {"l": 60, "r": 20, "t": 36, "b": 46}
+_DASHES = ("solid", "dash", "dot", "dashdot")
+#: The plotly toolbar stands upright at the right edge, clear of subplot titles.
+_MODEBAR = {"orientation": "v"}
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class ResponsePlot:
             hovertemplate="%{x:.0f} Hz: %{y:+.1f} dB<extra></extra>",
         )
         fig.update_layout(
+            modebar=_MODEBAR,
             height=_HEIGHT_PX,
             margin=_MARGIN,
             title={"text": "Frequency response", "x": 0.02},
@@ -106,18 +110,33 @@ class ResponsePlot:
         self.figure = fig
         self.update_fast(processor)
 
+    def _grid(self, processor: Any) -> np.ndarray:
+        """The drawing grid plus the processor's own frequencies.
+
+        A narrow notch or peak is then drawn at its true depth, not between two points.
+        """
+        own = [getattr(processor, "freq_hz", None)]
+        own += [getattr(band, "freq_hz", None) for band in getattr(processor, "bands", ())]
+        extra = [
+            f for f in own if isinstance(f, float) and self.freqs_hz[0] < f < self.freqs_hz[-1]
+        ]
+        return np.union1d(self.freqs_hz, extra) if extra else self.freqs_hz
+
     def update_fast(self, processor: Any) -> None:
         """Redraw the curves from the processor's coefficients (cheap; every move)."""
-        total = processor.response_db(self.freqs_hz, self.sr)
+        grid = self._grid(processor)
+        total = processor.response_db(grid, self.sr)
         bands = (
-            processor.band_responses_db(self.freqs_hz, self.sr)
+            processor.band_responses_db(grid, self.sr)
             if hasattr(processor, "band_responses_db")
             else []
         )
+        x = np.round(grid, 2)
         with self.figure.batch_update():
             for trace, y in zip(self.figure.data[:-1], bands, strict=False):
-                trace.y = np.round(y, 3)
-            self.figure.data[-1].y = np.round(total, 3)
+                trace.x, trace.y = x, np.round(y, 3)
+            self.figure.data[-1].x = x
+            self.figure.data[-1].y = np.round(np.maximum(total, -200.0), 3)
 
     def update_slow(self, processor: Any, render: Render) -> None:
         """Nothing audio-dependent to draw for a response curve."""
@@ -170,6 +189,7 @@ class DynamicsPlot:
             col=2,
         )
         fig.update_layout(
+            modebar=_MODEBAR,
             height=_HEIGHT_PX,
             margin=_MARGIN,
             showlegend=False,
@@ -178,7 +198,7 @@ class DynamicsPlot:
         fig.update_xaxes(title_text="input level (dB)", range=[-60, 0], row=1, col=1)
         fig.update_yaxes(title_text="output level (dB)", range=[-60, 6], row=1, col=1)
         fig.update_xaxes(title_text="time (s)", row=1, col=2)
-        fig.update_yaxes(title_text="gain change (dB)", range=[-24, 1], row=1, col=2)
+        fig.update_yaxes(title_text="gain change (dB)", range=[-6, 1], row=1, col=2)
         self.figure = fig
         self.update_fast(processor)
 
@@ -198,7 +218,7 @@ class DynamicsPlot:
             self.figure.data[2].x = np.round(times, 4)
             self.figure.data[2].y = np.round(values, 3)
             # boosts (an expander's or a dynamic EQ's upward moves) must stay visible
-            self.figure.layout.yaxis2.range = [min(-24.0, low - 1.0), max(1.0, high + 1.0)]
+            self.figure.layout.yaxis2.range = [min(-6.0, low - 1.0), max(1.0, high + 1.0)]
 
 
 class CurvePlot:
@@ -209,9 +229,18 @@ class CurvePlot:
         curves = processor.curves(sr)
         first = curves[0]
         fig = go.FigureWidget()
-        for c in curves:
-            fig.add_scatter(x=c.x, y=c.y, mode="lines", name=c.name, line={"width": 2})
+        for i, c in enumerate(curves):
+            # a curve lying exactly on another (left = right, this setting = reference)
+            # still shows through the dashes of the one drawn over it
+            fig.add_scatter(
+                x=c.x,
+                y=c.y,
+                mode="lines",
+                name=c.name,
+                line={"width": 3 if i == 0 else 2, "dash": _DASHES[i % len(_DASHES)]},
+            )
         fig.update_layout(
+            modebar=_MODEBAR,
             height=_HEIGHT_PX,
             margin=_MARGIN,
             showlegend=len(curves) > 1,
