@@ -161,13 +161,23 @@ class Mute(Processor):
 
 
 def _position_curves(
-    gains: tuple[np.ndarray, np.ndarray], positions: np.ndarray, current: float, label: str
+    gains: tuple[np.ndarray, np.ndarray],
+    positions: np.ndarray,
+    current: float,
+    label: str,
+    *,
+    n_source_channels: int = 1,
 ) -> tuple[Curve, ...]:
+    """Left, right and total power across positions.
+
+    Total power is relative to the source's own: one channel for a panned mono sound,
+    two for a balanced stereo one, so "0 dB" always means "as loud as it came in".
+    """
     left, right = (np.asarray(g) for g in gains)
     with np.errstate(divide="ignore"):
         left_db = np.maximum(20.0 * np.log10(left), _FLOOR_DB)
         right_db = np.maximum(20.0 * np.log10(right), _FLOOR_DB)
-        power_db = 10.0 * np.log10(left**2 + right**2)
+        power_db = 10.0 * np.log10((left**2 + right**2) / n_source_channels)
     x_label = f"{label} (-1 left .. +1 right)"
     return (
         Curve(positions, left_db, "left gain", x_label, "gain (dB)", y_range=(-30.0, 4.0)),
@@ -275,7 +285,7 @@ class Balance(Processor):
         """Gain of each side (dB) across every balance position, the current one marked."""
         positions = np.linspace(-1.0, 1.0, 201)
         gains = balance_gains(positions, self.law)
-        return _position_curves(gains, positions, self.balance, "balance")
+        return _position_curves(gains, positions, self.balance, "balance", n_source_channels=2)
 
     def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Turn the far side down; at 0 an unchanged copy."""
