@@ -192,3 +192,17 @@ def views_of_cell(cell_id: str) -> list[Widget]:
     shell = _shell()
     registry = getattr(shell, _REGISTRY_ATTR, None) if shell is not None else None
     return list(registry.by_cell.get(cell_id, [])) if registry is not None else []
+
+
+def _install() -> None:
+    """Hook the running shell's cell events as soon as the widgets are imported.
+
+    Views are then recorded from the first cell that makes one, even when the import
+    happened in an earlier cell.
+    """
+    shell = _shell()
+    if shell is not None and hasattr(shell, "events"):
+        _registry(shell)
+
+
+_install()
