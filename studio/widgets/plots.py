@@ -98,7 +98,8 @@ def gain_change_range_db(processor: Any) -> tuple[float, float]:
     it follows from the declared parameters: cuts down to the largest ``range_db`` (a
     gate's or a dynamic EQ's depth) or 24 dB, and boosts up to the largest gain a
     parameter can add (a transient shaper's attack and sustain, a dynamic EQ that boosts
-    quiet passages) or 3 dB of headroom above zero.
+    quiet passages) or 3 dB of headroom above zero. Make-up gain is not counted: the
+    traces show the gain change before it.
     """
     declared = getattr(processor, "gain_change_range_db", None)
     if declared is not None:
@@ -113,6 +114,8 @@ def gain_change_range_db(processor: Any) -> tuple[float, float]:
         if any("boost" in str(choice) for choice in choices):
             boost_db = max(boost_db, float(depth.hi))
     for spec in specs.values():
+        if "makeup" in spec.name:  # make-up gain is applied after: not part of the trace
+            continue
         if spec.unit == "dB" and spec.neutral == 0.0 and spec.lo is not None and spec.hi:
             if spec.lo < 0.0 < spec.hi:  # a gain that both cuts and boosts
                 boost_db = max(boost_db, float(spec.hi))
@@ -269,7 +272,8 @@ def _axis_from_label(text: str, scale: str, value_range: tuple[float, float] | N
 
 def _span(arrays: list[np.ndarray], *, positive: bool = False) -> tuple[float, float] | None:
     """Finite min and max over ``arrays`` (above zero only for a log axis), or None."""
-    values = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays] or [[]])
+    parts = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    values = np.concatenate(parts) if parts else np.zeros(0)
     values = values[np.isfinite(values)]
     if positive:
         values = values[values > 0]
