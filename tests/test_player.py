@@ -751,3 +751,24 @@ def test_going_back_after_a_refused_value_renders_nothing() -> None:
 def test_codes_checksum_decodes_only_what_it_sums() -> None:
     data, scale = encode_samples(noise(9).samples)
     assert codes_checksum(data, scale) == float32_checksum(decode_samples(data, scale, 2))
+
+
+def test_js_decodes_only_the_sides_that_changed(tmp_path: Path) -> None:
+    p = Player({"a": tone(1, 0.05), "b": tone(1, 0.05, amp=0.2)})
+    states = side_states(p)
+    for state, side in zip(states, p.sides, strict=True):
+        state["version"] = side.version
+    script = """
+import { prepareSides } from "./player.mjs";
+const states = input.map((s) => ({ ...s, data: new DataView(new Uint8Array(s.data).buffer) }));
+const first = prepareSides(states, "a");
+const previous = new Map(first.sides.map((e) => [e.name, { ...e, checksum: "kept " + e.name }]));
+const again = prepareSides(states, "a", previous);  // nothing changed: nothing decoded
+states[1] = { ...states[1], version: states[1].version + 1 };
+const bChanged = prepareSides(states, "a", previous);
+console.log(JSON.stringify([first, again, bChanged].map((r) => r.sides.map((e) => e.checksum))));
+"""
+    first, again, b_changed = run_node(tmp_path, script, ("player",), states)
+    assert first == [p.checksum("a"), p.checksum("b")]
+    assert again == ["kept a", "kept b"]
+    assert b_changed == ["kept a", p.checksum("b")]
