@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,8 +23,7 @@ from studio.dsp.filters import (
     dynamic_eq_gain_db,
     linear_phase_taps,
 )
-from studio.errors import ParameterError
-from studio.processors.base import Parametric, Processor, items, param
+from studio.processors.base import Capabilities, Parametric, Processor, items, param
 
 __all__ = ["DynamicEQ", "EQBand", "ParametricEQ"]
 
@@ -47,9 +47,10 @@ class EQBand(Parametric):
     freq_hz: float = param(
         1000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="frequency",
         help="Where the band acts: low values move the bass, high values the air.",
     )
@@ -124,8 +125,10 @@ class ParametricEQ(Processor):
     -4.0
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
+
     bands: tuple[EQBand, ...] = items(
-        EQBand, _default_bands(), help="The bands, applied one after another."
+        EQBand, _default_bands(), help="The bands, applied one after another.", item_label="band"
     )
     phase: str = param(
         "minimum",
@@ -134,15 +137,6 @@ class ParametricEQ(Processor):
         help="minimum: like an analogue EQ, a little phase shift around each band; "
         "linear: no phase shift but a soft pre-echo before transients (mastering).",
     )
-
-    def check_rate(self, sr: int) -> None:
-        """Refuse bands at or above Nyquist for this sample rate, naming the band."""
-        for i, band in enumerate(self.bands, start=1):
-            if band.freq_hz >= sr / 2.0:
-                raise ParameterError(
-                    f"ParametricEQ band {i}: frequency ({band.freq_hz:g} Hz) must be below "
-                    f"the Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-                )
 
     def sos(self, sr: int) -> np.ndarray:
         """All active bands as second-order sections ``(n_active, 6)``.
@@ -168,7 +162,7 @@ class ParametricEQ(Processor):
         sos = np.ascontiguousarray(self.sos(sr), dtype=np.float64)
         return _linear_phase_taps_cached(sos.tobytes(), len(sos), sr)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Filter ``samples`` through every active band (biquads or the linear-phase FIR)."""
         sos = self.sos(sr)
         if self.phase == "minimum" or len(sos) == 0:
@@ -204,6 +198,8 @@ class DynamicEQ(Processor):
     -22.0
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="transfer", trace=True)
+
     kind: str = param(
         "peak",
         choices=DYNAMIC_KINDS,
@@ -213,9 +209,10 @@ class DynamicEQ(Processor):
     freq_hz: float = param(
         3000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="frequency",
         help="The band that is watched and moved: 5-8 kHz for sibilance, 150-300 Hz for boom.",
     )
@@ -281,14 +278,6 @@ class DynamicEQ(Processor):
         "that gets lost.",
     )
 
-    def check_rate(self, sr: int) -> None:
-        """Refuse a frequency at or above Nyquist for this sample rate."""
-        if self.freq_hz >= sr / 2.0:
-            raise ParameterError(
-                f"DynamicEQ: frequency (freq_hz) of {self.freq_hz:g} Hz must be below the "
-                f"Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-            )
-
     def static_gain_db(self, level_db: np.ndarray) -> np.ndarray:
         """Band gain (dB) for steady band levels (dB): 0, cut (-) or boost (+)."""
         return dynamic_eq_gain_db(
@@ -310,7 +299,7 @@ class DynamicEQ(Processor):
         sos = band_sos(self.kind, self.freq_hz, gain_db, self.q, sr)
         return sos_response_db(sos, np.asarray(freqs_hz, dtype=np.float64), sr)
 
-    def process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    def _process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, band_gain_db)``: the band's gain at every frame."""
         self.check_rate(sr)
         values = self.values()
@@ -320,6 +309,6 @@ class DynamicEQ(Processor):
         """Band gain over time (dB; negative cut, positive boost), one value per frame."""
         return self.process_with_trace(samples, sr)[1]
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Apply the dynamic band (a new array; the input is not written to)."""
-        return self.process_with_trace(samples, sr)[0]
+        return self._process_with_trace(samples, sr)[0]

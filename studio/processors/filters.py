@@ -8,37 +8,25 @@ the curve in the panel is exactly what the sound goes through.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from studio.dsp.biquad import apply_sos, band_sos, sos_response_db
 from studio.dsp.filters import SLOPES_DB_PER_OCT, butterworth_sos, tilt_sos
-from studio.errors import ParameterError
-from studio.processors.base import Processor, param
+from studio.processors.base import Capabilities, Processor, param
 
 __all__ = ["BandPass", "HighPass", "LowPass", "Notch", "TiltEQ"]
 
 
 class _LinearFilter:
-    """Mixin for the filters: Nyquist check, response from ``sos``, filtering with ``sos``.
+    """Mixin for the filters: response from ``sos``, filtering with ``sos``.
 
     Not a Processor itself (so it is not registered as one); each filter lists it
     before :class:`Processor`.
     """
 
-    def _frequencies(self) -> dict[str, float]:
-        return {"freq_hz": self.freq_hz}  # type: ignore[attr-defined]
-
-    def check_rate(self, sr: int) -> None:
-        """Refuse a frequency at or above Nyquist for this sample rate, naming it."""
-        for name, value in self._frequencies().items():
-            if value >= sr / 2.0:
-                spec = self.spec(name)  # type: ignore[attr-defined]
-                raise ParameterError(
-                    f"{self.owner_label}: {spec.label} ({name}) of {value:g} Hz must be below "
-                    f"the Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-                )
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
 
     def sos(self, sr: int) -> np.ndarray:
         """Second-order sections ``(n, 6)`` at rate ``sr``."""
@@ -48,7 +36,7 @@ class _LinearFilter:
         """Magnitude response in dB at ``freqs_hz``, from the coefficients it filters with."""
         return sos_response_db(self.sos(sr), np.asarray(freqs_hz, dtype=np.float64), sr)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Filter every channel (a new array of the same dtype)."""
         return apply_sos(samples, self.sos(sr))
 
@@ -94,9 +82,10 @@ class HighPass(_LinearFilter, Processor):
     freq_hz: float = param(
         80.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="cutoff",
         help="Below this the sound is removed: 30-80 Hz clears rumble, higher thins the part.",
     )
@@ -133,9 +122,10 @@ class LowPass(_LinearFilter, Processor):
     freq_hz: float = param(
         12000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="cutoff",
         help="Above this the sound is removed: lower it and the part gets darker and further away.",
     )
@@ -166,9 +156,10 @@ class Notch(_LinearFilter, Processor):
     freq_hz: float = param(
         60.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="frequency",
         help="The frequency removed: 50 or 60 Hz for mains hum, or a ringing tone you found.",
     )
@@ -202,9 +193,10 @@ class BandPass(_LinearFilter, Processor):
     freq_hz: float = param(
         1000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="centre",
         help="The band kept: around 1-2 kHz gives the classic telephone voice.",
     )
@@ -256,12 +248,10 @@ class TiltEQ(_LinearFilter, Processor):
         hi=10000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="pivot",
         help="The frequency that stays put while the rest of the spectrum tilts around it.",
     )
-
-    def _frequencies(self) -> dict[str, float]:
-        return {"pivot_hz": self.pivot_hz}
 
     def sos(self, sr: int) -> np.ndarray:
         """The tilt section ``(1, 6)``; no sections at 0 dB (exactly neutral)."""
