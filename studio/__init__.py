@@ -40,6 +40,8 @@ _LAZY = {
     "Measurement": "studio.analysis.meter",
     "Processor": "studio.processors.base",
     "Chain": "studio.processors.base",
+    "Parallel": "studio.processors.base",
+    "Branch": "studio.processors.base",
     "load_preset": "studio.processors.base",
     "EQBand": "studio.processors.eq",
     "Envelope": "studio.dsp.control",
@@ -94,6 +96,8 @@ __all__ = [
     "Measurement",
     "Processor",
     "Chain",
+    "Parallel",
+    "Branch",
     "load_preset",
     "EQBand",
     "Envelope",
@@ -144,7 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from studio.analysis.meter import Measurement, measure
     from studio.dsp.control import Envelope
     from studio.io import info, load, save
-    from studio.processors.base import Chain, Processor, load_preset
+    from studio.processors.base import Branch, Chain, Parallel, Processor, load_preset
     from studio.processors.colour import Exciter, Saturation
     from studio.processors.delivery import Dither, SampleRateConverter
     from studio.processors.dynamics import (

@@ -194,9 +194,9 @@ class ParamSpec:
                 f"{where} must be a finite number {self.range_text()}; got {value!r}."
             )
         lo, hi = self.lo, self.hi
-        if lo is not None and number < lo and math.isclose(number, lo, rel_tol=_SNAP_REL):
+        if lo is not None and math.isclose(number, lo, rel_tol=_SNAP_REL):
             number = lo
-        if hi is not None and number > hi and math.isclose(number, hi, rel_tol=_SNAP_REL):
+        if hi is not None and math.isclose(number, hi, rel_tol=_SNAP_REL):
             number = hi
         if (lo is not None and number < lo) or (hi is not None and number > hi):
             raise ParameterError(f"{where} must be {self.range_text()}; got {number:g}.")
@@ -319,16 +319,18 @@ def items(
     *,
     help: str = "",
     item_label: str = "",
+    count: tuple[int, int | None] = (0, None),
 ) -> Any:
     """Declare a field holding a tuple of parametric objects (the bands of an EQ).
 
     ``item_type`` may be a base class (``Processor``): the items may then be of any
-    registered subclass, and presets record each item's class.
+    registered subclass, and presets record each item's class. ``count`` is the
+    smallest and largest number of items allowed (None: no limit).
     """
     default_tuple = tuple(default)
     return field(
         default_factory=lambda: default_tuple,
-        metadata={_ITEMS_KEY: item_type, "help": help, "item_label": item_label},
+        metadata={_ITEMS_KEY: item_type, "help": help, "item_label": item_label, "count": count},
     )
 
 
@@ -469,6 +471,14 @@ class Parametric:
         }
 
     @classmethod
+    def item_count(cls, field_name: str) -> tuple[int, int | None]:
+        """The smallest and largest number of items an items field allows."""
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name == field_name and _ITEMS_KEY in f.metadata:
+                return f.metadata.get("count", (0, None))  # type: ignore[no-any-return]
+        raise ParameterError(f"{cls.__name__} has no list of items called {field_name!r}.")
+
+    @classmethod
     def item_label(cls, field_name: str) -> str:
         """What one item of an items field is called in words ("band", "stage")."""
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -499,6 +509,17 @@ class Parametric:
             converted = tuple(
                 _coerce(item, item_type, f"{owner} {name}[{i}]") for i, item in enumerate(raw)
             )
+            low, high = self.item_count(name)
+            if len(converted) < low or (high is not None and len(converted) > high):
+                wanted = (
+                    f"exactly {low}"
+                    if low == high
+                    else (f"at least {low}" if high is None else f"between {low} and {high}")
+                )
+                raise ParameterError(
+                    f"{owner}: {name} must be {wanted} {type(self).item_label(name)}s; "
+                    f"got {len(converted)}."
+                )
             object.__setattr__(self, name, converted)
         for name, item_type in self.child_fields().items():
             value = _coerce(getattr(self, name), item_type, f"{owner} {name}")
@@ -797,7 +818,9 @@ def _replace_at(obj: Any, path: Path, value: Any, root: str, done: Path) -> Any:
 def _coerce(value: Any, item_type: type[Parametric], where: str) -> Parametric:
     """Turn plain data (a dict, a preset) into an object of ``item_type``, or refuse."""
     if isinstance(value, Mapping):
-        name = value.get("processor") or value.get("class")
+        # a class tag is a name; a field that happens to be called "processor" is not
+        tags = [value.get(k) for k in ("processor", "class")]
+        name = next((tag for tag in tags if isinstance(tag, str)), None)
         cls: type[Parametric] = item_type
         data: Mapping[str, Any] = value
         if name is not None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from studio.errors import ParameterError
 
-__all__ = ["SHAPES", "Control", "Envelope", "is_varying", "resolve"]
+__all__ = ["SHAPES", "Control", "Envelope", "is_varying", "resolve", "value_range"]
 
 #: How an envelope travels between breakpoints (see :class:`Envelope`).
 SHAPES = ("linear", "hold", "smooth", "exponential")
@@ -243,6 +243,17 @@ def resolve(
     if len(arr) and arr.min() == arr.max():
         return float(arr[0])
     return arr
+
+
+def value_range(value: Control) -> tuple[float, float]:
+    """Lowest and highest value a parameter takes: a number, an envelope or an array."""
+    if isinstance(value, Envelope):
+        return value.range
+    if np.ndim(value) == 0:
+        number = float(value)  # type: ignore[arg-type]
+        return number, number
+    arr = np.asarray(value, dtype=np.float64)
+    return float(arr.min()), float(arr.max())
 
 
 def is_varying(value: object) -> bool:

@@ -32,7 +32,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from studio.audio import Audio, as_samples
-from studio.dsp.control import Envelope
+from studio.dsp.control import Envelope, resolve
+from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError, PresetError
 from studio.params import (
     Parametric,
@@ -170,9 +171,16 @@ class Processor(Parametric):
     )
 
     def values(self) -> dict[str, Any]:
-        """The values that shape the sound, by name (``bypass``, the on/off switch, aside)."""
+        """The values that shape the sound, by name (``bypass``, the on/off switch, aside).
+
+        An envelope that never changes is handed on as its one number, so it takes the
+        same (fixed-value) path through the DSP as that number would.
+        """
         values = super().values()
         del values["bypass"]
+        for name, value in values.items():
+            if isinstance(value, Envelope) and value.range[0] == value.range[1]:
+                values[name] = value.values[0]
         return values
 
     # -- shape of the output --------------------------------------------------------------
@@ -234,7 +242,9 @@ class Processor(Parametric):
         this rate, and a side-chain key given to a processor that does not listen to one.
         """
         x = as_samples(samples, what=self.owner_label)
-        if x.size and not np.isfinite(x.max() - x.min()):
+        with np.errstate(invalid="ignore", over="ignore"):
+            finite = not x.size or bool(np.isfinite(x.max() - x.min()))
+        if not finite:
             count, channel, frame = _first_bad_sample(x)
             raise AudioDataError(
                 f"{self.owner_label}: the input has {count} samples that are NaN or infinite "
@@ -560,7 +570,8 @@ class Branch(Parametric):
     def summary(self) -> str:
         """One line: the branch's processor and level."""
         state = ", muted" if self.mute else ""
-        return f"{type(self.processor).__name__} at {self.gain_db:+.1f} dB{state}"
+        level = self.spec("gain_db").format(self.gain_db)
+        return f"{type(self.processor).__name__} at {level}{state}"
 
 
 @dataclass(frozen=True)
@@ -600,7 +611,7 @@ class Parallel(Processor):
     )
 
     def _live(self) -> list[Branch]:
-        return [b for b in self.branches if not b.mute and not b.processor.bypass]
+        return [b for b in self.branches if not b.mute]
 
     def output_channels(self, n_in: int) -> int:
         """The most channels any part gives (mono parts are spread)."""
@@ -633,7 +644,8 @@ class Parallel(Processor):
         top = max(delays, default=0)
         dtype = x.dtype
         total = np.zeros((out_ch, n), dtype=dtype)
-        mix = self.mix_pct / 100.0
+        mix = resolve(self.mix_pct, n, sr, name="mix_pct")
+        mix = np.asarray(mix, dtype=dtype) / np.asarray(100.0, dtype=dtype)
         for branch, delay in zip(live, delays, strict=True):
             proc = branch.processor
             wet = proc.run(x, sr, key if proc.capabilities.sidechain else None)[0]
@@ -641,20 +653,22 @@ class Parallel(Processor):
             # line up with the slowest branch, then move the sum back by that much: a
             # branch `delay` late is read `delay` frames further on
             shift = delay
-            gain = np.asarray(mix * 10.0 ** (branch.gain_db / 20.0), dtype=dtype)
-            if shift:
-                total[:, : n - shift] += gain * wet[:, shift:]
-            else:
-                total += gain * wet
+            level = resolve(branch.gain_db, n, sr, name="gain_db")
+            gain = mix * np.asarray(db_to_gain(level), dtype=dtype)
+            if gain.ndim:  # moving: one gain per frame, read where this branch is read
+                gain = gain[: n - shift]
+            total[:, : n - shift] += gain * wet[:, shift:]
         del top  # every branch was moved to time zero directly
-        if mix < 1.0:
-            total += np.asarray(1.0 - mix, dtype=dtype) * _fit_channels(x, out_ch, "the dry part")
+        if np.any(mix < 1.0):
+            total += (1.0 - mix) * _fit_channels(x, out_ch, "the dry part")
         return total
 
     def describe(self) -> str:
         """The branches and the mix, in words."""
-        lines = [f"{self.headline()}: {len(self.branches)} branches, mix {self.mix_pct:g} %"]
+        mix = self.spec("mix_pct").format(self.mix_pct)
+        lines = [f"{self.headline()}: {len(self.branches)} branches, mix {mix}"]
         for i, b in enumerate(self.branches, start=1):
             inner = b.processor.describe().replace("\n", "\n   ")
-            lines.append(f"{i}. at {b.gain_db:+.1f} dB{' (muted)' if b.mute else ''}: {inner}")
+            level = b.spec("gain_db").format(b.gain_db)
+            lines.append(f"{i}. at {level}{' (muted)' if b.mute else ''}: {inner}")
         return "\n".join(lines)

@@ -17,7 +17,6 @@ import numpy as np
 from studio.audio import Audio
 from studio.dsp import dynamics, gate, limiter, multiband, transient
 from studio.dsp.crossover import band_responses
-from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Parametric, Processor, items, param
 
 __all__ = [
@@ -429,16 +428,12 @@ class MultibandCompressor(Processor):
         help="Soft knee shared by the bands: wider is gentler.",
     )
     bands: tuple[MultibandBand, ...] = items(
-        MultibandBand, _default_mb_bands(), help="Low, mid and high band settings."
+        MultibandBand,
+        _default_mb_bands(),
+        help="Low, mid and high band settings.",
+        item_label="band",
+        count=(3, 3),
     )
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if len(self.bands) != 3:
-            raise ParameterError(
-                f"MultibandCompressor: bands must be exactly 3 (low, mid, high); "
-                f"got {len(self.bands)}."
-            )
 
     @classmethod
     def neutral(cls) -> MultibandCompressor:

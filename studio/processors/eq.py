@@ -21,8 +21,10 @@ from studio.dsp.filters import (
     convolve_aligned,
     dynamic_eq,
     dynamic_eq_gain_db,
+    eq_band,
     linear_phase_taps,
 )
+from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Parametric, Processor, items, param
 
 __all__ = ["DynamicEQ", "EQBand", "ParametricEQ"]
@@ -79,6 +81,8 @@ class EQBand(Parametric):
 
     def summary(self) -> str:
         """One line, e.g. ``"peak at 400 Hz, -4 dB, Q 1.4"``."""
+        if self.moves:
+            return f"{self.kind.replace('_', ' ')}, " + super().summary().split(", ", 1)[1]
         text = f"{self.kind.replace('_', ' ')} at {self.freq_hz:.4g} Hz"
         if self.kind in _GAIN_KINDS:
             text += f", {self.gain_db:+.1f} dB"
@@ -86,7 +90,18 @@ class EQBand(Parametric):
 
     def sos(self, sr: int) -> np.ndarray:
         """The band's biquad as a ``(1, 6)`` second-order section at rate ``sr``."""
+        if self.moves:
+            raise ParameterError(
+                "EQBand moves over time, so it has no single set of coefficients; take the "
+                "settings at one moment with .at(t_s) first."
+            )
         return band_sos(self.kind, self.freq_hz, self.gain_db, self.q, sr)
+
+    def filter(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Filter through this band alone, following any automation of its values."""
+        return eq_band(
+            samples, sr, kind=self.kind, freq_hz=self.freq_hz, gain_db=self.gain_db, q=self.q
+        )
 
 
 def _default_bands() -> tuple[EQBand, ...]:
@@ -162,12 +177,38 @@ class ParametricEQ(Processor):
         sos = np.ascontiguousarray(self.sos(sr), dtype=np.float64)
         return _linear_phase_taps_cached(sos.tobytes(), len(sos), sr)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.phase == "linear" and self.moves:
+            raise ParameterError(
+                "ParametricEQ: a linear-phase EQ cannot move over time (its one long filter "
+                "is designed for fixed settings); use phase='minimum' for automated bands."
+            )
+
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Filter ``samples`` through every active band (biquads or the linear-phase FIR)."""
+        if self.moves:
+            return self._process_moving(samples, sr)
         sos = self.sos(sr)
         if self.phase == "minimum" or len(sos) == 0:
             return apply_sos(samples, sos)
         return convolve_aligned(samples, self.fir_taps(sr))
+
+    def _process_moving(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Bands in series: runs of fixed bands as one cascade, moving bands one by one."""
+        out = samples
+        fixed: list[np.ndarray] = []
+        for band in self.bands:
+            if band.moves:
+                if fixed:
+                    out = apply_sos(out, np.concatenate(fixed))
+                    fixed = []
+                out = band.filter(out, sr)
+            elif not band.is_neutral():
+                fixed.append(band.sos(sr))
+        if fixed or out is samples:
+            out = apply_sos(out, np.concatenate(fixed) if fixed else np.zeros((0, 6)))
+        return out
 
 
 @lru_cache(maxsize=16)

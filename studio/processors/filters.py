@@ -7,13 +7,16 @@ the curve in the panel is exactly what the sound goes through.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
+from studio.dsp import filters
 from studio.dsp.biquad import apply_sos, band_sos, sos_response_db
 from studio.dsp.filters import SLOPES_DB_PER_OCT, butterworth_sos, tilt_sos
+from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Processor, param
 
 __all__ = ["BandPass", "HighPass", "LowPass", "Notch", "TiltEQ"]
@@ -28,16 +31,30 @@ class _LinearFilter:
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
 
+    #: The pure function that filters with moving parameters (``samples, sr, **values``).
+    moving_filter: ClassVar[Callable[..., np.ndarray]]
+
     def sos(self, sr: int) -> np.ndarray:
         """Second-order sections ``(n, 6)`` at rate ``sr``."""
         raise NotImplementedError
+
+    def _fixed(self) -> None:
+        """Refuse to give one set of coefficients for settings that move over time."""
+        if self.moves:  # type: ignore[attr-defined]
+            raise ParameterError(
+                f"{type(self).__name__} moves over time, so it has no single response; "
+                "take the settings at one moment with .at(t_s) first."
+            )
 
     def response_db(self, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
         """Magnitude response in dB at ``freqs_hz``, from the coefficients it filters with."""
         return sos_response_db(self.sos(sr), np.asarray(freqs_hz, dtype=np.float64), sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
-        """Filter every channel (a new array of the same dtype)."""
+        """Filter every channel (a new array of the same dtype), following any automation."""
+        if self.moves:  # type: ignore[attr-defined]
+            values = self.values()  # type: ignore[attr-defined]
+            return type(self).moving_filter(samples, sr, **values)
         return apply_sos(samples, self.sos(sr))
 
 
@@ -75,6 +92,8 @@ class HighPass(_LinearFilter, Processor):
     -3.01
     """
 
+    moving_filter = staticmethod(filters.high_pass)
+
     #: A high pass always removes some lows and shifts phase around its cutoff: no
     #: setting is bit-transparent (switch it off instead).
     identity_when_neutral = False
@@ -97,6 +116,7 @@ class HighPass(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """Butterworth sections ``(n, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return butterworth_sos("high_pass", self.freq_hz, self.slope_db_per_oct, sr)
 
@@ -115,6 +135,8 @@ class LowPass(_LinearFilter, Processor):
     >>> round(float(lp.response_db([5000.0], 48000)[0]), 2)
     -3.01
     """
+
+    moving_filter = staticmethod(filters.low_pass)
 
     #: A low pass always removes some highs and shifts phase: never bit-transparent.
     identity_when_neutral = False
@@ -137,6 +159,7 @@ class LowPass(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """Butterworth sections ``(n, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return butterworth_sos("low_pass", self.freq_hz, self.slope_db_per_oct, sr)
 
@@ -149,6 +172,8 @@ class Notch(_LinearFilter, Processor):
     -3 dB at the edges of a band ``freq_hz / q`` wide. What you hear: usually little,
     which is the point; the whine or hum is gone.
     """
+
+    moving_filter = staticmethod(filters.notch)
 
     #: A notch always removes its centre frequency: there is no neutral setting.
     identity_when_neutral = False
@@ -174,6 +199,7 @@ class Notch(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """One RBJ notch biquad ``(1, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return band_sos("notch", self.freq_hz, 0.0, self.q, sr)
 
@@ -186,6 +212,8 @@ class BandPass(_LinearFilter, Processor):
     (-3 dB at the edges of a band ``freq_hz / q`` wide). What you hear: a thin,
     focused sound; sweeping it finds where a part lives.
     """
+
+    moving_filter = staticmethod(filters.band_pass)
 
     #: A band pass always removes everything away from its band: no neutral setting.
     identity_when_neutral = False
@@ -211,6 +239,7 @@ class BandPass(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """One RBJ band-pass biquad ``(1, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return band_sos("band_pass", self.freq_hz, 0.0, self.q, sr)
 
@@ -231,6 +260,8 @@ class TiltEQ(_LinearFilter, Processor):
     >>> [round(float(v), 2) for v in eq.response_db([1e-3, 1000.0, 23999.999], 48000)]
     [-3.0, 0.0, 3.0]
     """
+
+    moving_filter = staticmethod(filters.tilt)
 
     tilt_db: float = param(
         0.0,
@@ -255,6 +286,7 @@ class TiltEQ(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """The tilt section ``(1, 6)``; no sections at 0 dB (exactly neutral)."""
+        self._fixed()
         self.check_rate(sr)
         if self.tilt_db == 0.0:
             return np.zeros((0, 6))

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from studio.dsp import modulation as mod
+from studio.dsp.control import value_range
 from studio.dsp.lfo import LFO_SHAPES
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
@@ -310,8 +311,10 @@ class Flanger(Processor):
     shape: str = _shape("Sine sweeps smoothly; triangle evenly up and down.")
 
     def delay_range_ms(self) -> tuple[float, float]:
-        """Shortest and longest delay of the sweep, in ms."""
-        return mod.flanger_delay_range_ms(self.delay_ms, self.depth_pct)
+        """Shortest and longest delay of the sweep, in ms (over any automation too)."""
+        shortest, longest = value_range(self.delay_ms)
+        deepest = value_range(self.depth_pct)[1]
+        return mod.flanger_delay_range_ms(shortest, deepest)[0], longest
 
     def check_rate(self, sr: int) -> None:
         """Refuse rates at which the shortest delay is not over 2 samples."""

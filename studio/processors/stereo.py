@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from studio.dsp import stereo
+from studio.dsp.control import Envelope
+from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["MultibandWidth", "StereoWidth"]
@@ -81,6 +83,15 @@ class StereoWidth(Processor):
         below_nyquist=True,
         off=0.0,
     )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        value = self.mono_below_hz
+        if isinstance(value, Envelope) and value.range[0] <= 0.0 < value.range[1]:
+            raise ParameterError(
+                "StereoWidth: mono below (mono_below_hz) can move over time only above 0 Hz "
+                "(0 switches it off); start and end the automation at 20 Hz or more."
+            )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Scale the side (above the mono-bass crossover, when it is on)."""
