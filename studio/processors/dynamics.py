@@ -51,7 +51,7 @@ class Compressor(Processor):
     """
 
     capabilities: ClassVar[Capabilities] = Capabilities(
-        draws="transfer", trace=True, sidechain=True
+        draws="transfer", trace=True, sidechain=True, blend=("mix_pct",)
     )
 
     threshold_db: float = param(
