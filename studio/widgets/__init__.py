@@ -1,7 +1,9 @@
 """Widgets: the only layer that imports ipywidgets, plotly or anywidget.
 
 ``panel(processor, audio)`` builds a complete panel for any processor from its
-declarations: controls, one live plot, a loudness-matched A/B player.
+declarations: controls, one live plot, a loudness-matched A/B player. ``Player`` is the
+one transport of N named sides, ``LivePlot`` the light live plot, and
+``register_view`` lets any view be closed when its cell runs again.
 """
 
 from studio.widgets.controls import control_for, control_row
@@ -11,13 +13,17 @@ from studio.widgets.figures import (
     spectrum_figure,
     vectorscope_figure,
 )
+from studio.widgets.lifecycle import register_view
 from studio.widgets.listen import TrackPlayer, listen
+from studio.widgets.liveplot import LivePlot
 from studio.widgets.panel import ProcessorPanel, panel
-from studio.widgets.player import ABPlayer
+from studio.widgets.player import ABPlayer, Player
 from studio.widgets.plots import loudness_figure, show
 
 __all__ = [
     "ABPlayer",
+    "LivePlot",
+    "Player",
     "ProcessorPanel",
     "TrackPlayer",
     "control_for",
@@ -26,6 +32,7 @@ __all__ = [
     "listen",
     "loudness_figure",
     "panel",
+    "register_view",
     "show",
     "spectrogram_figure",
     "spectrum_figure",

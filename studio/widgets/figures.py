@@ -1,17 +1,20 @@
 """Static figures for analysis results: spectra, spectrograms, vectorscope, stereo.
 
 These draw once (no live widget) and are shown with :func:`studio.widgets.show`, so
-only the figure's data travels to the browser. Each takes the frozen result of a
-function in :mod:`studio.analysis` and returns a plotly ``Figure``.
+only the figure's data travels to the browser (JupyterLab's plotly renderer loads
+plotly.js once per page). Each takes the frozen result of a function in
+:mod:`studio.analysis` and returns a plotly ``Figure``. plotly is imported only when a
+figure is drawn, so live views never load it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = ["correlation_figure", "spectrogram_figure", "spectrum_figure", "vectorscope_figure"]
 
@@ -29,6 +32,8 @@ def spectrum_figure(*spectra: Any, fraction: int = 6, title: str = "Spectrum") -
     Smoothing to 1/6 octave shows the tonal balance the ear follows rather than every
     harmonic; pass ``fraction=0`` for the raw spectrum.
     """
+    import plotly.graph_objects as go
+
     fig = go.Figure()
     for i, spec in enumerate(spectra):
         shown = spec.smoothed(fraction) if fraction else spec
@@ -55,6 +60,8 @@ def spectrogram_figure(
     spec: Any, *, floor_db: float = -90.0, title: str | None = None
 ) -> go.Figure:
     """A ``spectrogram`` result as a heat map: time across, frequency up (log)."""
+    import plotly.graph_objects as go
+
     z = np.maximum(_finite(np.asarray(spec.level_dbfs)), floor_db)
     fig = go.Figure(
         go.Heatmap(
@@ -82,6 +89,8 @@ def vectorscope_figure(scope: Any, title: str | None = None) -> go.Figure:
     A wide, round cloud is a wide stereo image; a cloud leaning to the side axis means
     left and right are out of phase and the mix will thin out in mono.
     """
+    import plotly.graph_objects as go
+
     limit = (
         float(
             max(
@@ -124,6 +133,8 @@ def correlation_figure(measurement: Any, title: str = "Stereo correlation and PS
     Correlation near +1 is close to mono, near 0 wide, below 0 a phase problem; a PSR
     that sinks below about 8 dB is a sign of a squashed, over-limited master.
     """
+    from plotly.subplots import make_subplots
+
     m = measurement
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     fig.add_scatter(

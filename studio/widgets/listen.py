@@ -2,29 +2,40 @@
 
 The chosen audio goes to the browser as Ogg Vorbis (about a tenth of a WAV), so a whole
 demo song costs well under a megabyte of notebook payload. Each choice is encoded once
-and then reused.
+and then reused. The browser plays it with its own ``<audio>`` element, which joins the
+page's one transport: starting it stops any studio player that is playing, and
+starting a player stops it.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import pathlib
 from collections.abc import Mapping
 from typing import Any
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
 import soundfile as sf
+import traitlets
 
 from studio.audio import Audio
+from studio.widgets.lifecycle import register_view
 
-__all__ = ["TrackPlayer", "encode_ogg", "listen"]
+__all__ = ["OggPlayer", "TrackPlayer", "encode_ogg", "listen"]
+
+_HERE = pathlib.Path(__file__).parent
 
 MIX_LABEL = "rough mix (all tracks)"
 
 
 def encode_ogg(audio: Audio) -> bytes:
-    """Encode ``audio`` as Ogg Vorbis bytes for a browser ``<audio>`` element."""
+    """Encode ``audio`` as Ogg Vorbis bytes for a browser ``<audio>`` element.
+
+    Samples beyond full scale are clipped to +-1 (Vorbis carries no more).
+    """
     buffer = io.BytesIO()
     frames = np.ascontiguousarray(np.clip(audio.samples, -1.0, 1.0).T, dtype=np.float32)
     sf.write(buffer, frames, audio.sr, format="OGG", subtype="VORBIS")
@@ -34,6 +45,27 @@ def encode_ogg(audio: Audio) -> bytes:
 def _peak_dbfs(audio: Audio) -> float:
     peak = float(np.max(np.abs(audio.samples))) if audio.n_frames else 0.0
     return 20 * np.log10(peak) if peak > 0 else -np.inf
+
+
+class OggPlayer(anywidget.AnyWidget):
+    """A browser audio player for Ogg Vorbis bytes, part of the page's one transport.
+
+    The page shows what it loaded in data attributes: ``data-version`` (goes up with
+    every new audio), ``data-bytes`` (the size it received) and, once the browser has
+    read the file, ``data-duration-s``.
+    """
+
+    _esm = _HERE / "listen.js"
+
+    data = traitlets.Bytes(b"").tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    version = traitlets.Int(0).tag(sync=True)
+
+    def set_audio(self, data: bytes, label: str = "") -> None:
+        """Replace the audio (Ogg bytes) and its label in one message."""
+        with self.hold_sync():
+            self.data, self.label = data, label
+            self.version += 1
 
 
 class TrackPlayer(widgets.VBox):
@@ -62,22 +94,24 @@ class TrackPlayer(widgets.VBox):
             description="Listen to",
             layout=widgets.Layout(width="380px"),
         )
-        self.audio = widgets.Audio(format="ogg", autoplay=False, loop=False, controls=True)
+        self.audio = OggPlayer()
         self.info = widgets.HTML("")
         super().__init__([self.picker, self.audio, self.info])
         self.add_class("studio-track-player")
         self.picker.observe(lambda change: self._show(change["new"]), names="value")
         self._show(self.picker.value)
+        register_view(self)
 
-    def _resolve(self, name: str) -> Audio:
+    def resolve(self, name: str) -> Audio:
+        """The audio of choice ``name`` (the mix is rendered on first use)."""
         source = self._sources[name]
         return source() if callable(source) else source
 
     def _show(self, name: str) -> None:
-        audio = self._resolve(name)
+        audio = self.resolve(name)
         if name not in self._cache:
             self._cache[name] = encode_ogg(audio)
-        self.audio.value = self._cache[name]
+        self.audio.set_audio(self._cache[name], name)
         channels = {1: "mono", 2: "stereo"}.get(audio.n_channels, f"{audio.n_channels} ch")
         line = (
             f"{html.escape(name)}: {audio.duration_s:.1f} s, {channels}, "

@@ -1,19 +1,21 @@
-// The browser half of studio's A/B player (an anywidget ESM module).
+// The browser half of studio's player (an anywidget ESM module): N named sides of one
+// passage, switched gaplessly and loudness-matched.
 //
-// How it stays gapless: A and B play *all the time*, as two AudioBufferSourceNodes
-// started at the same AudioContext time and the same offset, each into its own
-// GainNode. "Switching" only ramps those two gains (a few ms), so the position is
-// kept exactly and there is no gap and no click. Everything that must restart the
-// sources (play, seek, a new B while playing) builds a fresh "voice" (both sources
-// plus their gains behind one fade GainNode) and cross-fades from the old voice to
-// the new one at one scheduled instant.
+// How it stays gapless: every side plays *all the time*, as AudioBufferSourceNodes
+// started at the same AudioContext time and offset, each into its own GainNode.
+// "Switching" only ramps those gains (a few ms), so the position is kept exactly and
+// there is no gap and no click. Everything that must restart the sources (play, seek,
+// new audio for a side while playing) builds a fresh "voice" (all sources plus their
+// gains behind one fade GainNode) and cross-fades from the old voice to the new one.
 //
-// Audio arrives from Python as planar little-endian 16-bit codes (binary widget
-// buffers) plus one scale per side: sample = code x scale, so the loudest sample of a
-// side uses the whole 16-bit range and louder-than-full-scale audio is not clipped.
-// The float32 samples are rebuilt with one multiply each and copied into the
-// AudioBuffers: no codec, no decoding step in the browser's media stack. When B is A
-// sample for sample (b_same_as_a), no B codes are sent and A's buffer plays as B.
+// One transport per page: all players share one AudioContext, and starting one stops
+// whichever other studio player (or track player) was playing. The shared state lives
+// on globalThis because every widget instance imports its own copy of this module.
+//
+// Each side is its own widget model (a PlayerSide in player.py), so a new version of
+// one side brings that side's samples alone. Audio arrives as planar little-endian
+// 16-bit codes plus one scale: sample = code x scale (see pcm16.py). A side whose
+// `same_as` names another side plays that side's buffer (no samples were sent).
 
 const RAMP_S = 0.008; // gain ramps for switches, seeks, swaps and pause: no clicks
 // Every start and every gain change is scheduled this far ahead. The main thread's
@@ -21,14 +23,17 @@ const RAMP_S = 0.008; // gain ramps for switches, seeks, swaps and pause: no cli
 // be in the past there, and a ramp that began in the past starts with a small step.
 const LOOKAHEAD_S = 0.03;
 const TICK_MS = 50; // how often the position display updates while playing
-const CHECKSUM_TERMS = 4096; // these three mirror studio/widgets/player.py
+// These four mirror studio/widgets/pcm16.py and player.py.
+const CHECKSUM_TERMS = 4096;
 const CHECKSUM_CLAMP = 1000;
 const EQUAL_DB = 0.05;
+const MAX_OFFSET_DB = 60;
+const TRANSPORT_KEY = "__studioTransport1"; // the same key as in listen.js
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 // ---------------------------------------------------------------------------------
-// Pure helpers (no DOM, no audio)
+// Pure helpers (no DOM, no audio): tested under node against player.py
 // ---------------------------------------------------------------------------------
 
 /** Read a binary trait (DataView, ArrayBuffer, typed array or empty) as Int16Array. */
@@ -51,11 +56,7 @@ function toInt16(value) {
   return out;
 }
 
-/**
- * The samples the codes stand for: code x scale (a double product), stored as float32.
- * decode_samples() in player.py does the same two IEEE operations, so both sides hold
- * the very same float32 values.
- */
+/** code x scale (a double product) stored as float32: as decode_samples() in pcm16.py. */
 function decodeSamples(codes, scale) {
   const out = new Float32Array(codes.length);
   const step = Number(scale) || 0;
@@ -63,11 +64,7 @@ function decodeSamples(codes, scale) {
   return out;
 }
 
-/**
- * The same fingerprint as float32_checksum() in player.py: every stride-th float,
- * clamped, times 1e6, rounded down; the whole numbers summed exactly; the sum / 1e6
- * written with 6 decimals.
- */
+/** The fingerprint of float32_checksum() in pcm16.py, with the same IEEE steps. */
 function checksum(floats) {
   const stride = Math.max(1, Math.floor(floats.length / CHECKSUM_TERMS));
   let total = 0;
@@ -76,23 +73,6 @@ function checksum(floats) {
     total += Math.floor(x * 1e6);
   }
   return (total / 1e6).toFixed(6);
-}
-
-/** An AudioBuffer holding planar samples, or null when there are none. */
-function buildBuffer(floats, nChannels, nFrames, sr) {
-  if (!nChannels || !nFrames || !sr || floats.length === 0) return null;
-  if (floats.length !== nChannels * nFrames) {
-    throw new Error(
-      `got ${floats.length} samples, expected ${nChannels} channels x ${nFrames} frames`,
-    );
-  }
-  // The AudioBuffer constructor needs no AudioContext, so buffers can be ready before
-  // the first click on Play (browsers only let a context start after a user gesture).
-  const buffer = new AudioBuffer({ numberOfChannels: nChannels, length: nFrames, sampleRate: sr });
-  for (let c = 0; c < nChannels; c++) {
-    buffer.copyToChannel(floats.subarray(c * nFrames, (c + 1) * nFrames), c);
-  }
-  return buffer;
 }
 
 /** Seconds as mm:ss.s (rounded down, so the display never runs ahead). */
@@ -104,31 +84,159 @@ function formatTime(seconds) {
   return `${pad(minutes)}:${pad(secs)}.${tenths % 10}`;
 }
 
-/** Gains in dB for [A, B]: the louder side is turned down, never the quieter one up. */
-function playbackGainsDb(match, offsetDb) {
-  if (!match) return [0, 0];
-  return offsetDb > 0 ? [-offsetDb, 0] : [0, offsetDb];
+/** A positive level with one decimal, halves rounded up: as format_db() in player.py. */
+function formatDb(valueDb) {
+  const tenths = Math.floor(Math.abs(valueDb) * 10 + 0.5);
+  return `${Math.floor(tenths / 10)}.${tenths % 10}`;
 }
 
-/** The status line; the same words as ABPlayer.offset_text() in player.py. */
-function offsetText(match, offsetDb, hasB, bSilent = false) {
-  if (!hasB) return "";
-  if (bSilent) return "B is silent: there is no loudness to match";
-  if (!match) return "Loudness matching off: B plays at its own level";
-  if (Math.abs(offsetDb) < EQUAL_DB) return "A and B are equally loud: no level offset needed";
-  if (offsetDb < 0) return `B is played ${(-offsetDb).toFixed(1)} dB quieter to match loudness`;
-  return (
-    `B is played ${offsetDb.toFixed(1)} dB louder to match loudness ` +
-    "(A is turned down instead, so nothing clips)"
+/**
+ * Gains (dB) per side so that all sound equally loud: each louder side is turned down
+ * to the quietest, never a quiet side up. `sides`: [{name, loudnessDb, silent}].
+ * As match_gains_db() in player.py.
+ */
+function matchGainsDb(sides, match) {
+  const gains = {};
+  for (const side of sides) gains[side.name] = 0;
+  const loud = sides.filter((side) => !side.silent);
+  if (!match || loud.length === 0) return gains;
+  const quietest = Math.min(...loud.map((side) => side.loudnessDb));
+  for (const side of loud) {
+    gains[side.name] =
+      side.loudnessDb > quietest ? Math.max(-MAX_OFFSET_DB, quietest - side.loudnessDb) : 0;
+  }
+  return gains;
+}
+
+/** The line under the buttons: as status_text() in player.py. `sides`: [{label, ...}]. */
+function statusText(sides, match) {
+  if (sides.length < 2) return "";
+  const notes = sides
+    .filter((side) => side.silent)
+    .map((side) => `${side.label} is silent: there is no loudness to match`);
+  const loud = sides.filter((side) => !side.silent);
+  if (!match) return ["Loudness matching off: every side plays at its own level", ...notes].join(". ");
+  if (loud.length < 2) return notes.join(". ");
+  const gains = matchGainsDb(
+    loud.map((side) => ({ name: side.label, loudnessDb: side.loudnessDb, silent: false })),
+    true,
   );
+  const down = loud.filter((side) => gains[side.label] <= -EQUAL_DB);
+  const kept = loud.filter((side) => gains[side.label] > -EQUAL_DB).map((side) => side.label);
+  let line;
+  if (down.length === 0) {
+    line = `${loud.length === 2 ? "Both sides are" : "All sides are"} equally loud: no level change needed`;
+  } else if (down.length === 1) {
+    const side = down[0];
+    line =
+      `${side.label} is turned down ${formatDb(gains[side.label])} dB ` +
+      `to match the loudness of ${kept.join(" and ")}`;
+  } else {
+    const moves = down.map((side) => `${side.label} by ${formatDb(gains[side.label])} dB`);
+    line = `Turned down to match the loudness of ${kept.join(" and ")}: ${moves.join(", ")}`;
+  }
+  return [line, ...notes].join(". ");
+}
+
+/**
+ * What each side will play, from the side models' states (plain objects here):
+ * decoded samples, checksum, and whether it fits the passage (the reference side if it
+ * holds audio, else the first that does). A side that does not match the passage's
+ * length and rate yet (its new version is still on the way) is "pending"; a side whose
+ * `same_as` names another plays that side's samples.
+ */
+function prepareSides(states, reference) {
+  const loaded = states.filter((s) => s.n_channels > 0 && s.n_frames > 0 && s.sr > 0);
+  const passage = loaded.find((s) => s.name === reference) ?? loaded[0] ?? null;
+  const byName = new Map(states.map((s) => [s.name, s]));
+  const out = [];
+  for (const s of states) {
+    const entry = { name: s.name, status: "empty", floats: null, checksum: null, sameAs: "" };
+    out.push(entry);
+    if (!(s.n_channels > 0)) continue;
+    if (!passage || s.n_frames !== passage.n_frames || s.sr !== passage.sr) {
+      entry.status = "pending";
+      continue;
+    }
+    let source = s;
+    if (s.same_as) {
+      source = byName.get(s.same_as);
+      if (!source || source.same_as || source.n_frames !== s.n_frames || !(source.n_channels > 0)) {
+        entry.status = "pending";
+        continue;
+      }
+      entry.sameAs = s.same_as;
+    }
+    const floats = decodeSamples(toInt16(source.data), source.scale);
+    if (floats.length !== source.n_channels * s.n_frames) {
+      entry.status = "broken";
+      entry.error = `side ${s.name}: got ${floats.length} samples, expected ${source.n_channels} x ${s.n_frames}`;
+      continue;
+    }
+    entry.floats = floats;
+    entry.nChannels = source.n_channels;
+    entry.checksum = checksum(floats);
+    entry.status = "ready";
+  }
+  return { passage: passage ? passage.name : null, sides: out };
 }
 
 const dbToGain = (db) => 10 ** (db / 20);
 
+// ---------------------------------------------------------------------------------
+// The page-wide transport: one AudioContext, one player sounding at a time
+// ---------------------------------------------------------------------------------
+
+function transport() {
+  let shared = globalThis[TRANSPORT_KEY];
+  if (!shared) {
+    shared = { ctx: null, current: null };
+    globalThis[TRANSPORT_KEY] = shared;
+  }
+  return shared;
+}
+
+/** The page's AudioContext, made on first use (at the first player's rate if allowed). */
+function sharedContext(sr) {
+  const shared = transport();
+  if (!shared.ctx || shared.ctx.state === "closed") {
+    try {
+      shared.ctx = new AudioContext(sr ? { sampleRate: sr } : undefined);
+    } catch {
+      shared.ctx = new AudioContext();
+    }
+  }
+  return shared.ctx;
+}
+
+/** `handle` starts sounding: whichever other handle was sounding stops. */
+function claim(handle) {
+  const shared = transport();
+  const previous = shared.current;
+  shared.current = handle;
+  if (previous && previous !== handle) {
+    try {
+      previous.stop();
+    } catch (error) {
+      console.warn("studio: could not stop the other player", error);
+    }
+  }
+}
+
+/** `handle` has stopped: it no longer owns the transport. */
+function release(handle) {
+  const shared = transport();
+  if (shared.current === handle) shared.current = null;
+}
+
+// ---------------------------------------------------------------------------------
+// Audio graph helpers
+// ---------------------------------------------------------------------------------
+
 /**
- * A GainNode that remembers the ramp last scheduled on it (its "plan"), so that a
- * new ramp can start exactly where the old one will be at that moment: no step in
- * level even when the listener clicks again in the middle of a ramp.
+ * A GainNode that remembers the ramp last scheduled on it (its "plan"), so a new ramp
+ * can start exactly where the old one will be at that moment: no step in level even
+ * when the listener clicks again in the middle of a ramp.
  */
 function makeFader(ctx, value, destination) {
   const node = ctx.createGain();
@@ -138,7 +246,6 @@ function makeFader(ctx, value, destination) {
   return node;
 }
 
-/** The gain a fader's plan gives at context time `t`. */
 function plannedValue(plan, t) {
   if (t <= plan.t0) return plan.from;
   if (t >= plan.t1) return plan.to;
@@ -160,6 +267,15 @@ function rampTo(fader, target, at) {
   fader.plan = { from: value, to: target, t0: at, t1: at + RAMP_S };
 }
 
+/** An AudioBuffer holding planar samples (no AudioContext needed to make one). */
+function buildBuffer(floats, nChannels, nFrames, sr) {
+  const buffer = new AudioBuffer({ numberOfChannels: nChannels, length: nFrames, sampleRate: sr });
+  for (let c = 0; c < nChannels; c++) {
+    buffer.copyToChannel(floats.subarray(c * nFrames, (c + 1) * nFrames), c);
+  }
+  return buffer;
+}
+
 function makeElement(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -167,29 +283,29 @@ function makeElement(tag, className, text) {
   return node;
 }
 
+/** The child model a widget reference ("IPY_MODEL_<id>") points to. */
+async function childModel(model, ref) {
+  const id = String(ref).replace(/^IPY_MODEL_/, "");
+  return model.widget_manager.get_model(id);
+}
+
 // ---------------------------------------------------------------------------------
 // The view
 // ---------------------------------------------------------------------------------
 
 function render({ model, el }) {
-  // -- DOM -------------------------------------------------------------------------
-  const root = makeElement("div", "studio-abplayer");
-  const controls = makeElement("div", "studio-abplayer-controls");
-  const playButton = makeElement("button", "studio-abplayer-play", "▶ Play");
-  const buttonA = makeElement("button", "studio-abplayer-side studio-abplayer-a");
-  const buttonB = makeElement("button", "studio-abplayer-side studio-abplayer-b");
-  const time = makeElement("span", "studio-abplayer-time");
-  controls.append(playButton, buttonA, buttonB, time);
+  el.classList.add("studio-player");
+  const controls = makeElement("div", "studio-player-controls");
+  const playButton = makeElement("button", "studio-player-play", "▶ Play");
+  const sideButtons = makeElement("span", "studio-player-sides");
+  const time = makeElement("span", "studio-player-time");
+  controls.append(playButton, sideButtons, time);
 
-  const seek = makeElement("input", "studio-abplayer-seek");
-  seek.type = "range";
-  seek.min = "0";
-  seek.max = "1000";
-  seek.step = "1";
-  seek.value = "0";
+  const seek = makeElement("input", "studio-player-seek");
+  Object.assign(seek, { type: "range", min: "0", max: "1000", step: "1", value: "0" });
   seek.setAttribute("aria-label", "Position");
 
-  const options = makeElement("div", "studio-abplayer-options");
+  const options = makeElement("div", "studio-player-options");
   const loopBox = makeElement("input");
   loopBox.type = "checkbox";
   const matchBox = makeElement("input");
@@ -200,97 +316,90 @@ function render({ model, el }) {
   matchLabel.append(matchBox, " Match loudness");
   options.append(loopLabel, matchLabel);
 
-  const offsetLine = makeElement("div", "studio-abplayer-offset");
-  const message = makeElement("div", "studio-abplayer-message");
-  root.append(controls, seek, options, offsetLine, message);
-  el.append(root);
-  for (const button of [playButton, buttonA, buttonB]) button.type = "button";
+  const statusLine = makeElement("div", "studio-player-status");
+  const message = makeElement("div", "studio-player-message");
+  el.append(controls, seek, options, statusLine, message);
+  playButton.type = "button";
 
-  // -- state -----------------------------------------------------------------------
   const state = {
-    ctx: null, // the AudioContext, made on the first click on Play
-    bufA: null,
-    bufB: null,
-    voice: null, // the sources now sounding: {srcA, srcB, gainA, gainB, fade}
+    sides: [], // [{name, model, buffer, checksum, status, button}] in button order
+    voice: null, // the sources now sounding: {fade, parts: Map(name -> {src, gain})}
     playing: false,
     t0: 0, // context time at which the current voice started...
     offset0: 0, // ...and the position (s) it started from
     pausedAt: 0, // position (s) while paused
-    seeking: false, // the listener is dragging the seek bar
+    seeking: false,
     timer: null,
-    checksumA: null, // checksum of A's samples, for a B that is A (b_same_as_a)
-    reload: { a: false, b: false, scheduled: false },
+    reloadQueued: false,
+    loads: 0,
+    closed: false,
+  };
+  const handle = { stop: () => pause() }; // what the transport calls to silence us
+  const listeners = []; // [model, event, handler] to remove when the view goes away
+  const sideListeners = []; // the same for the side models (renewed when the sides change)
+  const listen = (target, event, handler) => {
+    target.on(event, handler);
+    listeners.push([target, event, handler]);
   };
 
-  const duration = () => Math.max(state.bufA?.duration ?? 0, state.bufB?.duration ?? 0);
-  const hasB = () => state.bufB !== null;
-  // The side actually heard: when only one side is loaded, that one.
+  const ctx = () => transport().ctx;
+  const playable = () => state.sides.filter((side) => side.buffer);
+  const duration = () => Math.max(0, ...playable().map((side) => side.buffer.duration));
+  const sideState = (side) => ({
+    name: side.name,
+    label: side.model.get("label") || side.name,
+    loudnessDb: Number(side.model.get("loudness_db")) || 0,
+    silent: !side.model.get("same_as") && Number(side.model.get("scale")) === 0,
+  });
+  // The side heard: the chosen one if it can play, else the first that can.
   const effectiveActive = () => {
-    if (state.bufA && !state.bufB) return "a";
-    if (state.bufB && !state.bufA) return "b";
-    return model.get("active") === "b" ? "b" : "a";
+    const chosen = model.get("active");
+    const sides = playable();
+    if (sides.some((side) => side.name === chosen)) return chosen;
+    return sides.length ? sides[0].name : chosen;
   };
 
-  /** Playback position (s) at context time `at` (now by default). */
   function positionAt(at) {
     const total = duration();
-    if (!state.playing || !state.ctx) return Math.min(state.pausedAt, total);
-    const when = at ?? state.ctx.currentTime;
-    const p = state.offset0 + Math.max(0, when - state.t0);
+    if (!state.playing || !ctx()) return Math.min(state.pausedAt, total);
+    const p = state.offset0 + Math.max(0, (at ?? ctx().currentTime) - state.t0);
     if (model.get("loop") && total > 0) return p % total;
     return Math.min(p, total);
   }
 
-  /** Linear gains [A, B] for the current side and loudness offset. */
+  /** Linear gain per side name for the side heard and the loudness match. */
   function targetGains() {
-    const [aDb, bDb] = playbackGainsDb(model.get("match_loudness"), model.get("b_offset_db"));
-    const side = effectiveActive();
-    return [side === "a" ? dbToGain(aDb) : 0, side === "b" ? dbToGain(bDb) : 0];
+    const sides = playable();
+    const gainsDb = matchGainsDb(sides.map(sideState), model.get("match_loudness"));
+    const active = effectiveActive();
+    const gains = {};
+    for (const side of sides) gains[side.name] = side.name === active ? dbToGain(gainsDb[side.name]) : 0;
+    return gains;
   }
 
   // -- audio graph -----------------------------------------------------------------
 
-  function ensureContext() {
-    if (!state.ctx) {
-      // Run the context at the audio's own rate where the browser allows it, so the
-      // samples play untouched (the browser resamples once, for the sound card).
-      try {
-        state.ctx = new AudioContext({ sampleRate: model.get("sr") });
-      } catch {
-        state.ctx = new AudioContext();
-      }
-      state.ctx.addEventListener("statechange", updateAttributes);
-    }
-    return state.ctx;
-  }
-
-  /** Start a voice (both sources in step) at context time `when` from `offset` s. */
   function startVoice(offset, when) {
-    const ctx = state.ctx;
-    const fade = makeFader(ctx, 0, ctx.destination);
+    const context = ctx();
+    const fade = makeFader(context, 0, context.destination);
     rampTo(fade, 1, when);
-    const voice = { fade, srcA: null, srcB: null, gainA: null, gainB: null };
-    const [gainA, gainB] = targetGains();
+    const voice = { fade, parts: new Map() };
+    const gains = targetGains();
     const loop = model.get("loop");
-    for (const [buffer, target, side] of [
-      [state.bufA, gainA, "A"],
-      [state.bufB, gainB, "B"],
-    ]) {
-      if (!buffer) continue;
-      const gain = makeFader(ctx, target, fade);
-      const source = ctx.createBufferSource();
-      source.buffer = buffer;
-      source.loop = loop;
-      source.connect(gain);
-      source.start(when, Math.min(offset, Math.max(0, buffer.duration - 1 / buffer.sampleRate)));
-      voice[`src${side}`] = source;
-      voice[`gain${side}`] = gain;
+    for (const side of playable()) {
+      const gain = makeFader(context, gains[side.name], fade);
+      const src = context.createBufferSource();
+      src.buffer = side.buffer;
+      src.loop = loop;
+      src.connect(gain);
+      src.start(when, Math.min(offset, Math.max(0, side.buffer.duration - 1 / side.buffer.sampleRate)));
+      voice.parts.set(side.name, { src, gain });
     }
-    // Both sources end together; when the current voice ends by itself (no loop),
-    // playback is over and the position goes back to the start.
-    const first = voice.srcA ?? voice.srcB;
+    // All sources end together; when the voice ends by itself (no loop), playback is
+    // over and the position goes back to the start.
+    const first = voice.parts.values().next().value;
     if (first) {
-      first.onended = () => {
+      first.src.onended = () => {
         if (state.voice === voice && state.playing) {
           state.voice = null;
           stopped(0);
@@ -304,58 +413,59 @@ function render({ model, el }) {
   }
 
   function disconnectVoice(voice) {
-    for (const node of [voice.srcA, voice.srcB, voice.gainA, voice.gainB, voice.fade]) {
-      node?.disconnect();
+    for (const { src, gain } of voice.parts.values()) {
+      src.disconnect();
+      gain.disconnect();
     }
+    voice.fade.disconnect();
   }
 
-  /** Fade a voice out from time `at` and stop it when silent. */
   function retireVoice(voice, at) {
     rampTo(voice.fade, 0, at);
-    const end = at + RAMP_S + 0.02;
-    for (const source of [voice.srcA, voice.srcB]) {
-      if (!source) continue;
-      source.onended = () => disconnectVoice(voice);
-      source.stop(end);
+    for (const { src } of voice.parts.values()) {
+      src.onended = () => disconnectVoice(voice);
+      src.stop(at + RAMP_S + 0.02);
     }
   }
 
-  /** Cross-fade to a fresh voice at `offset` (same position for a swap, new for a seek). */
+  /** Cross-fade to a fresh voice at `offsetFn(when)`: same position for a swap. */
   function restartAt(offsetFn) {
-    const when = state.ctx.currentTime + LOOKAHEAD_S;
+    const when = ctx().currentTime + LOOKAHEAD_S;
     const offset = offsetFn(when);
     if (state.voice) retireVoice(state.voice, when);
     state.voice = null;
-    if (state.bufA || state.bufB) startVoice(offset, when);
+    if (playable().length) startVoice(offset, when);
   }
 
   function play() {
     if (state.playing || duration() === 0) return;
-    const ctx = ensureContext();
+    const passage = playable()[0].buffer;
+    const context = sharedContext(passage.sampleRate);
+    claim(handle); // stops any other studio player on the page
     // resume() must be called inside the click handler: that is the user gesture.
-    ctx.resume().catch((error) => showMessage(`Audio could not start: ${error.message}`));
+    context.resume().catch((error) => showMessage(`Audio could not start: ${error.message}`));
     const start = state.pausedAt >= duration() - 1e-3 ? 0 : state.pausedAt;
     state.playing = true;
-    startVoice(start, ctx.currentTime + LOOKAHEAD_S);
+    startVoice(start, context.currentTime + LOOKAHEAD_S);
     state.timer = setInterval(tick, TICK_MS);
     updateAll();
   }
 
   function pause() {
     if (!state.playing) return;
-    const at = state.ctx.currentTime + LOOKAHEAD_S;
+    const at = ctx().currentTime + LOOKAHEAD_S;
     const position = positionAt(at);
     if (state.voice) retireVoice(state.voice, at);
     state.voice = null;
     stopped(position);
   }
 
-  /** Bookkeeping once the sound has stopped (by pause or by reaching the end). */
   function stopped(position) {
     state.playing = false;
     state.pausedAt = position;
     clearInterval(state.timer);
     state.timer = null;
+    release(handle);
     updateAll();
   }
 
@@ -366,62 +476,103 @@ function render({ model, el }) {
     updateAll();
   }
 
-  /** Ramp the live gains to the current side and loudness offset. */
   function applyGains() {
     const voice = state.voice;
     if (!voice) return;
-    const at = state.ctx.currentTime + LOOKAHEAD_S;
-    const [gainA, gainB] = targetGains();
-    if (voice.gainA) rampTo(voice.gainA, gainA, at);
-    if (voice.gainB) rampTo(voice.gainB, gainB, at);
+    const at = ctx().currentTime + LOOKAHEAD_S;
+    const gains = targetGains();
+    for (const [name, part] of voice.parts) rampTo(part.gain, gains[name] ?? 0, at);
   }
 
-  // -- loading audio from the model ------------------------------------------------
+  // -- loading the sides -----------------------------------------------------------
 
-  /** Rebuild the buffers that changed (A and B often change in one message: once). */
-  function scheduleReload(side) {
-    state.reload[side] = true;
-    if (state.reload.scheduled) return;
-    state.reload.scheduled = true;
-    queueMicrotask(reload);
+  async function connectSides() {
+    const refs = model.get("sides") || [];
+    const models = await Promise.all(refs.map((ref) => childModel(model, ref)));
+    if (state.closed) return;
+    for (const [target, event, handler] of sideListeners.splice(0)) target.off(event, handler);
+    sideButtons.replaceChildren();
+    state.sides = models.map((sideModel) => {
+      const button = makeElement("button", "studio-player-side");
+      button.type = "button";
+      const side = { name: sideModel.get("name"), model: sideModel, buffer: null, checksum: null, button };
+      button.dataset.side = side.name;
+      button.addEventListener("click", () => {
+        model.set("active", side.name);
+        model.save_changes();
+      });
+      sideButtons.append(button);
+      for (const [event, handler] of [
+        ["change:version", scheduleReload],
+        ["change:loudness_db", onGains],
+        ["change:label", updateAll],
+        ["change:tag", updateAll],
+      ]) {
+        sideModel.on(event, handler);
+        sideListeners.push([sideModel, event, handler]);
+      }
+      return side;
+    });
+    reload();
+  }
+
+  function scheduleReload() {
+    if (state.reloadQueued) return;
+    state.reloadQueued = true;
+    queueMicrotask(reload); // several sides changed in one go: rebuild once
   }
 
   function reload() {
-    const { a, b } = state.reload;
-    state.reload = { a: false, b: false, scheduled: false };
-    const nFrames = model.get("n_frames");
-    const sr = model.get("sr");
-    try {
-      showMessage("");
-      if (a) {
-        const floats = decodeSamples(toInt16(model.get("a_data")), model.get("a_scale"));
-        state.bufA = buildBuffer(floats, model.get("a_n_channels"), nFrames, sr);
-        state.checksumA = checksum(floats);
-        root.dataset.aVersion = String(model.get("a_version"));
+    state.reloadQueued = false;
+    const states = state.sides.map((side) => {
+      const get = (key) => side.model.get(key);
+      return {
+        name: side.name,
+        data: get("data"),
+        scale: get("scale"),
+        n_channels: get("n_channels"),
+        n_frames: get("n_frames"),
+        sr: get("sr"),
+        same_as: get("same_as"),
+      };
+    });
+    const prepared = prepareSides(states, model.get("reference"));
+    const errors = [];
+    const built = new Map(); // one AudioBuffer per decoded source, shared by same_as sides
+    prepared.sides.forEach((entry, i) => {
+      const side = state.sides[i];
+      side.status = entry.status;
+      side.checksum = entry.checksum;
+      if (entry.status === "broken") errors.push(entry.error);
+      if (entry.status !== "ready") {
+        side.buffer = entry.status === "pending" ? side.buffer : null;
+        return;
       }
-      if (b) {
-        if (model.get("b_same_as_a") && state.bufA) {
-          // B is A sample for sample: one buffer can feed both sources.
-          state.bufB = state.bufA;
-          root.dataset.bChecksum = state.checksumA;
-        } else {
-          const floats = decodeSamples(toInt16(model.get("b_data")), model.get("b_scale"));
-          state.bufB = buildBuffer(floats, model.get("b_n_channels"), nFrames, sr);
-          root.dataset.bChecksum = checksum(floats);
+      const key = entry.sameAs || entry.name;
+      try {
+        if (!built.has(key)) {
+          const s = states[i];
+          built.set(key, buildBuffer(entry.floats, entry.nChannels, s.n_frames, s.sr));
         }
-        root.dataset.bVersion = String(model.get("b_version"));
+        side.buffer = built.get(key);
+      } catch (error) {
+        side.buffer = null;
+        side.status = "broken";
+        errors.push(`side ${entry.name}: ${error.message}`);
       }
-    } catch (error) {
-      showMessage(`Could not load the audio: ${error.message}`);
+    });
+    // A pending side keeps its old buffer only while it still fits the others.
+    const ready = state.sides.find((side) => side.status === "ready");
+    for (const side of state.sides) {
+      if (side.status === "pending" && side.buffer && ready && side.buffer.length !== ready.buffer.length) {
+        side.buffer = null;
+      }
     }
+    state.loads += 1;
+    showMessage(errors.length ? `Could not load the audio: ${errors.join("; ")}` : "");
     if (state.playing) {
-      if (duration() === 0) {
-        pause();
-      } else {
-        // Same position, new audio: the listener hears the change in place.
-        const total = duration();
-        restartAt((when) => Math.min(positionAt(when), total));
-      }
+      if (duration() === 0) pause();
+      else restartAt((when) => Math.min(positionAt(when), duration())); // same place, new audio
     } else {
       state.pausedAt = Math.min(state.pausedAt, duration());
     }
@@ -436,9 +587,10 @@ function render({ model, el }) {
   }
 
   function updateAttributes() {
-    root.dataset.state = state.playing ? "playing" : "paused";
-    root.dataset.active = effectiveActive();
-    root.dataset.ctxState = state.ctx ? state.ctx.state : "none";
+    el.dataset.state = state.playing ? "playing" : "paused";
+    el.dataset.active = effectiveActive();
+    el.dataset.ctxState = ctx() ? ctx().state : "none";
+    el.dataset.loads = String(state.loads);
   }
 
   function tick() {
@@ -446,41 +598,46 @@ function render({ model, el }) {
     const total = duration();
     time.textContent = `${formatTime(position)} / ${formatTime(total)}`;
     if (!state.seeking) seek.value = String(total > 0 ? Math.round((1000 * position) / total) : 0);
-    root.dataset.positionS = position.toFixed(3);
-    root.dataset.durationS = total.toFixed(3);
+    el.dataset.positionS = position.toFixed(3);
+    el.dataset.durationS = total.toFixed(3);
     updateAttributes();
   }
 
   function updateAll() {
-    const side = effectiveActive();
+    const active = effectiveActive();
     const match = model.get("match_loudness");
+    const gainsDb = matchGainsDb(playable().map(sideState), match);
     playButton.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
     playButton.disabled = duration() === 0;
-    buttonA.textContent = `A: ${model.get("label_a")}`;
-    buttonB.textContent = `B: ${model.get("label_b")}`;
-    buttonA.disabled = !state.bufA;
-    buttonB.disabled = !state.bufB;
-    buttonA.classList.toggle("studio-abplayer-active", side === "a");
-    buttonB.classList.toggle("studio-abplayer-active", side === "b");
-    buttonA.setAttribute("aria-pressed", String(side === "a"));
-    buttonB.setAttribute("aria-pressed", String(side === "b"));
+    for (const side of state.sides) {
+      const { button } = side;
+      const tag = side.model.get("tag");
+      const label = side.model.get("label") || side.name;
+      button.textContent = tag ? `${tag}: ${label}` : label;
+      button.disabled = !side.buffer;
+      button.classList.toggle("studio-player-active", side.name === active && !!side.buffer);
+      button.setAttribute("aria-pressed", String(side.name === active));
+      const version = String(side.model.get("version"));
+      Object.assign(button.dataset, {
+        status: side.status || "empty",
+        version,
+        checksum: side.checksum ?? "",
+        gainDb: side.buffer ? String(gainsDb[side.name] ?? 0) : "",
+      });
+      el.dataset[`${side.name}Version`] = version;
+      el.dataset[`${side.name}Checksum`] = side.checksum ?? "";
+      el.dataset[`${side.name}Status`] = side.status || "empty";
+    }
     loopBox.checked = model.get("loop");
     matchBox.checked = match;
-    const bSilent = !model.get("b_same_as_a") && model.get("b_scale") === 0;
-    offsetLine.textContent = offsetText(match, model.get("b_offset_db"), hasB(), bSilent);
+    statusLine.textContent = statusText(playable().map(sideState), match);
     seek.disabled = duration() === 0;
     tick();
   }
 
   // -- events ----------------------------------------------------------------------
 
-  const choose = (side) => {
-    model.set("active", side);
-    model.save_changes();
-  };
   playButton.addEventListener("click", () => (state.playing ? pause() : play()));
-  buttonA.addEventListener("click", () => choose("a"));
-  buttonB.addEventListener("click", () => choose("b"));
   loopBox.addEventListener("change", () => {
     model.set("loop", loopBox.checked);
     model.save_changes();
@@ -491,7 +648,6 @@ function render({ model, el }) {
   });
   seek.addEventListener("pointerdown", () => (state.seeking = true));
   seek.addEventListener("input", () => {
-    // Show where the listener is dragging; the jump itself happens on release.
     time.textContent = `${formatTime((seek.value / 1000) * duration())} / ${formatTime(duration())}`;
   });
   seek.addEventListener("change", () => {
@@ -499,52 +655,55 @@ function render({ model, el }) {
     seekTo((seek.value / 1000) * duration());
   });
 
-  const onLoop = () => {
+  function onLoop() {
     if (state.playing) {
       // Re-base the clock at the current position, then let the sources follow.
-      const position = positionAt();
-      state.offset0 = position;
-      state.t0 = Math.max(state.t0, state.ctx.currentTime);
-      const loop = model.get("loop");
-      for (const source of [state.voice?.srcA, state.voice?.srcB]) {
-        if (source) source.loop = loop;
-      }
+      state.offset0 = positionAt();
+      state.t0 = Math.max(state.t0, ctx().currentTime);
+      for (const { src } of state.voice?.parts.values() ?? []) src.loop = model.get("loop");
     }
     updateAll();
-  };
-  const onGains = () => {
+  }
+  function onGains() {
     applyGains();
     updateAll();
-  };
-  const onA = () => scheduleReload("a");
-  const onB = () => scheduleReload("b");
-  const handlers = [
-    ["change:a_version", onA],
-    ["change:b_version", onB],
-    ["change:active", onGains],
-    ["change:match_loudness", onGains],
-    ["change:b_offset_db", onGains],
-    ["change:loop", onLoop],
-    ["change:label_a", updateAll],
-    ["change:label_b", updateAll],
-  ];
-  for (const [name, handler] of handlers) model.on(name, handler);
+  }
+  listen(model, "change:sides", () => void connectSides());
+  listen(model, "change:reference", scheduleReload);
+  listen(model, "change:active", onGains);
+  listen(model, "change:match_loudness", onGains);
+  listen(model, "change:loop", onLoop);
 
-  // First load: whatever the model already holds.
-  state.reload = { a: true, b: true, scheduled: false };
-  reload();
+  showMessage("");
+  updateAll();
+  connectSides().catch((error) => showMessage(`Could not load the sides: ${error.message}`));
 
-  // Called by anywidget when the view goes away: silence and free the audio device.
+  // Called by anywidget when the view goes away: silence it and let go of the transport.
   return () => {
-    for (const [name, handler] of handlers) model.off(name, handler);
+    state.closed = true;
+    for (const [target, event, handler] of [...listeners, ...sideListeners]) {
+      target.off(event, handler);
+    }
     clearInterval(state.timer);
     if (state.voice) disconnectVoice(state.voice);
     state.voice = null;
-    state.ctx?.close();
+    release(handle);
   };
 }
 
 export default { render };
 
-// The pure helpers, for tests that run this file under node (no browser needed).
-export { checksum, decodeSamples, formatTime, offsetText, playbackGainsDb, toInt16 };
+// The pure helpers and the transport, for tests that run this file under node.
+export {
+  checksum,
+  claim,
+  decodeSamples,
+  formatDb,
+  formatTime,
+  matchGainsDb,
+  prepareSides,
+  release,
+  statusText,
+  toInt16,
+  transport,
+};

@@ -1,46 +1,68 @@
-"""A gapless A/B player: hear the original and the processed version of one passage.
+"""One transport, N named sides: hear versions of one passage, switched in place.
 
 Comparing by ear is only fair when three things hold, and this player keeps all three:
 
-* **Same place.** Both versions play all the time, in step, from one clock in the
-  browser; the A/B buttons only fade one out and the other in (about 8 ms), so the
-  switch lands on the same beat with no gap and no click.
-* **Same loudness.** Louder always sounds "better". The panel measures both sides and
-  sets :attr:`ABPlayer.b_offset_db`; with ``match_loudness`` on, the player turns the
-  louder side down by that much, so what you judge is the tone, not the level.
-* **In place.** When you move a control, :meth:`ABPlayer.set_b` swaps the new B in at
-  the current position without stopping, so you hear the change where you are.
+* **Same place.** Every side (say "mix", "master" and a "reference" track) plays all
+  the time, in step, from one clock in the browser; the side buttons only fade one out
+  and another in (about 8 ms), so the switch lands on the same beat with no gap and no
+  click. Starting a player stops any other studio player on the page: two never sound
+  at once, and all share one audio device.
+* **Same loudness.** Louder always sounds "better". The caller measures each side's
+  loudness relative to the reference side and passes it in (``loudness_db``); with
+  ``match_loudness`` on, every louder side is turned down to the quietest one (never a
+  quiet side up, so nothing can clip), and the line under the buttons says which side
+  is turned down and by how much.
+* **In place.** :meth:`Player.set_side` swaps a side's new audio in at the current
+  position without stopping, so you hear a change where you are. Only that side's
+  audio travels: each side is its own small widget model.
 
-The audio goes to the browser as 16-bit whole numbers, one per sample, channel after
-channel (little-endian), with one scale factor per side: sample = number x scale. The
-scale is set by the loudest sample of that side, so the loudest peak uses the full
-16-bit range, audio louder than full scale (after make-up gain) is not clipped, and the
-rounding error stays at least 96 dB below the side's own peak, as on a CD. That is half
-the bytes of 32-bit floats, in binary widget messages: no MP3 or WAV encoding, no base64.
-When B is sample for sample the same as A (a processor that does nothing yet), no B
-samples are sent at all: the browser plays A's buffer on both sides.
+The audio travels as 16-bit codes with one scale per side (see :mod:`.pcm16`). A side
+that is the reference sample for sample (a processor that does nothing yet) sends no
+samples at all: the browser plays the reference's buffer for it. Each side's checksum
+is shown in the page (``data-<side>-checksum``) so a browser test can compare it with
+:meth:`Player.checksum`.
+
+:class:`ABPlayer` is the two-sided case (A: original, B: processed) that panels use.
 """
 
 from __future__ import annotations
 
 import math
 import pathlib
+import re
+from collections.abc import Iterable, Mapping
 
 import anywidget
 import numpy as np
 import traitlets
+from ipywidgets import Widget, widget_serialization
 
 from studio.audio import Audio
 from studio.errors import AudioDataError, ParameterError
+from studio.widgets.lifecycle import register_view
+from studio.widgets.pcm16 import (
+    CODE_MAX,
+    codes_checksum,
+    decode_samples,
+    encode_samples,
+    float32_checksum,
+    peak,
+    quantize,
+)
 
 __all__ = [
     "CODE_MAX",
     "MAX_OFFSET_DB",
     "MAX_PREVIEW_S",
     "ABPlayer",
+    "Player",
+    "PlayerSide",
     "decode_samples",
     "encode_samples",
     "float32_checksum",
+    "format_db",
+    "match_gains_db",
+    "status_text",
 ]
 
 _HERE = pathlib.Path(__file__).parent
@@ -50,206 +72,157 @@ _HERE = pathlib.Path(__file__).parent
 #: notebooks, and takes longer to send on every parameter change.
 MAX_PREVIEW_S = 60.0
 
-#: Largest level offset, in dB, that loudness matching will apply; bigger offsets are
-#: limited to it. A bigger difference means one side is all but silent.
+#: Largest level change, in dB, that loudness matching applies to a side; bigger
+#: differences are limited to it. A bigger difference means a side is all but silent.
 MAX_OFFSET_DB = 60.0
 
-#: The 16-bit number the loudest sample of a side is sent as (-32768 is never used, so
-#: the range is symmetric and a peak of either sign keeps its exact level).
-CODE_MAX = 32767
-
-#: The checksum sums about this many samples, spread evenly over the buffer.
-CHECKSUM_TERMS = 4096
-
-#: Samples are clamped to +-this before the checksum, so its integer sum stays exact.
-CHECKSUM_CLAMP = 1000.0
+#: Below this difference (dB) sides count as equally loud in the status line.
+EQUAL_DB = 0.05
 
 #: Browsers' Web Audio buffers hold at most 32 channels.
 _MAX_CHANNELS = 32
 
-#: Below this offset (dB) the two sides count as equally loud in the status line.
-_EQUAL_DB = 0.05
-
-#: float32's largest finite value: a bigger multiplier must be applied in float64.
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: Side names are short keys: they name the side in code and in the page's data
+#: attributes (``data-master-checksum``).
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
-def _peak(samples: np.ndarray) -> float:
-    """The largest absolute value (NaN if any sample is NaN, 0.0 for no samples)."""
-    if samples.size == 0:
-        return 0.0
-    hi, lo = float(samples.max()), float(samples.min())
-    if math.isnan(hi) or math.isnan(lo):
-        return math.nan
-    return max(hi, -lo)
+# ---------------------------------------------------------------------------------------
+# Loudness matching and the status line (player.js has the same two functions)
+# ---------------------------------------------------------------------------------------
 
 
-def _quantize(samples: np.ndarray, peak: float) -> tuple[bytes, float]:
-    """Planar little-endian int16 codes and their scale, for finite float32 ``samples``."""
-    if peak == 0.0:  # silence (or nothing): all codes 0, and a scale of 0 says so
-        return bytes(2 * samples.size), 0.0
-    scale = peak / CODE_MAX
-    factor = CODE_MAX / peak
-    if factor < _FLOAT32_MAX:
-        # One float32 multiply is exact enough: the largest product is CODE_MAX within
-        # a few thousandths, so rounding can never leave the int16 range.
-        scaled = np.multiply(samples, np.float32(factor), dtype=np.float32)
-    else:  # a peak so small (< 1e-34) that the factor overflows float32
-        scaled = np.asarray(samples, dtype=np.float64) * factor
-    np.rint(scaled, out=scaled)
-    return np.ascontiguousarray(scaled, dtype="<i2").tobytes(), scale
+def format_db(value_db: float) -> str:
+    """A positive level in dB with one decimal, rounded half up (``2.25 -> "2.3"``).
+
+    Written with whole-number steps so that ``player.js`` gives the same text for the
+    same value (Python's and JavaScript's own rounding of halves differ).
+    """
+    tenths = math.floor(abs(value_db) * 10 + 0.5)
+    return f"{tenths // 10}.{tenths % 10}"
 
 
-def encode_samples(samples: np.ndarray) -> tuple[bytes, float]:
-    """Pack ``(channels, frames)`` samples as planar 16-bit codes plus one scale.
-
-    This is the player's wire format: all of channel 0, then all of channel 1, and so
-    on, 2 bytes per sample (little-endian signed integers), and ``scale`` such that
-    ``sample = code * scale``. The loudest sample becomes +-32767, so the scale follows
-    the audio: a passage peaking at 2.0 (6 dB over full scale, say after make-up gain)
-    keeps its level and is not clipped, and the rounding error is at most half a step,
-    ``scale / 2``, which is 96 dB below the passage's own peak. Silence has ``scale``
-    0.0 and all codes 0.
+def match_gains_db(
+    sides: Iterable[tuple[str, float, bool]], *, match: bool = True
+) -> dict[str, float]:
+    """The gain (dB) each side is played at so that all sound equally loud.
 
     Parameters
     ----------
-    samples : numpy.ndarray
-        Finite audio shaped ``(n_channels, n_frames)``.
+    sides : iterable of (name, loudness_db, silent)
+        Each playable side: its loudness relative to the reference side (dB, positive
+        louder) and whether it is silent (silence has no loudness and is left alone).
+    match : bool
+        False: every side plays at its own level (all gains 0).
 
     Returns
     -------
-    data : bytes
-        ``2 * n_channels * n_frames`` bytes.
-    scale : float
-        The value of one step, ``peak / 32767`` (0.0 for silence).
+    dict
+        Side name to gain in dB, all <= 0: each side is turned down to the quietest
+        side's loudness (never a quiet side up), by at most :data:`MAX_OFFSET_DB`.
 
-    Raises
-    ------
-    AudioDataError
-        If a sample is NaN or does not fit in 32-bit float.
+    Examples
+    --------
+    >>> match_gains_db([("mix", 0.0, False), ("master", 6.5, False)])
+    {'mix': 0.0, 'master': -6.5}
     """
-    with np.errstate(over="ignore"):
-        floats = np.asarray(samples, dtype=np.float32)
-    peak = _peak(floats)
-    if not math.isfinite(peak):
-        raise AudioDataError(
-            "encode_samples: the samples contain NaN or values too large for 32-bit float."
-        )
-    return _quantize(floats, peak)
+    listed = list(sides)
+    gains = {name: 0.0 for name, _, _ in listed}
+    loud = [(name, level) for name, level, silent in listed if not silent]
+    if not match or not loud:
+        return gains
+    quietest = min(level for _, level in loud)
+    for name, level in loud:
+        gains[name] = max(-MAX_OFFSET_DB, quietest - level) if level > quietest else 0.0
+    return gains
 
 
-def decode_samples(data: bytes, scale: float, n_channels: int = 1) -> np.ndarray:
-    """Turn the wire format back into samples, exactly as the browser does.
-
-    Each code times ``scale`` (a float64 product) rounded to float32: ``player.js``
-    does the same two IEEE operations, so both sides get the very same float32 values,
-    the values the browser plays.
+def status_text(sides: Iterable[tuple[str, float, bool]], *, match: bool = True) -> str:
+    """The line under the buttons: which side is turned down, by how much, to match whom.
 
     Parameters
     ----------
-    data : bytes
-        Planar little-endian int16 codes, as made by :func:`encode_samples`.
-    scale : float
-        The scale sent with them.
-    n_channels : int
-        Number of channels (planar layout); 1 gives one row of all samples.
+    sides : iterable of (label, loudness_db, silent)
+        The sides that hold audio, in button order (see :func:`match_gains_db`).
+    match : bool
+        Whether loudness matching is on.
 
-    Returns
-    -------
-    numpy.ndarray
-        float32 samples shaped ``(n_channels, n_frames)``.
+    Examples
+    --------
+    >>> status_text([("Original", 0.0, False), ("With Compressor", -3.8, False)])
+    'Original is turned down 3.8 dB to match the loudness of With Compressor'
     """
-    codes = np.frombuffer(data, dtype="<i2")
-    return (codes * float(scale)).astype(np.float32).reshape(n_channels, -1)
-
-
-def _checksum_of_terms(picked: np.ndarray) -> str:
-    """Sum the picked float32 samples as the checksum does (see float32_checksum)."""
-    clamped = np.clip(picked.astype(np.float64), -CHECKSUM_CLAMP, CHECKSUM_CLAMP)
-    total = int(np.floor(clamped * 1e6).astype(np.int64).sum())
-    return f"{total / 1e6:.6f}"
-
-
-def _stride(n: int) -> int:
-    return max(1, n // CHECKSUM_TERMS)
-
-
-def float32_checksum(data: bytes | np.ndarray) -> str:
-    """A cheap fingerprint of float32 audio, identical in Python and the browser.
-
-    Every ``stride``-th float is taken (``stride = max(1, n // 4096)`` for ``n``
-    floats), clamped to +-1000, multiplied by 1e6 and rounded down to a whole number;
-    those whole numbers are summed exactly and the sum divided by 1e6 is written with 6
-    decimals. ``player.js`` computes the same numbers with the same steps (a float32
-    times 1e6 is one correctly rounded operation in both languages, and the sum of
-    whole numbers is exact), so a browser test can check that the samples it plays are
-    the samples Python sent. The player fingerprints the *decoded* samples (see
-    :func:`decode_samples`), so the check covers the codes, the scale and the decoding.
-
-    Parameters
-    ----------
-    data : bytes or numpy.ndarray
-        float32 samples: little-endian bytes, or an array (flattened in C order).
-
-    Returns
-    -------
-    str
-        For example ``"-12.345678"``; ``"0.000000"`` for no samples.
-    """
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        floats = np.frombuffer(data, dtype="<f4")
+    listed = list(sides)
+    if len(listed) < 2:
+        return ""
+    notes = [f"{label} is silent: there is no loudness to match" for label, _, s in listed if s]
+    loud = [(label, level) for label, level, silent in listed if not silent]
+    if not match:
+        return ". ".join(["Loudness matching off: every side plays at its own level", *notes])
+    if len(loud) < 2:
+        return ". ".join(notes)
+    gains = match_gains_db([(label, level, False) for label, level in loud])
+    down = [(label, gains[label]) for label, _ in loud if gains[label] <= -EQUAL_DB]
+    kept = [label for label, _ in loud if gains[label] > -EQUAL_DB]
+    if not down:
+        both = "Both sides are" if len(loud) == 2 else "All sides are"
+        line = f"{both} equally loud: no level change needed"
+    elif len(down) == 1:
+        label, gain = down[0]
+        target = " and ".join(kept)
+        line = f"{label} is turned down {format_db(gain)} dB to match the loudness of {target}"
     else:
-        floats = np.asarray(data, dtype=np.float32).ravel()
-    return _checksum_of_terms(floats[:: _stride(floats.size)])
+        moves = ", ".join(f"{label} by {format_db(gain)} dB" for label, gain in down)
+        line = f"Turned down to match the loudness of {' and '.join(kept)}: {moves}"
+    return ". ".join([line, *notes])
 
 
-def _codes_checksum(data: bytes, scale: float) -> str:
-    """:func:`float32_checksum` of ``decode_samples(data, scale)``, decoding only the terms."""
-    codes = np.frombuffer(data, dtype="<i2")
-    picked = (codes[:: _stride(codes.size)] * float(scale)).astype(np.float32)
-    return _checksum_of_terms(picked)
+# ---------------------------------------------------------------------------------------
+# Checking and fitting audio
+# ---------------------------------------------------------------------------------------
 
 
-def _describe(side: str, audio: Audio) -> str:
-    """Name a side in messages: ``B ('vocal.wav')``."""
-    return f"{side} ({audio.name!r})" if audio.name else side
+def _describe(name: str, audio: Audio) -> str:
+    """Name a side in messages: ``side 'b' ('vocal.wav')``."""
+    return f"side {name!r} ({audio.name!r})" if audio.name else f"side {name!r}"
 
 
-def _prepare(side: str, audio: Audio | None) -> tuple[np.ndarray, float] | None:
+def _prepare(name: str, audio: Audio | None) -> tuple[np.ndarray, float] | None:
     """Check one side; return its samples as float32 and their peak, or ``None``."""
     if audio is None:
         return None
     if not isinstance(audio, Audio):
         raise AudioDataError(
-            f"The player's {side} side needs a studio.Audio, got {type(audio).__name__}. "
+            f"The player's side {name!r} needs a studio.Audio, got {type(audio).__name__}. "
             "Wrap samples with studio.Audio(samples, sr)."
         )
-    what = _describe(side, audio)
+    what = _describe(name, audio)
     if audio.n_frames == 0:
-        raise AudioDataError(f"{what} is empty (0 frames): there is nothing to play.")
+        raise AudioDataError(f"The player's {what} is empty (0 frames): there is nothing to play.")
     if audio.n_channels > _MAX_CHANNELS:
         raise AudioDataError(
-            f"{what} has {audio.n_channels} channels; browsers play at most {_MAX_CHANNELS}."
+            f"The player's {what} has {audio.n_channels} channels; browsers play at most "
+            f"{_MAX_CHANNELS}."
         )
     if audio.duration_s > MAX_PREVIEW_S:
         raise AudioDataError(
-            f"{what} is {audio.duration_s:.1f} s long; the A/B player is for short previews "
-            f"of at most {MAX_PREVIEW_S:.0f} s. Play a passage of it instead, for example "
-            "audio.segment(start_s=30.0, stop_s=50.0)."
+            f"The player's {what} is {audio.duration_s:.1f} s long; the player is for short "
+            f"previews of at most {MAX_PREVIEW_S:.0f} s. Play a passage of it instead, for "
+            "example audio.segment(start_s=30.0, stop_s=50.0)."
         )
     with np.errstate(over="ignore"):  # beyond float32's range becomes inf: caught below
         samples = np.asarray(audio.samples, dtype=np.float32)
-    peak = _peak(samples)  # NaN or inf exactly when some sample is not finite
-    if not math.isfinite(peak):
+    top = peak(samples)  # NaN or inf exactly when some sample is not finite
+    if not math.isfinite(top):
         finite = np.isfinite(samples)
         channel, frame = np.unravel_index(int(np.argmin(finite)), samples.shape)
         count = int(samples.size - np.count_nonzero(finite))
         raise AudioDataError(
-            f"{what} has {count} samples that are NaN or infinite (too large for 32-bit "
-            f"float), the first in channel {channel} at {frame / audio.sr:.3f} s; the "
-            "player cannot play them. Find where the processing blew up."
+            f"The player's {what} has {count} samples that are NaN or infinite (too large "
+            f"for 32-bit float), the first in channel {channel} at {frame / audio.sr:.3f} s; "
+            "the player cannot play them. Find where the processing blew up."
         )
-    return samples, peak
+    return samples, top
 
 
 def _fit_length(samples: np.ndarray, n_frames: int) -> np.ndarray:
@@ -262,62 +235,388 @@ def _fit_length(samples: np.ndarray, n_frames: int) -> np.ndarray:
     return out
 
 
-def _check_pair(a: Audio | None, b: Audio | None) -> None:
-    """Refuse an A and a B that cannot be played side by side."""
-    if a is None or b is None:
+def _check_fits(name: str, audio: Audio | None, ref_name: str, ref: Audio | None) -> None:
+    """Refuse a side that cannot play beside the reference side."""
+    if audio is None or ref is None or name == ref_name:
         return
-    if a.sr != b.sr:
+    if audio.sr != ref.sr:
         raise AudioDataError(
-            f"{_describe('A', a)} is at {a.sr} Hz but {_describe('B', b)} is at {b.sr} Hz; "
-            "the A/B player compares two versions of the same passage, so both need the "
-            "same sample rate. Render B at A's rate (or load both with set_pair)."
+            f"The player's {_describe(ref_name, ref)} is at {ref.sr} Hz but "
+            f"{_describe(name, audio)} is at {audio.sr} Hz; the player compares versions "
+            "of the same passage, so all sides need the same sample rate. Render it at "
+            f"{ref.sr} Hz (or replace all sides at once with set_sides)."
         )
-    if a.n_channels != b.n_channels and 1 not in (a.n_channels, b.n_channels):
+    if audio.n_channels != ref.n_channels and 1 not in (audio.n_channels, ref.n_channels):
         raise AudioDataError(
-            f"{_describe('A', a)} has {a.n_channels} channels but {_describe('B', b)} has "
-            f"{b.n_channels}; the player can compare equal channel counts, or mono with "
-            "anything (mono plays on every speaker)."
+            f"The player's {_describe(ref_name, ref)} has {ref.n_channels} channels but "
+            f"{_describe(name, audio)} has {audio.n_channels}; the player can compare "
+            "equal channel counts, or mono with anything (mono plays on every speaker)."
         )
 
 
-class ABPlayer(anywidget.AnyWidget):
+def _valid_loudness(name: str, value: float) -> float:
+    """A finite loudness difference in dB; NaN and infinities refused plainly."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"Player: the loudness of side {name!r} must be a number of dB, got {value!r}."
+        ) from None
+    if not math.isfinite(number):
+        raise ParameterError(
+            f"Player: the loudness of side {name!r} must be a finite level in dB, got "
+            f"{number}. Is a side silent? Silence cannot be loudness-matched."
+        )
+    return number
+
+
+def _passage_of(
+    audio: Mapping[str, Audio | None], reference: str, names: Iterable[str]
+) -> str | None:
+    """The side that sets the passage: the reference if it holds audio, else the first that does."""
+    if audio.get(reference) is not None:
+        return reference
+    return next((name for name in names if audio.get(name) is not None), None)
+
+
+# ---------------------------------------------------------------------------------------
+# The widgets
+# ---------------------------------------------------------------------------------------
+
+
+class PlayerSide(Widget):
+    """One side's audio as the browser receives it: a data-only model, never displayed.
+
+    Each side is its own widget model so that a new version of one side sends that
+    side's samples alone (one message), not every side's. All its traits change together
+    in one message per update, so samples, scale and loudness always match.
+    """
+
+    name = traitlets.Unicode("").tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    tag = traitlets.Unicode("").tag(sync=True)
+    # planar little-endian int16 codes and their scale (see pcm16.encode_samples)
+    data = traitlets.Bytes(b"").tag(sync=True)
+    scale = traitlets.Float(0.0).tag(sync=True)
+    n_channels = traitlets.Int(0).tag(sync=True)
+    n_frames = traitlets.Int(0).tag(sync=True)
+    sr = traitlets.Int(0).tag(sync=True)
+    # the name of the side whose samples these are, sample for sample ("" = own data)
+    same_as = traitlets.Unicode("").tag(sync=True)
+    # loudness relative to the reference side, in dB (positive: louder)
+    loudness_db = traitlets.Float(0.0).tag(sync=True)
+    version = traitlets.Int(0).tag(sync=True)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the side holds audio."""
+        return self.n_channels > 0
+
+    @property
+    def silent(self) -> bool:
+        """Whether the side holds audio that is all zeros (it cannot be matched)."""
+        return self.loaded and not self.same_as and self.scale == 0.0
+
+
+class Player(anywidget.AnyWidget):
+    """Play N versions of one passage in step and switch between them in place.
+
+    Parameters
+    ----------
+    sides : mapping of str to Audio or None
+        The sides in button order, by name (short lower-case keys such as ``"mix"``,
+        ``"master"``, ``"reference"``). ``None`` reserves a side to fill later.
+    labels : mapping of str to str, optional
+        Button labels by side name (the name by default).
+    reference : str, optional
+        The side the others are compared with (the first by default): its length and
+        sample rate are the passage's; others are trimmed, or padded with silence at the
+        end, to its length, and their loudness is given relative to it.
+    loudness_db : mapping of str to float, optional
+        Each side's measured loudness relative to the reference side, in dB (positive:
+        louder). Missing sides count as equally loud.
+    match_loudness : bool
+        Turn louder sides down so all sound equally loud (default True).
+    loop : bool
+        Loop the passage (default True).
+    tags : mapping of str to str, optional
+        Short marks shown before the labels (``"A"``, ``"B"``, ... by default).
+
+    Attributes
+    ----------
+    active : str
+        The side you hear; the buttons set it too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from studio import Audio
+    >>> t = np.arange(48000) / 48000
+    >>> mix = Audio(0.25 * np.sin(2 * np.pi * 220 * t), 48000, "mix")
+    >>> player = Player({"mix": mix, "master": mix.with_samples(2 * mix.samples)},
+    ...                 loudness_db={"master": 6.02})
+    >>> player.playback_gains_db()  # the louder master is turned down, never mix up
+    {'mix': 0.0, 'master': -6.02}
+    >>> player.status_text()
+    'master is turned down 6.0 dB to match the loudness of mix'
+    """
+
+    _esm = _HERE / "player.js"
+    _css = _HERE / "player.css"
+
+    sides = traitlets.List(traitlets.Instance(PlayerSide)).tag(sync=True, **widget_serialization)
+    reference = traitlets.Unicode("").tag(sync=True)
+    active = traitlets.Unicode("").tag(sync=True)
+    loop = traitlets.Bool(True).tag(sync=True)
+    match_loudness = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(
+        self,
+        sides: Mapping[str, Audio | None] | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        reference: str | None = None,
+        loudness_db: Mapping[str, float] | None = None,
+        match_loudness: bool = True,
+        loop: bool = True,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        given = dict(sides or {})
+        names = list(given)
+        for name in names:
+            if not isinstance(name, str) or not _NAME.match(name):
+                raise ParameterError(
+                    f"Player: side names are short lower-case keys such as 'mix' or "
+                    f"'master' (a letter, then letters, digits or _); got {name!r}."
+                )
+        labels = dict(labels or {})
+        tags = dict(tags or {})
+        for what, mapping in (("labels", labels), ("tags", tags), ("loudness_db", loudness_db)):
+            unknown = sorted(set(mapping or {}) - set(names))
+            if unknown:
+                raise ParameterError(f"Player: {what} names no side {unknown}; sides: {names}.")
+        if reference is not None and reference not in names:
+            raise ParameterError(f"Player: the reference {reference!r} is not a side {names}.")
+        models = [
+            PlayerSide(
+                name=name,
+                label=labels.get(name, name),
+                tag=tags.get(name, chr(ord("A") + i) if i < 26 else ""),
+            )
+            for i, name in enumerate(names)
+        ]
+        super().__init__(
+            sides=models,
+            reference=reference or (names[0] if names else ""),
+            active=names[0] if names else "",
+            match_loudness=match_loudness,
+            loop=loop,
+        )
+        self._audio: dict[str, Audio | None] = {name: None for name in names}
+        self._ref_floats: np.ndarray | None = None  # the passage's samples, to spot equals
+        self.set_sides(given, loudness_db=loudness_db)
+        register_view(self)
+
+    # -- the sides ---------------------------------------------------------------------
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The side names, in button order."""
+        return tuple(side.name for side in self.sides)
+
+    def side(self, name: str) -> PlayerSide:
+        """The model of side ``name`` (what the browser receives for it)."""
+        for side in self.sides:
+            if side.name == name:
+                return side
+        raise ParameterError(f"Player: there is no side {name!r}; sides: {list(self.names)}.")
+
+    def audio(self, name: str) -> Audio | None:
+        """The audio last given for side ``name``, as given (before fitting)."""
+        self.side(name)
+        return self._audio[name]
+
+    @property
+    def loudness_db(self) -> dict[str, float]:
+        """Each side's loudness relative to the reference side (dB), as last given."""
+        return {side.name: side.loudness_db for side in self.sides}
+
+    def set_side(self, name: str, audio: Audio | None, *, loudness_db: float | None = None) -> None:
+        """Replace one side's audio; cheap enough to call on every change.
+
+        While playing, the browser swaps the new audio in at the current position
+        without stopping. Only this side's samples are sent (unless it is the reference
+        and its length changed: then the others are re-fitted and sent too).
+
+        Parameters
+        ----------
+        name : str
+            Which side.
+        audio : Audio or None
+            The new audio (``None`` empties the side).
+        loudness_db : float, optional
+            The side's new loudness relative to the reference (dB). Given here, it
+            reaches the browser in the same message as the samples, so the new audio is
+            never heard for a moment at the old level.
+
+        Raises
+        ------
+        AudioDataError
+            If the audio is empty, too long, not finite, or does not fit the reference
+            side (sample rate, channels).
+        ParameterError
+            If ``name`` is no side or ``loudness_db`` is not a finite number.
+        """
+        self.set_sides(
+            {name: audio}, loudness_db=None if loudness_db is None else {name: loudness_db}
+        )
+
+    def set_sides(
+        self,
+        sides: Mapping[str, Audio | None],
+        *,
+        loudness_db: Mapping[str, float] | None = None,
+    ) -> None:
+        """Replace several sides at once (e.g. move every side to another passage).
+
+        Sides not named keep their audio. When the reference side's audio changes (a new
+        passage), every side is fitted to it and sent again; otherwise only the named
+        sides are sent. Everything is checked before anything is sent: a refused side
+        changes nothing.
+        """
+        for name in [*sides, *(loudness_db or {})]:
+            self.side(name)
+        levels = {name: _valid_loudness(name, v) for name, v in (loudness_db or {}).items()}
+        audio = {**self._audio, **sides}
+        prepared = {name: _prepare(name, a) for name, a in sides.items()}
+        passage = _passage_of(audio, self.reference, self.names)
+        ref = audio[passage] if passage is not None else None
+        for name in self.names:
+            _check_fits(name, audio[name], passage or "", ref)
+        new_passage = passage != self._passage_name() or passage in sides
+        self._audio = audio
+        resend = list(self.names) if new_passage else [n for n in self.names if n in sides]
+        resend.sort(key=lambda name: name != passage)  # the passage first: others match it
+        for name in resend:
+            ready = prepared[name] if name in prepared else _prepare(name, audio[name])
+            self._send_side(name, ready, levels.get(name))
+        for name, level in levels.items():
+            if name not in resend:
+                self.side(name).loudness_db = level
+
+    def _passage_name(self) -> str | None:
+        """The side that sets length and rate: the reference, else the first with audio."""
+        return _passage_of(self._audio, self.reference, self.names)
+
+    def _send_side(
+        self, name: str, prepared: tuple[np.ndarray, float] | None, level: float | None
+    ) -> None:
+        """Fit one side to the passage and publish it in one message."""
+        side = self.side(name)
+        passage = self._passage_name()
+        if passage is None or prepared is None:
+            data, scale, n_channels, n_frames, sr, same = b"", 0.0, 0, 0, 0, ""
+            if passage is None:
+                self._ref_floats = None
+        else:
+            ref = self._audio[passage]
+            assert ref is not None  # the passage side holds audio by definition
+            samples, top = prepared
+            fitted = _fit_length(samples, ref.n_frames)
+            if fitted.shape[1] < samples.shape[1]:  # trimmed: the peak may be gone
+                top = peak(fitted)
+            n_channels, n_frames, sr = fitted.shape[0], ref.n_frames, ref.sr
+            same = ""
+            if name == passage:
+                self._ref_floats = fitted
+            else:
+                ref_floats = self._ref_floats
+                if (
+                    ref_floats is not None
+                    and ref_floats.shape == fitted.shape
+                    and np.array_equal(ref_floats, fitted)
+                ):
+                    same = passage
+            data, scale = (b"", 0.0) if same else quantize(fitted, top)
+        with side.hold_sync():
+            side.data, side.scale, side.same_as = data, scale, same
+            side.n_channels, side.n_frames, side.sr = n_channels, n_frames, sr
+            if level is not None:
+                side.loudness_db = level
+            side.version += 1
+
+    def set_loudness(self, name: str, loudness_db: float) -> None:
+        """Set one side's loudness relative to the reference side (dB, positive louder)."""
+        self.side(name).loudness_db = _valid_loudness(name, loudness_db)
+
+    # -- what the listener hears ---------------------------------------------------------
+
+    def playback_gains_db(self) -> dict[str, float]:
+        """The gain (dB) the browser puts on each side: louder sides turned down."""
+        listed = [(s.name, s.loudness_db, s.silent) for s in self.sides if s.loaded]
+        gains = {side.name: 0.0 for side in self.sides}
+        gains.update(match_gains_db(listed, match=self.match_loudness))
+        return gains
+
+    def status_text(self) -> str:
+        """The line under the buttons (the browser writes the same words)."""
+        listed = [(s.label, s.loudness_db, s.silent) for s in self.sides if s.loaded]
+        return status_text(listed, match=self.match_loudness)
+
+    def decoded(self, name: str) -> np.ndarray:
+        """The float32 samples the browser rebuilds for side ``name`` (``(0, 0)`` if empty)."""
+        side = self.side(name)
+        if side.same_as:
+            side = self.side(side.same_as)
+        if not side.loaded:
+            return np.zeros((0, 0), dtype=np.float32)
+        return decode_samples(side.data, side.scale, side.n_channels)
+
+    def checksum(self, name: str) -> str:
+        """:func:`~studio.widgets.pcm16.float32_checksum` of what side ``name`` plays.
+
+        The browser computes the same over the samples it loads and shows it in the
+        player's ``data-<name>-checksum`` attribute.
+        """
+        side = self.side(name)
+        if side.same_as:
+            side = self.side(side.same_as)
+        return codes_checksum(side.data, side.scale)
+
+    @traitlets.validate("active")
+    def _check_active(self, proposal: dict) -> str:
+        value = proposal["value"]
+        names = [side.name for side in self.sides]
+        if names and value not in names:
+            raise ParameterError(f"Player: there is no side {value!r} to play; sides: {names}.")
+        return value
+
+    def close(self) -> None:
+        """Close the player and its side models."""
+        for side in self.sides:
+            side.close()
+        super().close()
+
+
+class ABPlayer(Player):
     """Play an original (A) and a processed (B) version of a passage, switching gaplessly.
 
-    Both versions run in step in the browser; the A/B buttons cross-fade between them in
-    a few milliseconds at the same position, so you hear only the difference the
-    processing makes. With ``match_loudness`` on, the louder side is turned down by
-    :attr:`b_offset_db` so a level difference cannot fool your ears. Loops by default.
+    The two-sided :class:`Player`: side ``"a"`` is the reference. With
+    ``match_loudness`` on, the louder side is turned down by :attr:`b_offset_db` so a
+    level difference cannot fool your ears. Loops by default.
 
     Parameters
     ----------
     a : Audio, optional
         The original (dry) passage. Its length is the player's length.
     b : Audio, optional
-        The processed passage, at A's sample rate. It is trimmed, or padded with
-        silence at the end, to A's length so both stay in step (a reverb tail past
-        the end of A is cut: preview a passage with some room after the last note).
+        The processed passage, at A's sample rate. It is trimmed, or padded with silence
+        at the end, to A's length (a reverb tail past the end of A is cut: preview a
+        passage with some room after the last note).
     label_a, label_b : str
         Button labels: the buttons read "A: Original" and "B: Processed" by default.
     match_loudness : bool
-        Whether to apply :attr:`b_offset_db` when playing (default True).
-
-    Attributes
-    ----------
-    b_offset_db : float
-        How many dB B should be moved to sound as loud as A (negative: B is louder
-        and is played quieter), limited to +-60 dB. The panel measures it and sets it
-        (best with ``set_b(audio, b_offset_db=...)``); the player only applies it,
-        when ``match_loudness`` is on.
-    active : str
-        ``"a"`` or ``"b"``: the side you hear. The A/B buttons set it too.
-    loop : bool
-        Loop the passage (default True).
-    b_version : int
-        Goes up by one on every :meth:`set_b`; the browser shows the version it has
-        loaded in the ``data-b-version`` attribute of the player.
-    b_same_as_a : bool
-        True when B is A sample for sample (for example a processor that does nothing
-        yet): then no B samples are sent and the browser plays A's buffer as B.
+        Whether to match loudness when playing (default True).
 
     Examples
     --------
@@ -327,35 +626,9 @@ class ABPlayer(anywidget.AnyWidget):
     >>> dry = Audio(0.5 * np.sin(2 * np.pi * 220 * t), 48000, "tone")
     >>> player = ABPlayer(dry, dry.with_samples(0.25 * dry.samples))
     >>> player.b_offset_db = 6.02  # B measured 6.02 dB quieter than A
-    >>> player.playback_gains_db  # A is turned down so nothing clips
-    (-6.02, 0.0)
+    >>> player.playback_gains_db()  # A is turned down so nothing clips
+    {'a': -6.02, 'b': 0.0}
     """
-
-    _esm = _HERE / "player.js"
-    _css = _HERE / "player.css"
-
-    # The audio, as planar little-endian int16 codes and a scale (see encode_samples),
-    # and its layout. b_same_as_a: B is A sample for sample, so b_data stays empty and
-    # the browser plays A's buffer as B too.
-    a_data = traitlets.Bytes(b"").tag(sync=True)
-    b_data = traitlets.Bytes(b"").tag(sync=True)
-    a_scale = traitlets.Float(0.0).tag(sync=True)
-    b_scale = traitlets.Float(0.0).tag(sync=True)
-    b_same_as_a = traitlets.Bool(False).tag(sync=True)
-    a_n_channels = traitlets.Int(0).tag(sync=True)
-    b_n_channels = traitlets.Int(0).tag(sync=True)
-    n_frames = traitlets.Int(0).tag(sync=True)
-    sr = traitlets.Int(0).tag(sync=True)
-    a_version = traitlets.Int(0).tag(sync=True)
-    b_version = traitlets.Int(0).tag(sync=True)
-
-    # What the listener controls (the browser writes these back).
-    active = traitlets.Enum(("a", "b"), default_value="a").tag(sync=True)
-    loop = traitlets.Bool(True).tag(sync=True)
-    match_loudness = traitlets.Bool(True).tag(sync=True)
-    b_offset_db = traitlets.Float(0.0).tag(sync=True)
-    label_a = traitlets.Unicode("Original").tag(sync=True)
-    label_b = traitlets.Unicode("Processed").tag(sync=True)
 
     def __init__(
         self,
@@ -366,170 +639,77 @@ class ABPlayer(anywidget.AnyWidget):
         label_b: str = "Processed",
         match_loudness: bool = True,
     ) -> None:
-        super().__init__(label_a=label_a, label_b=label_b, match_loudness=match_loudness)
-        self._a: Audio | None = None
-        self._b: Audio | None = None
-        self._a_samples: np.ndarray | None = None  # A as float32, to spot a B equal to it
-        self.set_pair(a, b)
-
-    # -- the two sides -------------------------------------------------------------------
+        super().__init__(
+            {"a": a, "b": b},
+            labels={"a": label_a, "b": label_b},
+            match_loudness=match_loudness,
+        )
+        self.add_class("studio-abplayer")
 
     @property
     def a(self) -> Audio | None:
-        """The original passage, as given (before any fitting)."""
-        return self._a
+        """The original passage, as given."""
+        return self.audio("a")
 
     @property
     def b(self) -> Audio | None:
         """The processed passage, as given (before trimming or padding to A's length)."""
-        return self._b
+        return self.audio("b")
 
     def set_a(self, audio: Audio | None) -> None:
-        """Replace the original (A). ``None`` removes it.
-
-        B is re-fitted to the new length and sent again when the length changes.
-
-        Raises
-        ------
-        AudioDataError
-            If the audio is empty, too long, not finite, or does not match B's sample
-            rate or channel count.
-        """
-        self.set_pair(audio, self._b)
+        """Replace the original (A); B is re-fitted and sent again."""
+        self.set_side("a", audio)
 
     def set_b(self, audio: Audio | None, *, b_offset_db: float | None = None) -> None:
-        """Replace the processed version (B); cheap enough to call on every change.
+        """Replace the processed version (B), with its loudness offset in the same message.
 
-        While playing, the browser swaps the new B in at the current position without
-        stopping. ``None`` removes B.
-
-        Parameters
-        ----------
-        audio : Audio or None
-            The new processed passage.
-        b_offset_db : float, optional
-            B's new loudness offset (see :attr:`b_offset_db`). Given here, it reaches
-            the browser in the same message as the samples, so the new B is never
-            heard for a moment at the old offset.
-
-        Raises
-        ------
-        AudioDataError
-            When B cannot be played beside A (see :meth:`set_a`).
-        ParameterError
-            When ``b_offset_db`` is not a finite number.
+        ``b_offset_db`` is how many dB B should be moved to sound as loud as A
+        (negative: B is louder), see :attr:`b_offset_db`.
         """
-        _check_pair(self._a, audio)
-        prepared = _prepare("B", audio)
-        offset_db = self.b_offset_db if b_offset_db is None else self._valid_offset(b_offset_db)
-        with self.hold_sync():
-            self._send_b(audio, prepared)
-            self.b_offset_db = offset_db
+        level = None if b_offset_db is None else -_offset("b_offset_db", b_offset_db)
+        self.set_side("b", audio, loudness_db=level)
 
     def set_pair(self, a: Audio | None, b: Audio | None) -> None:
         """Replace both sides at once, e.g. to move to another passage or sample rate."""
-        _check_pair(a, b)
-        a_prepared = _prepare("A", a)
-        b_prepared = _prepare("B", b)
-        with self.hold_sync():
-            self._a = a
-            if a_prepared is None:
-                self._a_samples = None
-                self.a_data, self.a_scale, self.a_n_channels = b"", 0.0, 0
-            else:
-                self._a_samples = a_prepared[0]
-                self.a_data, self.a_scale = _quantize(*a_prepared)
-                self.a_n_channels = a.n_channels
-            self.a_version += 1
-            self._send_b(b, b_prepared)
-
-    def _send_b(self, audio: Audio | None, prepared: tuple[np.ndarray, float] | None) -> None:
-        """Fit B to A's length and publish it with the shared layout traits."""
-        self._b = audio
-        reference = self._a if self._a is not None else audio
-        if reference is None:
-            self.n_frames, self.sr = 0, 0
-        else:
-            self.n_frames, self.sr = reference.n_frames, reference.sr
-        if prepared is None:
-            data, scale, n_channels, same = b"", 0.0, 0, False
-        else:
-            samples, peak = prepared
-            fitted = _fit_length(samples, self.n_frames)
-            if fitted.shape[1] < samples.shape[1]:  # trimmed: the peak may be gone
-                peak = _peak(fitted)
-            n_channels = audio.n_channels
-            a_samples = self._a_samples
-            same = (
-                a_samples is not None
-                and a_samples.shape == fitted.shape
-                and np.array_equal(a_samples, fitted)
-            )
-            data, scale = (b"", self.a_scale) if same else _quantize(fitted, peak)
-        self.b_data, self.b_scale = data, scale
-        self.b_n_channels, self.b_same_as_a = n_channels, same
-        self.b_version += 1
-
-    # -- loudness matching ---------------------------------------------------------------
-
-    @staticmethod
-    def _valid_offset(value: float) -> float:
-        """A finite offset, limited to +-MAX_OFFSET_DB; NaN and infinities refused."""
-        value = float(value)
-        if not math.isfinite(value):
-            raise ParameterError(
-                f"ABPlayer: b_offset_db must be a finite level offset in dB, got {value}. "
-                "Is one side silent? Silence cannot be loudness-matched."
-            )
-        return min(MAX_OFFSET_DB, max(-MAX_OFFSET_DB, value))
-
-    @traitlets.validate("b_offset_db")
-    def _check_offset(self, proposal: dict) -> float:
-        return self._valid_offset(proposal["value"])
+        self.set_sides({"a": a, "b": b})
 
     @property
-    def applied_offset_db(self) -> float:
-        """How much louder (dB) B is played relative to A: ``b_offset_db``, or 0 when off."""
-        return self.b_offset_db if self.match_loudness else 0.0
+    def b_offset_db(self) -> float:
+        """How many dB B should be moved to sound as loud as A (negative: B is louder).
 
-    @property
-    def playback_gains_db(self) -> tuple[float, float]:
-        """The gains (dB) the browser puts on A and on B.
-
-        The offset is applied by turning the louder side down, never by turning the
-        quieter one up, so matching cannot push either side past full scale.
+        It is minus B's loudness relative to A, limited to +-60 dB.
         """
-        offset_db = self.applied_offset_db
-        if offset_db > 0.0:
-            return (-offset_db, 0.0)
-        return (0.0, offset_db if offset_db < 0.0 else 0.0)
+        return -self.side("b").loudness_db
+
+    @b_offset_db.setter
+    def b_offset_db(self, value: float) -> None:
+        self.set_loudness("b", -_offset("b_offset_db", value))
+
+    @property
+    def b_version(self) -> int:
+        """Goes up by one on every change of B (the page shows it as ``data-b-version``)."""
+        return self.side("b").version
+
+    @property
+    def b_same_as_a(self) -> bool:
+        """Whether B is A sample for sample, so no B samples are sent."""
+        return self.side("b").same_as == "a"
 
     def offset_text(self) -> str:
-        """The line under the buttons that tells the listener what matching does."""
-        if not self.b_n_channels:
-            return ""
-        if not self.b_same_as_a and self.b_scale == 0.0:
-            return "B is silent: there is no loudness to match"
-        if not self.match_loudness:
-            return "Loudness matching off: B plays at its own level"
-        offset_db = self.b_offset_db
-        if abs(offset_db) < _EQUAL_DB:
-            return "A and B are equally loud: no level offset needed"
-        if offset_db < 0.0:
-            return f"B is played {-offset_db:.1f} dB quieter to match loudness"
-        return (
-            f"B is played {offset_db:.1f} dB louder to match loudness "
-            "(A is turned down instead, so nothing clips)"
-        )
+        """The line under the buttons (see :meth:`Player.status_text`)."""
+        return self.status_text()
 
     def b_checksum(self) -> str:
-        """The :func:`float32_checksum` of the B samples the browser plays.
+        """The checksum of the B samples the browser plays (see :meth:`Player.checksum`)."""
+        return self.checksum("b")
 
-        That is the checksum of the *decoded* samples, ``decode_samples(b_data,
-        b_scale)`` (A's codes and scale when :attr:`b_same_as_a`); the browser computes
-        the same over the float32 values it puts into its B buffer and shows it in the
-        player's ``data-b-checksum`` attribute.
-        """
-        if self.b_same_as_a:
-            return _codes_checksum(self.a_data, self.a_scale)
-        return _codes_checksum(self.b_data, self.b_scale)
+
+def _offset(what: str, value: float) -> float:
+    """A finite offset limited to +-MAX_OFFSET_DB (the ABPlayer spelling of loudness)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ParameterError(
+            f"ABPlayer: {what} must be a finite level offset in dB, got {number}. "
+            "Is one side silent? Silence cannot be loudness-matched."
+        )
+    return min(MAX_OFFSET_DB, max(-MAX_OFFSET_DB, number))
