@@ -90,6 +90,9 @@ class Take:
     reused : str
         What was reused: ``"cache"`` (everything), ``"prefix N"`` (the first N stages of
         a chain), ``"wet"`` (only blend parameters moved) or ``"nothing"``.
+    stage_traces : dict
+        For a chain: each stage's own gain change, by the stage's path
+        (``("processors", 2)``), for stages that report one.
     """
 
     processor: Processor
@@ -99,6 +102,12 @@ class Take:
     offset_db: float
     render_ms: float
     reused: str
+    stage_traces: dict[tuple[str | int, ...], np.ndarray] = field(default_factory=dict)
+
+    @property
+    def loudness_db(self) -> float:
+        """Loudness relative to the dry passage (dB, positive: louder), for players."""
+        return -self.offset_db
 
 
 @dataclass
@@ -107,6 +116,7 @@ class _Entry:
     sr: int
     trace: np.ndarray | None
     lufs: float | None = None  # measured once, the first time it is played
+    stage_traces: dict[tuple[str | int, ...], np.ndarray] = field(default_factory=dict)
     nbytes: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -184,6 +194,7 @@ class Preview:
             offset_db=loudness_offset_db(self.dry_lufs, lufs),
             render_ms=elapsed,
             reused=reused,
+            stage_traces=entry.stage_traces,
         )
 
     def offset_db(self, audio: Audio) -> float:
@@ -234,7 +245,14 @@ class Preview:
         if total is None:
             total = np.zeros(out.shape[-1])
         reused = f"prefix {start}" if start else "nothing"
-        return _Entry(out, out_sr, total), reused
+        result = _Entry(out, out_sr, total)
+        # each stage's own trace, from the cache (every stage was rendered just now or before)
+        for i, stage in enumerate(stages):
+            if stage.capabilities.trace and not stage.bypass:
+                hit = self._cache.get(("take", (*context, stages[:i]), stage))
+                if hit is not None and hit.trace is not None:
+                    result.stage_traces[("processors", i)] = hit.trace
+        return result, reused
 
     def _render_blend(
         self, proc: Processor, x: np.ndarray, sr: int, key: Any, context: tuple[Any, ...]

@@ -131,7 +131,9 @@ def test_a_key_is_refused_by_processors_that_do_not_listen_to_one():
 
 
 def test_capabilities_are_declared_not_probed():
-    assert Compressor.capabilities == Capabilities(draws="transfer", trace=True, sidechain=True)
+    assert Compressor.capabilities == Capabilities(
+        draws="transfer", trace=True, sidechain=True, blend=("mix_pct",)
+    )
     assert ParametricEQ.capabilities.draws == "response"
     assert Limiter.capabilities.trace and not Limiter.capabilities.sidechain
     assert SampleRateConverter.capabilities.changes_rate
