@@ -11,8 +11,12 @@ class StudioError(Exception):
     """Base class of every error the studio raises on purpose."""
 
 
-class AudioFileError(StudioError):
-    """A file could not be read or written as audio; the message names file and problem."""
+class AudioFileError(StudioError, OSError):
+    """A file could not be read or written as audio; the message names file and problem.
+
+    It is also an :class:`OSError`, so code written for file errors in general
+    (``except OSError``) catches it as well.
+    """
 
 
 class AudioDataError(StudioError, ValueError):
