@@ -31,5 +31,9 @@ class PresetError(StudioError):
     """A preset file or dictionary does not describe a known processor."""
 
 
+class TextError(StudioError, LookupError):
+    """The text catalogue has no such entry, or a text is missing one of its fields."""
+
+
 class StudioWarning(UserWarning):
     """Something worth knowing that does not stop the work (headroom, truncation...)."""
