@@ -324,8 +324,8 @@ def test_audit_accepts_modules_folders_and_lists(tmp_path):
 
 @pytest.mark.parametrize(
     "target",
-    [studio.text, studio.analysis.findings],
-    ids=["studio.text", "studio.analysis.findings"],
+    [studio.text, studio.demo, studio.analysis.findings],
+    ids=["studio.text", "studio.demo", "studio.analysis.findings"],
 )
 def test_no_user_facing_words_bypass_the_catalogue(target):
     found = find_prose(target)
