@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 import re
 
 import numpy as np
@@ -83,6 +84,12 @@ def test_frozen_equal_and_hashable():
         a.kind = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
         a.fields["gain_db"] = 0.0  # type: ignore[index]
+
+
+def test_findings_pickle():
+    both = Findings([mud(), mud(severity="info", tracks=())])
+    again = pickle.loads(pickle.dumps(both))
+    assert type(again) is Findings and again == both and str(again) == str(both)
 
 
 def test_fields_are_copied_not_shared():

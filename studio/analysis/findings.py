@@ -28,6 +28,7 @@ is an id from ``lessons.toml`` (``"mixing.eq"``).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import numbers
@@ -166,6 +167,13 @@ class Finding:
     def __hash__(self) -> int:
         return hash((self.kind, self.key, tuple(sorted(self.fields.items())), self.tracks))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only fields mapping cannot be pickled as it is; rebuild from a dict
+        # (reports with findings travel between processes).
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["fields"] = dict(self.fields)
+        return (_rebuild, (values,))
+
     # ------------------------------------------------------------------------ words
 
     def _text(self, name: str) -> str:
@@ -282,6 +290,10 @@ class Finding:
             "lesson": self.lesson,
             "lesson_title": self.lesson_title,
         }
+
+
+def _rebuild(values: dict[str, Any]) -> Finding:
+    return Finding(**values)
 
 
 def _labelled(key: str, text: str, *, field: str = "text") -> str:
