@@ -38,6 +38,7 @@ _LAZY = {
     "info": "studio.io",
     "measure": "studio.analysis.meter",
     "Measurement": "studio.analysis.meter",
+    "Finding": "studio.analysis.findings",
     "Processor": "studio.processors.base",
     "Chain": "studio.processors.base",
     "Parallel": "studio.processors.base",
@@ -79,7 +80,7 @@ _LAZY = {
     "Dither": "studio.processors.delivery",
     "SampleRateConverter": "studio.processors.delivery",
 }
-_SUBMODULES = {"demo", "dsp", "processors", "analysis", "widgets", "mixing", "io"}
+_SUBMODULES = {"demo", "dsp", "processors", "analysis", "widgets", "mixing", "io", "text"}
 
 __all__ = [
     "Audio",
@@ -94,6 +95,7 @@ __all__ = [
     "info",
     "measure",
     "Measurement",
+    "Finding",
     "Processor",
     "Chain",
     "Parallel",
@@ -140,11 +142,13 @@ __all__ = [
     "io",
     "mixing",
     "processors",
+    "text",
     "widgets",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from studio import analysis, demo, dsp, io, mixing, processors, widgets
+    from studio import analysis, demo, dsp, io, mixing, processors, text, widgets
+    from studio.analysis.findings import Finding
     from studio.analysis.meter import Measurement, measure
     from studio.dsp.control import Envelope
     from studio.io import info, load, save
