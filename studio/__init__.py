@@ -38,8 +38,11 @@ _LAZY = {
     "info": "studio.io",
     "measure": "studio.analysis.meter",
     "Measurement": "studio.analysis.meter",
+    "Finding": "studio.analysis.findings",
     "Processor": "studio.processors.base",
     "Chain": "studio.processors.base",
+    "Parallel": "studio.processors.base",
+    "Branch": "studio.processors.base",
     "load_preset": "studio.processors.base",
     "EQBand": "studio.processors.eq",
     "Envelope": "studio.dsp.control",
@@ -77,7 +80,7 @@ _LAZY = {
     "Dither": "studio.processors.delivery",
     "SampleRateConverter": "studio.processors.delivery",
 }
-_SUBMODULES = {"demo", "dsp", "processors", "analysis", "widgets", "mixing", "io"}
+_SUBMODULES = {"demo", "dsp", "processors", "analysis", "widgets", "mixing", "io", "text"}
 
 __all__ = [
     "Audio",
@@ -92,8 +95,11 @@ __all__ = [
     "info",
     "measure",
     "Measurement",
+    "Finding",
     "Processor",
     "Chain",
+    "Parallel",
+    "Branch",
     "load_preset",
     "EQBand",
     "Envelope",
@@ -136,15 +142,17 @@ __all__ = [
     "io",
     "mixing",
     "processors",
+    "text",
     "widgets",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from studio import analysis, demo, dsp, io, mixing, processors, widgets
+    from studio import analysis, demo, dsp, io, mixing, processors, text, widgets
+    from studio.analysis.findings import Finding
     from studio.analysis.meter import Measurement, measure
     from studio.dsp.control import Envelope
     from studio.io import info, load, save
-    from studio.processors.base import Chain, Processor, load_preset
+    from studio.processors.base import Branch, Chain, Parallel, Processor, load_preset
     from studio.processors.colour import Exciter, Saturation
     from studio.processors.delivery import Dither, SampleRateConverter
     from studio.processors.dynamics import (

@@ -11,8 +11,12 @@ class StudioError(Exception):
     """Base class of every error the studio raises on purpose."""
 
 
-class AudioFileError(StudioError):
-    """A file could not be read or written as audio; the message names file and problem."""
+class AudioFileError(StudioError, OSError):
+    """A file could not be read or written as audio; the message names file and problem.
+
+    It is also an :class:`OSError`, so code written for file errors in general
+    (``except OSError``) catches it as well.
+    """
 
 
 class AudioDataError(StudioError, ValueError):
@@ -25,6 +29,10 @@ class ParameterError(StudioError, ValueError):
 
 class PresetError(StudioError):
     """A preset file or dictionary does not describe a known processor."""
+
+
+class TextError(StudioError, LookupError):
+    """The text catalogue has no such entry, or a text is missing one of its fields."""
 
 
 class StudioWarning(UserWarning):

@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from studio.dsp.control import Envelope
 from studio.errors import ParameterError, StudioError
 from studio.processors.base import Chain, processor_from_dict, registered_processors
 from studio.widgets.panel import ProcessorPanel
@@ -63,36 +64,82 @@ def test_neutral_is_identity(cls):
         np.testing.assert_allclose(proc.process(x, SR), expected, atol=1e-7, rtol=0)
 
 
-def values_strategy(cls):
+def number_strategy(spec):
+    lo, hi = spec.range_at(SR)
+    if spec.scale == "log":
+        return st.floats(math.log10(lo), math.log10(hi)).map(
+            lambda e, lo=lo, hi=hi: min(max(10.0**e, lo), hi)
+        )
+    return st.floats(lo, hi)
+
+
+def values_strategy(cls, depth=0):
+    """Values for every field of ``cls``: numbers in range at SR, choices, and nested items."""
     fields = {}
     for spec in cls.specs():
         if spec.kind == "choice":
             fields[spec.name] = st.sampled_from(spec.choices)
         elif spec.kind == "bool":
             fields[spec.name] = st.booleans()
-        elif spec.scale == "log":
-            fields[spec.name] = st.floats(math.log10(spec.lo), math.log10(spec.hi)).map(
-                lambda e, lo=spec.lo, hi=spec.hi: min(max(10.0**e, lo), hi)
-            )
         else:
-            fields[spec.name] = st.floats(spec.lo, spec.hi)
+            fields[spec.name] = number_strategy(spec)
+    for name, item_type in cls.item_fields().items():
+        if item_type.__name__ == "Processor" or depth > 1:
+            continue  # composites are fuzzed in their own tests
+        items = values_strategy(item_type, depth + 1).map(lambda v, t=item_type: t(**v))
+        low, high = cls.item_count(name)
+        fields[name] = st.lists(items, min_size=low, max_size=5 if high is None else high)
     return st.fixed_dictionaries(fields)
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
 def test_any_declared_values_give_finite_output(cls):
+    tried, accepted = [0], [0]
+
+    @settings(max_examples=40)
     @given(values=values_strategy(cls))
     def check(values):
+        tried[0] += 1
         try:
             proc = cls(**values)
             proc.check_rate(SR)
         except ParameterError:
             return  # combinations a processor refuses with a plain message are fine
+        accepted[0] += 1
         ch = channel_counts(cls)[-1 if len(channel_counts(cls)) == 1 else 1]
         y = proc.process(signal(ch, frames=2400), SR)
         assert np.all(np.isfinite(y))
 
     check()
+    # a strategy whose every example is refused tests nothing
+    assert accepted[0] >= tried[0] // 4, f"{cls.__name__}: {accepted[0]} of {tried[0]} accepted"
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_every_continuous_parameter_can_move(cls):
+    """At any depth: a constant envelope sounds like the number; a moving one stays finite."""
+    ch = channel_counts(cls)[-1 if len(channel_counts(cls)) == 1 else 1]
+    x = signal(ch, frames=4800, seed=3)
+    base = cls()
+    plain = base.process(x, SR)
+    for leaf in base.leaves():
+        spec, where = leaf.spec, f"{cls.__name__}.{'.'.join(map(str, leaf.path))}"
+        if not spec.can_move:
+            continue
+        steady = base.replace(leaf.path, Envelope([0.0], [leaf.value]))
+        np.testing.assert_allclose(steady.process(x, SR), plain, atol=1e-6, err_msg=where)
+        lo, hi = spec.range_at(SR)
+        ramp = Envelope([0.0, 0.08], [lo, hi], shape="exponential" if lo > 0 else "linear")
+        try:
+            moving = base.replace(leaf.path, ramp)
+            moving.check_rate(SR)
+        except ParameterError:
+            continue  # a combination this processor refuses with a plain message
+        y = moving.process(x, SR)
+        assert y.shape == plain.shape, where
+        assert np.all(np.isfinite(y)), where
+        assert "moves from" in moving.describe(), where
+        moving.at(0.04).describe()  # the settings at one moment, for the plots
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
@@ -114,7 +161,9 @@ def test_preset_round_trip_and_describe(cls):
     assert processor_from_dict(proc.to_preset()) == proc
     text = proc.describe()
     for spec in cls.specs():
-        assert spec.label in text
+        if spec.name != "bypass":  # mentioned only when on
+            assert spec.label in text
+    assert "bypassed" in proc.replace(bypass=True).describe()
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)

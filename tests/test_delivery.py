@@ -192,7 +192,7 @@ def test_length_is_the_rounded_duration(n, target):
 
 def test_converter_returns_audio_at_the_new_rate_and_round_trips():
     src = SampleRateConverter(target_sr=44100)
-    assert src.target_sr == "44100" and src.changes_length
+    assert src.target_sr == "44100" and src.capabilities.changes_rate
     audio = Audio(sine(440.0, SR, SR, 0.5)[None, :], SR, "tone")
     out = src(audio)
     assert out.sr == 44100 and out.n_frames == 44100 == src.output_frames(SR, SR)

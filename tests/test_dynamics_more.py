@@ -326,7 +326,7 @@ def test_multiband_curves_show_the_split_and_sum_flat():
 def test_multiband_refuses_wrong_band_counts_and_rates():
     with pytest.raises(ParameterError, match="bands must be exactly 3"):
         MultibandCompressor(bands=[MultibandBand()])
-    with pytest.raises(ParameterError, match=r"mid/high split \(9000 Hz\) must be below"):
+    with pytest.raises(ParameterError, match=r"split \(high_split_hz\) of 9000 Hz must be below"):
         MultibandCompressor(high_split_hz=9000.0).process(np.zeros((1, 100)), 16000)
     with pytest.raises(ParameterError, match="2 crossovers make 3 bands"):
         compress_multiband(np.zeros((1, 10)), SR, crossovers_hz=[200, 3000], bands=[{}])

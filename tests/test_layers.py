@@ -14,6 +14,8 @@ DATA_LAYERS = [
     "studio.mixing",
     "studio.demo",
     "studio.io",
+    "studio.params",
+    "studio.preview",
 ]
 
 
@@ -30,6 +32,22 @@ def test_data_layers_do_not_import_widgets_or_plotly(module):
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"{module} pulled in: {out.stdout.strip()}"
+
+
+def test_mastering_never_imports_mixing():
+    """The stages stay apart: mastering takes a stereo file, never a session."""
+    code = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        try:
+            import studio.mastering as m
+        except ImportError:
+            print("absent"); raise SystemExit
+        for info in pkgutil.walk_packages(m.__path__, "studio.mastering."):
+            importlib.import_module(info.name)
+        print(",".join(k for k in sys.modules if k.startswith("studio.mixing")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() in ("", "absent"), out.stdout
 
 
 def test_import_studio_is_light():

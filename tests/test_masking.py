@@ -115,8 +115,9 @@ def demo():
 
 
 def test_finds_the_planted_kick_and_bass_masking(demo):
-    problem = next(p for p in demo.problems if p.kind == "masking")
-    result = estimate_masking(demo.tracks[problem.track], demo.tracks[problem.other_track])
+    (problem,) = demo.findings.of_kind("masking")
+    masker, maskee = problem.tracks
+    result = estimate_masking(demo.tracks[masker], demo.tracks[maskee])
     assert result.ranges, result.summary()
     top = result.ranges[0]
     assert 40.0 <= top.low_hz and top.high_hz <= 125.0  # within 40-120 Hz (band edges)

@@ -17,7 +17,7 @@ from scipy.signal import hilbert
 from studio.dsp import lfo as lfo_mod
 from studio.dsp import modulation as mod
 from studio.dsp.control import Envelope
-from studio.errors import ParameterError
+from studio.errors import AudioDataError, ParameterError
 from studio.processors.modulation import AutoPan, Chorus, Flanger, Phaser, Tremolo, Vibrato
 
 SR = 48000
@@ -185,7 +185,7 @@ def test_autopan_depth_zero_leaves_stereo_untouched_and_plays_mono_on_both_sides
     np.testing.assert_array_equal(AutoPan.neutral().process(x, SR), x)
     mono = x[:1]
     np.testing.assert_array_equal(AutoPan(depth_pct=0.0).process(mono, SR), np.vstack([mono] * 2))
-    with pytest.raises(ParameterError, match="mono or stereo"):
+    with pytest.raises(AudioDataError, match="mono or stereo"):
         AutoPan().process(np.zeros((6, 10)), SR)
 
 

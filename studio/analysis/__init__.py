@@ -9,7 +9,9 @@
   :func:`vectorscope`, :func:`mono_compatibility` (:mod:`studio.analysis.stereo`);
 * dynamics: :func:`crest_factor_db`, :func:`rms_dbfs`, :func:`dynamics_over_time`
   (:mod:`studio.analysis.dynamics`);
-* masking between two tracks: :func:`estimate_masking` (:mod:`studio.analysis.masking`).
+* masking between two tracks: :func:`estimate_masking` (:mod:`studio.analysis.masking`);
+* :class:`Finding` / :class:`Findings`: what to fix, where, why, what to try and which
+  lesson teaches it, in the catalogue's words (:mod:`studio.analysis.findings`).
 
 Importing this package is light: numpy only. scipy loads on the first measurement.
 Results carry their units in their field names (``_hz``, ``_s``, ``_db``, ``_dbfs``,
@@ -22,6 +24,7 @@ from studio.analysis.dynamics import (
     dynamics_over_time,
     rms_dbfs,
 )
+from studio.analysis.findings import Finding, Findings
 from studio.analysis.masking import MaskingEstimate, MaskingRange, estimate_masking
 from studio.analysis.meter import Measurement, measure
 from studio.analysis.spectrum import (
@@ -49,6 +52,8 @@ __all__ = [
     "BandLevelsOverTime",
     "CorrelationOverTime",
     "DynamicsOverTime",
+    "Finding",
+    "Findings",
     "MaskingEstimate",
     "MaskingRange",
     "Measurement",

@@ -4,9 +4,9 @@ A 40-second pop song in D minor at 120 BPM, eight tracks (kick, snare, hats, bas
 keys, pad, lead, voice), with four mix problems planted for the tutorials::
 
     import studio
-    s = studio.demo.session()          # rendered once, then cached
-    s.tracks["voice"]                  # a studio.Audio per track
-    s.problems                         # what is wrong, where, and what to try
+    s = studio.demo.session()          # rendered once, then cached (disk and memory)
+    s.tracks["voice"]                  # a studio.Audio per track (float32)
+    s.findings                         # what is wrong, where, why, what to try
     mix = s.mixdown()                  # the rough static mix, peaks around -6 dBFS
 
 No downloads and no audio files: every sample is synthesised by
@@ -18,7 +18,6 @@ from studio.demo.multitrack import (
     TRACK_NAMES,
     DemoSession,
     Fader,
-    Problem,
     VoicePhrase,
     session,
 )
@@ -29,7 +28,6 @@ __all__ = [
     "ChordSpan",
     "DemoSession",
     "Fader",
-    "Problem",
     "Section",
     "VoicePhrase",
     "session",

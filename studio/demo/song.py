@@ -171,6 +171,7 @@ def plan_sections(n_bars: int) -> list[tuple[str, int, int]]:
 
 def _chord_slots(name: str, n_bars: int) -> list[tuple[str, int, int]]:
     """Chords of a section as ``(chord, first bar within the section, number of bars)``."""
+    pattern: tuple[str, ...]
     if name == "intro":
         pattern, bars_each = ("Bb", "C"), 1
     elif name == "break":
@@ -179,7 +180,8 @@ def _chord_slots(name: str, n_bars: int) -> list[tuple[str, int, int]]:
         pattern, bars_each = ("Dm",), n_bars
     else:
         pattern, bars_each = PROGRESSION, BARS_PER_CHORD
-    slots, bar, i = [], 0, 0
+    slots: list[tuple[str, int, int]] = []
+    bar, i = 0, 0
     while bar < n_bars:
         length = min(bars_each, n_bars - bar)
         slots.append((pattern[i % len(pattern)], bar, length))
@@ -257,6 +259,9 @@ class _Writer:
 
 def _drums(w: _Writer, name: str, bar0: int, n_bars: int, last: bool) -> None:
     """Kick, snare and hats of one section (``bar0`` is its first bar in the song)."""
+    kicks: tuple[float, ...]
+    snares: tuple[float, ...]
+    hats: list[tuple[float, float, str]]
     for i in range(n_bars):
         b = (bar0 + i) * BEATS_PER_BAR
         final_bar = i == n_bars - 1
@@ -295,8 +300,9 @@ def _drums(w: _Writer, name: str, bar0: int, n_bars: int, last: bool) -> None:
             for k in range(n_hits):
                 vel = 0.35 + 0.6 * (k + 1) / n_hits
                 w.add("snare", b + fill_from + k / 4, 0.25, 0, vel, jitter_ms=3, spread=0.05)
-        for k in kicks:
-            w.add("kick", b + k, 0.5, 0, 0.9 if k in (0, 2) else 0.75, jitter_ms=3, spread=0.05)
+        for beat in kicks:
+            vel = 0.9 if beat in (0, 2) else 0.75
+            w.add("kick", b + beat, 0.5, 0, vel, jitter_ms=3, spread=0.05)
         for s in snares:
             w.add("snare", b + s, 0.5, 0, 0.85, jitter_ms=4, spread=0.06)
         for beat, vel, label in hats:
@@ -360,6 +366,7 @@ def _keys(w: _Writer, name: str, b: float, chord: str, final: bool) -> None:
 
 def _lead(w: _Writer, name: str, slot_beat: float, chord: str, n_beats: int) -> None:
     """The lead synth: the hook in the intro and break, short answers to the singer."""
+    line: tuple[tuple[float, float, int], ...]
     if name in ("intro", "break"):
         line = _LICKS[chord]
         vel = 0.7 if name == "intro" else 0.9
@@ -420,7 +427,10 @@ def compose(duration_s: float, *, seed: int) -> Score:
     n_bars = max(10, math.floor(duration_s / bar_s + 1e-9))
     rng = np.random.default_rng(seed)
     w = _Writer(rng, beat_s)
-    sections, chords, phrases = [], [], []
+    sections: list[Section] = []
+    chords: list[ChordSpan] = []
+    phrases: list[Phrase] = []
+    melodies: dict[str, dict[str, tuple]] = {"verse": _VERSE, "chorus": _CHORUS}
     plan = plan_sections(n_bars)
     for s_index, (name, bar0, n_sec) in enumerate(plan):
         last = s_index == len(plan) - 1
@@ -442,7 +452,7 @@ def compose(duration_s: float, *, seed: int) -> Score:
             for midi in PAD_VOICINGS[chord]:
                 w.add("pad", slot_beat, pad_beats, midi, _PAD_VELOCITY[name])
             _lead(w, name, slot_beat, chord, n_slot * BEATS_PER_BAR)
-            line = {"verse": _VERSE, "chorus": _CHORUS}.get(name, {}).get(chord)
+            line = melodies.get(name, {}).get(chord)
             line = _OUTRO_VOICE if name == "outro" else line
             if line is not None:
                 level_db = PHRASE_LEVELS_DB[len(phrases) % len(PHRASE_LEVELS_DB)]

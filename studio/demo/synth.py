@@ -14,6 +14,8 @@ The building blocks are the classic ones of a subtractive synthesiser:
 - a formant filter bank (:func:`sing_phrase`) that turns a buzz into vowels.
 
 No per-sample Python loops: a note is a handful of whole-array numpy operations.
+scipy (for the filters) loads on the first note, so importing the demo stays light when
+its tracks come from the disk cache.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from scipy import signal
 
 from studio.demo.theory import midi_to_hz
 
@@ -118,6 +119,7 @@ def _phase(
     freq_hz: float | np.ndarray, n: int, sr: int, phase0: float
 ) -> tuple[np.ndarray, float | np.ndarray]:
     """Wrapped phase in cycles (0..1) and the per-sample increment ``dt = f / sr``."""
+    dt: float | np.ndarray
     if np.ndim(freq_hz) == 0:
         dt = float(freq_hz) / sr
         p = phase0 + dt * np.arange(n)
@@ -137,7 +139,10 @@ def _saw_from_phase(p: np.ndarray, dt: float | np.ndarray) -> np.ndarray:
     """
     lo = np.flatnonzero(p < dt)
     hi = np.flatnonzero(p > 1.0 - dt)
-    dt_lo, dt_hi = (dt, dt) if np.ndim(dt) == 0 else (dt[lo], dt[hi])
+    dt_lo: float | np.ndarray = dt
+    dt_hi: float | np.ndarray = dt
+    if isinstance(dt, np.ndarray) and dt.ndim > 0:
+        dt_lo, dt_hi = dt[lo], dt[hi]
     x_lo = p[lo] / dt_lo
     x_hi = (p[hi] - 1.0) / dt_hi
     p *= 2.0
@@ -190,9 +195,23 @@ def sine(freq_hz: float | np.ndarray, n: int, sr: int, *, phase0: float = 0.0) -
 # ----------------------------------------------------------------------------- filters
 
 
+def _sosfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
+    from scipy.signal import sosfilt
+
+    return sosfilt(sos, x)
+
+
+def _sosfreqz(sos: np.ndarray, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
+    from scipy.signal import sosfreqz
+
+    return sosfreqz(sos, worN=freqs_hz, fs=sr)[1]
+
+
 @lru_cache(maxsize=512)
 def _butter_sos(kind: str, cutoff_hz: float | tuple, order: int, sr: int) -> np.ndarray:
-    return signal.butter(order, cutoff_hz, btype=kind, fs=sr, output="sos")
+    from scipy.signal import butter
+
+    return butter(order, cutoff_hz, btype=kind, fs=sr, output="sos")
 
 
 def _safe_hz(freq_hz: float, sr: int) -> float:
@@ -201,12 +220,12 @@ def _safe_hz(freq_hz: float, sr: int) -> float:
 
 def lowpass(x: np.ndarray, sr: int, cutoff_hz: float, *, order: int = 2) -> np.ndarray:
     """Butterworth low-pass along the last axis: darker above ``cutoff_hz``."""
-    return signal.sosfilt(_butter_sos("lowpass", _safe_hz(cutoff_hz, sr), order, sr), x)
+    return _sosfilt(_butter_sos("lowpass", _safe_hz(cutoff_hz, sr), order, sr), x)
 
 
 def highpass(x: np.ndarray, sr: int, cutoff_hz: float, *, order: int = 2) -> np.ndarray:
     """Butterworth high-pass along the last axis: thinner below ``cutoff_hz``."""
-    return signal.sosfilt(_butter_sos("highpass", _safe_hz(cutoff_hz, sr), order, sr), x)
+    return _sosfilt(_butter_sos("highpass", _safe_hz(cutoff_hz, sr), order, sr), x)
 
 
 def bandpass(
@@ -214,7 +233,7 @@ def bandpass(
 ) -> np.ndarray:
     """Butterworth band-pass along the last axis: only ``low_hz``..``high_hz`` remains."""
     band = (_safe_hz(low_hz, sr), _safe_hz(high_hz, sr))
-    return signal.sosfilt(_butter_sos("bandpass", band, order, sr), x)
+    return _sosfilt(_butter_sos("bandpass", band, order, sr), x)
 
 
 @lru_cache(maxsize=256)
@@ -244,7 +263,7 @@ def peaking(x: np.ndarray, sr: int, freq_hz: float, gain_db: float, q: float) ->
     The demo uses it to plant problems (a low-mid bump on the pad, a harsh resonance on
     the lead) exactly where the tutorials will look for them.
     """
-    return signal.sosfilt(_peaking_sos(float(freq_hz), float(gain_db), float(q), sr), x)
+    return _sosfilt(_peaking_sos(float(freq_hz), float(gain_db), float(q), sr), x)
 
 
 # ------------------------------------------------------------------------------- drums
@@ -283,7 +302,9 @@ _METAL_HZ = (317.0, 465.0, 563.0, 702.0, 845.0, 1034.0)  # inharmonic, so it rin
 def _metal_ring(sr: int) -> np.ndarray:
     """Three seconds of an inharmonic square-wave cluster: the ring of a cymbal."""
     n = round(3.0 * sr)
-    ring = sum(square(f, n, sr, phase0=k / 7.0) for k, f in enumerate(_METAL_HZ))
+    ring = np.zeros(n)
+    for k, f in enumerate(_METAL_HZ):
+        ring += square(f, n, sr, phase0=k / 7.0)
     ring /= len(_METAL_HZ)
     ring.flags.writeable = False
     return ring
@@ -461,7 +482,7 @@ def _vowel(x: np.ndarray, sr: int, vowel: str) -> np.ndarray:
     centres, widths = FORMANTS[vowel]
     out = np.zeros_like(x)
     for f, bw, g in zip(centres, widths, _FORMANT_GAINS, strict=True):
-        out += g * signal.sosfilt(_resonator_sos(f, f / bw, sr), x)
+        out += g * _sosfilt(_resonator_sos(f, f / bw, sr), x)
     return out
 
 
@@ -481,15 +502,10 @@ def _sung_gain(midi: int, vowel: str, sr: int) -> float:
     f0 = float(midi_to_hz(midi))
     harmonics = f0 * np.arange(1, int(min(8000.0, 0.45 * sr) / f0) + 1)
     source = (2.0 / np.pi) / np.arange(1, harmonics.size + 1) / np.hypot(1.0, harmonics / _TILT_HZ)
-    response = (
-        _DIRECT_GAIN
-        * signal.sosfreqz(_butter_sos("lowpass", _DIRECT_HZ, 2, sr), worN=harmonics, fs=sr)[1]
-    )
+    response = _DIRECT_GAIN * _sosfreqz(_butter_sos("lowpass", _DIRECT_HZ, 2, sr), harmonics, sr)
     centres, widths = FORMANTS[vowel]
     for f, bw, g in zip(centres, widths, _FORMANT_GAINS, strict=True):
-        response = (
-            response + g * signal.sosfreqz(_resonator_sos(f, f / bw, sr), harmonics, fs=sr)[1]
-        )
+        response = response + g * _sosfreqz(_resonator_sos(f, f / bw, sr), harmonics, sr)
     rms = np.sqrt(0.5 * np.sum((source * np.abs(response)) ** 2))
     return float(0.15 / rms)
 

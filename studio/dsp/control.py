@@ -8,28 +8,39 @@ lane does, and renders to the per-frame array.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from studio.errors import ParameterError
 
-__all__ = ["Control", "Envelope", "is_varying", "resolve"]
+__all__ = ["SHAPES", "Control", "Envelope", "is_varying", "resolve", "value_range"]
+
+#: How an envelope travels between breakpoints (see :class:`Envelope`).
+SHAPES = ("linear", "hold", "smooth", "exponential")
 
 
 @dataclass(frozen=True)
 class Envelope:
-    """A parameter that moves over time, given as breakpoints.
+    """A parameter that moves over time, given as breakpoints (an automation lane's line).
 
     Parameters
     ----------
     times_s : sequence of float
-        Breakpoint times in seconds, increasing.
+        Breakpoint times in seconds, never going backwards (two equal times make a jump).
     values : sequence of float
         The parameter's value at each breakpoint, in the parameter's own unit.
-    shape : {"linear", "hold"}
-        Straight lines between breakpoints, or steps that hold each value.
+    shape : str or sequence of str
+        How the value travels from one breakpoint to the next: one shape for every
+        segment, or one per segment (``len(times_s) - 1`` of them). See :data:`SHAPES`:
+
+        * ``"linear"``: a straight line (a fader ride);
+        * ``"hold"``: a step that keeps the value until the next breakpoint;
+        * ``"smooth"``: an S-curve (raised cosine) that leaves and arrives gently, so a
+          move starts and ends without a corner (reverb-send throws, slow swells);
+        * ``"exponential"``: equal ratios in equal times, a straight line on a log
+          scale: the shape for frequency sweeps and times (positive values only).
 
     Before the first breakpoint the first value holds; after the last, the last.
 
@@ -38,11 +49,14 @@ class Envelope:
     >>> ride = Envelope([0.0, 2.0, 2.5], [0.0, 0.0, -6.0])  # dip 6 dB after 2 s
     >>> ride.render(4, sr=1)
     array([ 0.,  0.,  0., -6.])
+    >>> sweep = Envelope([0.0, 2.0], [100.0, 400.0], shape="exponential")
+    >>> float(sweep.value_at(1.0))  # halfway in time is halfway in octaves
+    200.0
     """
 
     times_s: Sequence[float]
     values: Sequence[float]
-    shape: str = "linear"
+    shape: str | Sequence[str] = "linear"
 
     def __post_init__(self) -> None:
         times = np.asarray(self.times_s, dtype=np.float64)
@@ -50,31 +64,152 @@ class Envelope:
         if times.ndim != 1 or times.shape != values.shape or len(times) == 0:
             raise ParameterError(
                 "Envelope: times_s and values must be equally long, non-empty lists; "
-                f"got {len(times)} times and {len(values)} values."
+                f"got {np.size(times)} times and {np.size(values)} values."
             )
         if not (np.all(np.isfinite(times)) and np.all(np.isfinite(values))):
             raise ParameterError("Envelope: times and values must be finite numbers.")
         if np.any(np.diff(times) < 0):
             raise ParameterError("Envelope: times_s must not go backwards.")
-        if self.shape not in ("linear", "hold"):
-            raise ParameterError(f"Envelope: shape must be 'linear' or 'hold'; got {self.shape!r}.")
+        shapes = _segment_shapes(self.shape, len(times))
+        if "exponential" in shapes:
+            for k, shape in enumerate(shapes):
+                if shape == "exponential" and min(values[k], values[k + 1]) <= 0.0:
+                    raise ParameterError(
+                        f"Envelope: segment {k + 1} is exponential, which needs values above "
+                        f"0; got {values[k]:g} -> {values[k + 1]:g}. Use 'linear' or 'smooth'."
+                    )
         object.__setattr__(self, "times_s", tuple(times.tolist()))
         object.__setattr__(self, "values", tuple(values.tolist()))
+        # one shape for all segments stays a plain string (readable presets)
+        single = isinstance(self.shape, str) or len(set(shapes)) <= 1
+        if single:
+            one = self.shape if isinstance(self.shape, str) else (shapes[0] if shapes else "linear")
+            object.__setattr__(self, "shape", one)
+        else:
+            object.__setattr__(self, "shape", shapes)
+
+    @property
+    def shapes(self) -> tuple[str, ...]:
+        """The shape of every segment (``len(times_s) - 1`` of them)."""
+        return _segment_shapes(self.shape, len(self.times_s))
+
+    def value_at(self, t_s: float | np.ndarray) -> float | np.ndarray:
+        """The value at time(s) ``t_s`` in seconds."""
+        t = np.asarray(t_s, dtype=np.float64)
+        out = self._evaluate(np.atleast_1d(t))
+        return float(out[0]) if t.ndim == 0 else out
 
     def render(self, n_frames: int, sr: int) -> np.ndarray:
         """The value at every sample frame, as a float64 array of ``n_frames``."""
-        t = np.arange(n_frames, dtype=np.float64) / sr
+        return self._evaluate(np.arange(n_frames, dtype=np.float64) / sr)
+
+    def _evaluate(self, t: np.ndarray) -> np.ndarray:
         times = np.asarray(self.times_s)
         values = np.asarray(self.values)
-        if self.shape == "hold":
-            idx = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(values) - 1)
-            return values[idx]
-        return np.interp(t, times, values)
+        shapes = self.shapes
+        if not shapes:  # one breakpoint: a constant
+            return np.full(t.shape, values[0])
+        if len(set(shapes)) == 1 and shapes[0] == "linear":
+            return np.interp(t, times, values)
+        # segment k runs from times[k] to times[k + 1]; a jump (equal times) takes the later
+        k = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(times) - 2)
+        t0, t1 = times[k], times[k + 1]
+        v0, v1 = values[k], values[k + 1]
+        span = t1 - t0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(span > 0, (t - t0) / np.where(span > 0, span, 1.0), 1.0)
+        u = np.clip(u, 0.0, 1.0)
+        out = np.empty(t.shape)
+        kinds = np.asarray(shapes)[k]
+        for shape in set(shapes):
+            sel = kinds == shape
+            if not np.any(sel):
+                continue
+            uu, a, b = u[sel], v0[sel], v1[sel]
+            if shape == "hold":
+                out[sel] = np.where(uu >= 1.0, b, a)
+            elif shape == "smooth":
+                out[sel] = a + (b - a) * (0.5 - 0.5 * np.cos(np.pi * uu))
+            elif shape == "exponential":
+                out[sel] = a * np.power(b / a, uu)
+            else:
+                out[sel] = a + (b - a) * uu
+        out[t < times[0]] = values[0]
+        out[t >= times[-1]] = values[-1]
+        return out
 
     @property
     def range(self) -> tuple[float, float]:
         """Lowest and highest value the envelope reaches."""
         return min(self.values), max(self.values)
+
+    @property
+    def start_value(self) -> float:
+        """The value before and at the first breakpoint."""
+        return self.values[0]
+
+    def shifted(self, offset_s: float) -> Envelope:
+        """The same line moved ``offset_s`` seconds later (negative: earlier).
+
+        A preview of the song from 8 s hears the automation of 8 s onwards when the
+        envelope is shifted by -8 s, because processing counts time from the first
+        sample it is given.
+        """
+        return Envelope([t + offset_s for t in self.times_s], self.values, self.shape)
+
+    def map_values(self, fn: Callable[[float], float]) -> Envelope:
+        """The same times and shapes with every value passed through ``fn``."""
+        return Envelope(self.times_s, [fn(v) for v in self.values], self.shape)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data: ``{"times_s": [...], "values": [...], "shape": ...}``."""
+        shape = self.shape if isinstance(self.shape, str) else list(self.shape)
+        return {"times_s": list(self.times_s), "values": list(self.values), "shape": shape}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Envelope:
+        """Build an envelope from :meth:`to_dict` data (a plain error when malformed)."""
+        if not isinstance(data, Mapping) or not {"times_s", "values"} <= set(data):
+            raise ParameterError(
+                "Envelope: expected a dict with 'times_s' and 'values' (and an optional "
+                f"'shape'); got {data!r}."
+            )
+        extra = sorted(set(data) - {"times_s", "values", "shape"})
+        if extra:
+            raise ParameterError(f"Envelope: unknown key {extra[0]!r} in {data!r}.")
+        return cls(data["times_s"], data["values"], data.get("shape", "linear"))  # type: ignore[arg-type]
+
+    def describe(self, fmt: Callable[[float], str] = lambda v: f"{v:g}") -> str:
+        """A short line: where it starts and ends, its extremes and how many points."""
+        first, last = self.values[0], self.values[-1]
+        lo, hi = self.range
+        shapes = "/".join(dict.fromkeys(self.shapes)) or "constant"
+        text = f"moves from {fmt(first)} to {fmt(last)}"
+        if lo < min(first, last) or hi > max(first, last):
+            text += f" (between {fmt(lo)} and {fmt(hi)})"
+        return (
+            f"{text} over {self.times_s[0]:g}-{self.times_s[-1]:g} s, "
+            f"{len(self.values)} points, {shapes}"
+        )
+
+
+def _segment_shapes(shape: str | Sequence[str], n_points: int) -> tuple[str, ...]:
+    n_segments = max(0, n_points - 1)
+    if isinstance(shape, str):
+        shapes: tuple[str, ...] = (shape,) * n_segments
+        named = (shape,)
+    else:
+        shapes = tuple(shape)
+        named = shapes
+        if len(shapes) != n_segments:
+            raise ParameterError(
+                f"Envelope: {n_points} breakpoints make {n_segments} segments, so give one "
+                f"shape or {n_segments} shapes; got {len(shapes)}."
+            )
+    for s in named:
+        if s not in SHAPES:
+            raise ParameterError(f"Envelope: shape must be one of {', '.join(SHAPES)}; got {s!r}.")
+    return shapes
 
 
 #: What a DSP function accepts for a continuous parameter.
@@ -108,6 +243,17 @@ def resolve(
     if len(arr) and arr.min() == arr.max():
         return float(arr[0])
     return arr
+
+
+def value_range(value: Control) -> tuple[float, float]:
+    """Lowest and highest value a parameter takes: a number, an envelope or an array."""
+    if isinstance(value, Envelope):
+        return value.range
+    if np.ndim(value) == 0:
+        number = float(value)  # type: ignore[arg-type]
+        return number, number
+    arr = np.asarray(value, dtype=np.float64)
+    return float(arr.min()), float(arr.max())
 
 
 def is_varying(value: object) -> bool:

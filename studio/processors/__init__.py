@@ -5,13 +5,17 @@ what you hear); validation, widgets, presets and ``describe()`` all come from th
 """
 
 from studio.processors.base import (
+    Branch,
+    Capabilities,
     Chain,
     Curve,
+    Parallel,
     Parametric,
     ParamSpec,
     Processor,
     load_preset,
     param,
+    processor_from_dict,
     registered_processors,
 )
 from studio.processors.colour import Exciter, Saturation
@@ -35,6 +39,8 @@ __all__ = [
     "AutoPan",
     "Balance",
     "BandPass",
+    "Branch",
+    "Capabilities",
     "Chain",
     "Chorus",
     "Compressor",
@@ -58,6 +64,7 @@ __all__ = [
     "Notch",
     "Pan",
     "ParamSpec",
+    "Parallel",
     "Parametric",
     "ParametricEQ",
     "Phaser",
@@ -73,5 +80,6 @@ __all__ = [
     "Vibrato",
     "load_preset",
     "param",
+    "processor_from_dict",
     "registered_processors",
 ]

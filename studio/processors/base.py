@@ -1,37 +1,58 @@
-"""Declared parameters, the processor base class, presets and chains.
+"""The processor base class, its declared capabilities, presets, and the composites.
 
-A processor is a frozen dataclass whose fields are its parameters. Each field is made
-with :func:`param`, which records once everything the rest of the studio needs to know
-about it: range, unit, scale, default, neutral value and a one-line "what you hear".
-From that single declaration come validation (with messages that name the processor,
-the parameter, the range, the unit and the value received), the generated widget, the
-JSON preset format, the property-based tests and the ``describe()`` text.
-
+A processor is a frozen dataclass whose fields are its parameters, declared with
+:func:`~studio.params.param` (see :mod:`studio.params` for specs, paths and nesting).
 Processing is pure: ``proc(audio)`` returns new audio and never writes to its input.
+
+What a processor can do beyond processing is *declared* in its :class:`Capabilities`
+(what it can draw, whether it reports its gain over time, whether it listens to a
+side-chain key, whether it changes the sample rate, which of its parameters only blend
+the finished wet signal), so views and the preview engine never have to guess.
+
+Subclasses implement ``_process(samples, sr)`` (and ``_process_with_trace`` when they
+declare ``trace``; both take ``key=`` when they declare ``sidechain``). The public
+:meth:`Processor.process` checks the input first (finite samples, channel count,
+parameters possible at this rate), honours ``bypass``, then calls them.
+
+Two composites are processors like any other and nest freely: :class:`Chain` (stages in
+series, a bypass on each) and :class:`Parallel` (branches summed, each with its own gain,
+with a dry/wet amount and latency alignment).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
-import numbers
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from studio.audio import Audio, as_samples
-from studio.errors import ParameterError, PresetError
+from studio.dsp.control import Envelope, resolve
+from studio.dsp.units import db_to_gain
+from studio.errors import AudioDataError, ParameterError, PresetError
+from studio.params import (
+    Parametric,
+    ParamSpec,
+    child,
+    format_path,
+    items,
+    param,
+    parametric_class,
+    registered,
+)
 
 __all__ = [
+    "Branch",
+    "Capabilities",
     "Chain",
     "Curve",
     "ParamSpec",
+    "Parallel",
     "Parametric",
     "Processor",
     "items",
@@ -41,334 +62,51 @@ __all__ = [
     "registered_processors",
 ]
 
-PRESET_VERSION = 1
-_SPEC_KEY = "studio.param"
-_ITEMS_KEY = "studio.items"
+PRESET_VERSION = 2
+
+#: What a processor draws about itself in a panel.
+DRAWINGS = ("response", "transfer", "curves")
 
 
 @dataclass(frozen=True)
-class ParamSpec:
-    """Everything the studio knows about one parameter, declared once.
+class Capabilities:
+    """What a processor can do besides processing, declared once per class.
 
     Attributes
     ----------
-    name : str
-        Field name, carrying its unit (``threshold_db``, ``attack_ms``).
-    default : float or str or bool
-        Value a new processor starts with.
-    lo, hi : float or None
-        Inclusive range for numbers.
-    unit : str
-        Unit shown next to the value ("dB", "Hz", "ms", ":1").
-    scale : str
-        ``"linear"`` or ``"log"`` for numbers (log for frequencies, times, ratios);
-        ``"choice"`` and ``"bool"`` for the other kinds.
-    neutral : float or str or bool or None
-        The value at which the parameter does nothing (None when no value is neutral).
-    help : str
-        One line saying what a learner hears when this parameter moves.
-    label : str
-        Short human name for controls and text.
-    choices : tuple of str or None
-        Allowed values of a choice parameter.
-    step : float or None
-        Slider step for linear numbers (None lets the widget choose).
+    draws : str or None
+        ``"response"``: a frequency response (``response_db(freqs_hz, sr)``), the curve
+        coming from the same coefficients as the sound; ``"transfer"``: a static curve
+        (``transfer_curve(in_db)``); ``"curves"``: its own pictures (``curves(sr)``);
+        None: nothing to draw.
+    trace : bool
+        Reports its gain change over time (``process_with_trace``), e.g. gain reduction.
+    sidechain : bool
+        Can listen to another signal (``key=``) instead of its own input.
+    changes_rate : bool
+        The output has another sample rate and length (a resampler).
+    blend : tuple of str
+        Parameters that only blend the finished wet signal with the dry one and set the
+        output level: ``out = db_to_gain(output_db) * (mix * wet + (1 - mix) * dry)``.
+        Moving them needs no new wet render, so previews reuse the wet signal.
     """
 
-    name: str
-    default: Any
-    lo: float | None = None
-    hi: float | None = None
-    unit: str = ""
-    scale: str = "linear"
-    neutral: Any = None
-    help: str = ""
-    label: str = ""
-    choices: tuple[str, ...] | None = None
-    step: float | None = None
-
-    @property
-    def kind(self) -> str:
-        """``"number"``, ``"choice"`` or ``"bool"``."""
-        if self.choices is not None:
-            return "choice"
-        if isinstance(self.default, bool):
-            return "bool"
-        return "number"
-
-    def format(self, value: Any) -> str:
-        """Return ``value`` as text with its unit (``"-18.0 dB"``, ``"4.0:1"``)."""
-        if self.kind != "number":
-            return str(value)
-        text = f"{value:.4g}" if abs(value) >= 1000 or value == 0 else f"{value:.3g}"
-        if self.unit.startswith(":"):
-            return f"{text}{self.unit}"
-        return f"{text} {self.unit}".strip()
-
-    def range_text(self) -> str:
-        """Human-readable range, e.g. ``"between 1 and 20 :1"``."""
-        if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices or ())
-        if self.kind == "bool":
-            return "True or False"
-        return f"between {self.lo:g} and {self.hi:g} {self.unit}".rstrip()
-
-    def check(self, value: Any, owner: str) -> Any:
-        """Return ``value`` normalised, or raise a plain :class:`ParameterError`."""
-        label = self.label or self.name
-        where = f"{owner}: {self.name}" if label == self.name else f"{owner}: {label} ({self.name})"
-        if self.kind == "choice":
-            if isinstance(value, int | np.integer) and not isinstance(value, bool):
-                value = str(int(value))  # numeric choices: stages=6 means "6"
-            if value not in (self.choices or ()):
-                raise ParameterError(f"{where} must be {self.range_text()}; got {value!r}.")
-            return value
-        if self.kind == "bool":
-            if not isinstance(value, bool | np.bool_):
-                raise ParameterError(f"{where} must be True or False; got {value!r}.")
-            return bool(value)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ParameterError(f"{where} must be a number {self.range_text()}; got {value!r}.")
-        number = float(value)
-        if not math.isfinite(number):
-            raise ParameterError(
-                f"{where} must be a finite number {self.range_text()}; got {value!r}."
-            )
-        if (self.lo is not None and number < self.lo) or (self.hi is not None and number > self.hi):
-            raise ParameterError(f"{where} must be {self.range_text()}; got {value:g}.")
-        return number
-
-
-def param(
-    default: Any,
-    *,
-    lo: float | None = None,
-    hi: float | None = None,
-    unit: str = "",
-    scale: str = "linear",
-    neutral: Any = None,
-    help: str = "",
-    label: str | None = None,
-    choices: Iterable[str] | None = None,
-    step: float | None = None,
-) -> Any:
-    """Declare a processor parameter: a dataclass field that carries its metadata.
-
-    Parameters
-    ----------
-    default
-        Starting value.
-    lo, hi : float, optional
-        Inclusive range (required for numbers).
-    unit : str
-        Unit shown with the value.
-    scale : {"linear", "log"}
-        How a slider should move through the range.
-    neutral : optional
-        The value at which this parameter leaves the sound unchanged.
-    help : str
-        One line: what the learner hears when it moves.
-    label : str, optional
-        Short human name; derived from the field name when omitted.
-    choices : iterable of str, optional
-        Allowed values for a choice parameter.
-    step : float, optional
-        Slider step for linear numbers.
-    """
-    choice_tuple = tuple(choices) if choices is not None else None
-    if choice_tuple is None and not isinstance(default, bool):
-        if lo is None or hi is None or not lo <= default <= hi:
-            raise ValueError(f"param(): numeric default {default!r} needs lo <= default <= hi")
-        if scale == "log" and lo <= 0:
-            raise ValueError("param(): a log-scaled parameter needs lo > 0")
-    pending = ParamSpec(
-        name="",
-        default=default,
-        lo=None if lo is None else float(lo),
-        hi=None if hi is None else float(hi),
-        unit=unit,
-        scale="choice" if choice_tuple else ("bool" if isinstance(default, bool) else scale),
-        neutral=neutral,
-        help=help,
-        label=label or "",
-        choices=choice_tuple,
-        step=step,
-    )
-    return field(default=default, metadata={_SPEC_KEY: pending})
-
-
-def items(item_type: type[Parametric], default: Iterable[Parametric], *, help: str = "") -> Any:
-    """Declare a field holding a tuple of parameter objects (the bands of an EQ)."""
-    default_tuple = tuple(default)
-    return field(
-        default_factory=lambda: default_tuple,
-        metadata={_ITEMS_KEY: item_type, "help": help},
-    )
-
-
-def _label_from_name(name: str) -> str:
-    for suffix in ("_db", "_dbfs", "_dbtp", "_lufs", "_lu", "_hz", "_ms", "_s", "_pct"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return name.replace("_", " ")
-
-
-class Parametric:
-    """Base for frozen objects whose fields are declared with :func:`param`.
-
-    Subclasses are frozen dataclasses. This base validates every declared field on
-    construction and offers :meth:`replace`, :meth:`values`, :meth:`specs`,
-    :meth:`to_dict` and :meth:`describe`.
-    """
-
-    _specs_cache: ClassVar[dict[type, tuple[ParamSpec, ...]]] = {}
-
-    @classmethod
-    def specs(cls) -> tuple[ParamSpec, ...]:
-        """Return the parameter declarations of this class, in field order."""
-        cached = Parametric._specs_cache.get(cls)
-        if cached is None:
-            out = []
-            for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-                pending = f.metadata.get(_SPEC_KEY)
-                if pending is not None:
-                    out.append(
-                        dataclasses.replace(
-                            pending, name=f.name, label=pending.label or _label_from_name(f.name)
-                        )
-                    )
-            cached = Parametric._specs_cache[cls] = tuple(out)
-        return cached
-
-    @classmethod
-    def spec(cls, name: str) -> ParamSpec:
-        """Return the declaration of parameter ``name``."""
-        for s in cls.specs():
-            if s.name == name:
-                return s
-        raise ParameterError(
-            f"{cls.__name__} has no parameter {name!r}; "
-            f"its parameters are {', '.join(s.name for s in cls.specs())}."
-        )
-
-    @classmethod
-    def item_fields(cls) -> dict[str, type[Parametric]]:
-        """Return the fields that hold tuples of parameter objects, with their type."""
-        return {
-            f.name: f.metadata[_ITEMS_KEY]
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-            if _ITEMS_KEY in f.metadata
-        }
-
-    @property
-    def owner_label(self) -> str:
-        """Name used in messages (the class name)."""
-        return type(self).__name__
+    draws: str | None = None
+    trace: bool = False
+    sidechain: bool = False
+    changes_rate: bool = False
+    blend: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for spec in self.specs():
-            value = spec.check(getattr(self, spec.name), self.owner_label)
-            object.__setattr__(self, spec.name, value)
-        for name, item_type in self.item_fields().items():
-            raw = getattr(self, name)
-            if isinstance(raw, Mapping) or not isinstance(raw, Iterable):
-                raise ParameterError(
-                    f"{self.owner_label}: {name} must be a list of {item_type.__name__}; "
-                    f"got {raw!r}."
-                )
-            converted = []
-            for i, item in enumerate(raw):
-                if isinstance(item, Mapping):
-                    try:
-                        item = item_type(**item)
-                    except TypeError as exc:
-                        raise ParameterError(
-                            f"{self.owner_label}: {name}[{i}] is not a valid "
-                            f"{item_type.__name__}: {exc}"
-                        ) from None
-                if not isinstance(item, item_type):
-                    raise ParameterError(
-                        f"{self.owner_label}: {name}[{i}] must be a {item_type.__name__}; "
-                        f"got {item!r}."
-                    )
-                converted.append(item)
-            object.__setattr__(self, name, tuple(converted))
-
-    def replace(self, **changes: Any) -> Any:
-        """Return a copy with some parameters changed (the original is untouched).
-
-        Examples
-        --------
-        >>> from studio.processors.dynamics import Compressor
-        >>> Compressor().replace(ratio=2.0).ratio
-        2.0
-        """
-        known = {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise ParameterError(
-                f"{self.owner_label} has no parameter {unknown[0]!r}; its parameters are "
-                f"{', '.join(sorted(known))}."
-            )
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
-
-    def values(self) -> dict[str, Any]:
-        """Return the declared parameter values as a dict (name -> value)."""
-        return {s.name: getattr(self, s.name) for s in self.specs()}
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the parameters as plain JSON-ready data (nested items included)."""
-        data: dict[str, Any] = dict(self.values())
-        for name in self.item_fields():
-            data[name] = [item.to_dict() for item in getattr(self, name)]
-        return data
-
-    @classmethod
-    def neutral(cls) -> Any:
-        """Return an instance whose parameters are all at their neutral values."""
-        kwargs = {s.name: s.neutral for s in cls.specs() if s.neutral is not None}
-        return cls(**kwargs)
-
-    def is_neutral(self) -> bool:
-        """True when every parameter that has a neutral value is at it."""
-        own = all(getattr(self, s.name) == s.neutral for s in self.specs() if s.neutral is not None)
-        nested = all(
-            item.is_neutral() for name in self.item_fields() for item in getattr(self, name)
-        )
-        return own and nested
-
-    def describe_lines(self, indent: str = "  ") -> list[str]:
-        """Return one line per parameter: value with unit, then what it does."""
-        lines = []
-        for s in self.specs():
-            value = getattr(self, s.name)
-            note = " (neutral)" if s.neutral is not None and value == s.neutral else ""
-            lines.append(f"{indent}{s.label}: {s.format(value)}{note} - {s.help}".rstrip(" -"))
-        for name in self.item_fields():
-            for i, item in enumerate(getattr(self, name), start=1):
-                lines.append(
-                    f"{indent}{name[:-1] if name.endswith('s') else name} {i}: {item.summary()}"
-                )
-        return lines
-
-    def summary(self) -> str:
-        """One-line summary of the values, e.g. ``"peak 400 Hz, +3 dB, Q 1"``."""
-        return ", ".join(f"{s.label} {s.format(getattr(self, s.name))}" for s in self.specs())
-
-    def describe(self) -> str:
-        """Plain-words description: what this is and what every parameter is set to."""
-        doc = (type(self).__doc__ or "").strip().splitlines()
-        headline = doc[0] if doc else type(self).__name__
-        return "\n".join([headline, *self.describe_lines()])
+        if self.draws is not None and self.draws not in DRAWINGS:
+            raise ValueError(f"Capabilities.draws must be one of {DRAWINGS} or None")
 
 
 @dataclass(frozen=True, eq=False)
 class Curve:
     """A line a processor can draw about itself (an impulse response, an LFO shape...).
 
-    Processors whose picture is neither a frequency response (``response_db``) nor a
-    dynamics transfer curve (``transfer_curve``) return these from ``curves(sr)``; the
+    Processors that declare ``draws="curves"`` return these from ``curves(sr)``; the
     widgets draw them in one plot with the first curve's axis labels.
     """
 
@@ -381,15 +119,38 @@ class Curve:
     y_range: tuple[float, float] | None = None
 
 
-_REGISTRY: dict[str, type[Processor]] = {}
+def registered_processors() -> dict[str, type[Processor]]:
+    """Every processor class the studio knows, by name (all processor modules imported)."""
+    import importlib
+    import pkgutil
+
+    import studio.processors as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"studio.processors.{info.name}")
+    return {
+        name: cls  # type: ignore[misc]
+        for name, cls in registered().items()
+        if issubclass(cls, Processor) and cls is not Processor
+    }
 
 
+def _first_bad_sample(x: np.ndarray) -> tuple[int, int, int]:
+    finite = np.isfinite(x)
+    channel, frame = np.unravel_index(int(np.argmin(finite)), x.shape)
+    return int(x.size - np.count_nonzero(finite)), int(channel), int(frame)
+
+
+@dataclass(frozen=True)
 class Processor(Parametric):
     """A pure audio processor with declared parameters.
 
-    Subclasses implement :meth:`process` on raw ``(channels, frames)`` arrays; calling
-    the processor on an :class:`~studio.audio.Audio` returns new ``Audio``.
+    Subclasses implement ``_process`` on raw ``(channels, frames)`` arrays; calling the
+    processor on an :class:`~studio.audio.Audio` returns new ``Audio``.
     """
+
+    #: What the processor can do besides processing (see :class:`Capabilities`).
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     #: Whether the processor with every parameter at its neutral value returns its input
     #: unchanged. A few cannot (a pan law, a high-pass filter); they say so.
@@ -398,12 +159,31 @@ class Processor(Parametric):
     #: Channel counts the processor accepts (None: any). Stereo tools declare ``(2,)``.
     accepts_channels: ClassVar[tuple[int, ...] | None] = None
 
-    #: True for processors whose output has another length and rate (a resampler).
-    changes_length: ClassVar[bool] = False
+    #: Nested data always names the processor class (a chain holds many kinds).
+    tag_in_data: ClassVar[bool] = True
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
+    bypass: bool = param(
+        False,
+        neutral=False,
+        kw_only=True,
+        label="bypass",
+        help="On: the sound passes through untouched, so you hear what this step adds.",
+    )
+
+    def values(self) -> dict[str, Any]:
+        """The values that shape the sound, by name (``bypass``, the on/off switch, aside).
+
+        An envelope that never changes is handed on as its one number, so it takes the
+        same (fixed-value) path through the DSP as that number would.
+        """
+        values = super().values()
+        del values["bypass"]
+        for name, value in values.items():
+            if isinstance(value, Envelope) and value.range[0] == value.range[1]:
+                values[name] = value.values[0]
+        return values
+
+    # -- shape of the output --------------------------------------------------------------
 
     def output_channels(self, n_in: int) -> int:
         """Number of output channels for ``n_in`` input channels (the same by default)."""
@@ -417,40 +197,159 @@ class Processor(Parametric):
         """Number of output frames for ``n_frames`` in at ``sr`` (the same by default)."""
         return n_frames
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
-        """Return processed samples (same shape and dtype); never writes to ``samples``."""
-        raise NotImplementedError
+    def latency_frames(self, sr: int) -> int:
+        """How many frames late the output comes out (0: in time with the input).
 
-    def __call__(self, audio: Audio) -> Audio:
+        Every processor in the studio renders offline and removes its own delay
+        (lookahead, linear-phase filters), so they report 0; a processor that cannot
+        reports its delay here and :class:`Parallel` lines its branches up.
+        """
+        return 0
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def check_rate(self, sr: int) -> None:
+        """Raise a plain error when a value is impossible at sample rate ``sr``.
+
+        Every frequency declared ``below_nyquist`` (at any depth, envelopes included) must
+        stay below half the rate; the message names the whole path.
+        """
+        limit = sr / 2.0
+        for leaf in self.leaves():
+            spec = leaf.spec
+            if not spec.below_nyquist:
+                continue
+            value = leaf.value
+            top = max(value.values) if isinstance(value, Envelope) else value
+            if spec.off is not None and not isinstance(value, Envelope) and value == spec.off:
+                continue
+            if top >= limit:
+                where = spec.where(
+                    f"{self.owner_label} {format_path(leaf.path[:-1])}".rstrip()
+                    if len(leaf.path) > 1
+                    else self.owner_label
+                )
+                raise ParameterError(
+                    f"{where} of {top:g} Hz must be below the Nyquist frequency "
+                    f"({limit:g} Hz) of {sr} Hz audio."
+                )
+
+    def check_input(self, samples: np.ndarray, sr: int, key: Any = None) -> np.ndarray:
+        """Check what is about to be processed; return it as a 2-D float array.
+
+        Refuses, with a plain message naming this processor: samples that are NaN or
+        infinite, a channel count the processor cannot take, parameters impossible at
+        this rate, and a side-chain key given to a processor that does not listen to one.
+        """
+        x = as_samples(samples, what=self.owner_label)
+        with np.errstate(invalid="ignore", over="ignore"):
+            finite = not x.size or bool(np.isfinite(x.max() - x.min()))
+        if not finite:
+            count, channel, frame = _first_bad_sample(x)
+            raise AudioDataError(
+                f"{self.owner_label}: the input has {count} samples that are NaN or infinite "
+                f"(the first in channel {channel} at {frame / sr:.3f} s); a processor needs "
+                "finite samples. Find where they came from (a file, an earlier step) first."
+            )
+        if self.accepts_channels is not None and x.shape[0] not in self.accepts_channels:
+            names = {1: "mono", 2: "stereo"}
+            allowed = " or ".join(names.get(c, f"{c}-channel") for c in self.accepts_channels)
+            raise AudioDataError(
+                f"{self.owner_label} takes {allowed} audio; got {x.shape[0]} channels."
+            )
+        if key is not None and not self.capabilities.sidechain:
+            raise ParameterError(
+                f"{self.owner_label} does not listen to a side-chain key; only processors "
+                "that follow a level (a compressor, a gate) can."
+            )
+        self.check_rate(sr)
+        return x
+
+    # -- processing -------------------------------------------------------------------------
+
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Subclasses: return processed samples (a new array of the same dtype).
+
+        Processors that declare ``sidechain`` add a ``key=None`` argument.
+        """
+        if self.capabilities.trace:
+            return self._process_with_trace(samples, sr)[0]
+        raise NotImplementedError(f"{self.owner_label} does not implement _process")
+
+    def _process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+        """Subclasses declaring ``trace``: return ``(output, gain_change_db per frame)``."""
+        raise NotImplementedError(f"{self.owner_label} does not report a trace")
+
+    def run(
+        self, x: np.ndarray, sr: int, key: Any = None, *, trace: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Process already-checked samples (composites call this for their elements).
+
+        Honours ``bypass`` (an unchanged copy) and returns ``(output, trace or None)``.
+        """
+        if self.bypass:
+            return np.array(x, copy=True), None
+        kwargs: dict[str, Any] = {"key": key} if key is not None else {}
+        if trace and self.capabilities.trace:
+            out, gain = self._process_with_trace(x, sr, **kwargs)
+            return out, gain
+        return self._process(x, sr, **kwargs), None
+
+    def process(self, samples: np.ndarray, sr: int, *, key: Any = None) -> np.ndarray:
+        """Return processed samples (same dtype); never writes to ``samples``.
+
+        Parameters
+        ----------
+        samples : numpy.ndarray
+            ``(channels, frames)`` floating-point samples (1-D is taken as mono).
+        sr : int
+            Sample rate in Hz.
+        key : numpy.ndarray or Audio, optional
+            A side-chain signal for processors that declare ``sidechain``.
+        """
+        x = self.check_input(samples, sr, key)
+        return self.run(x, sr, key)[0]
+
+    def process_with_trace(
+        self, samples: np.ndarray, sr: int, *, key: Any = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return ``(output, gain change in dB per frame)``.
+
+        The trace is None when the processor declares none (or is bypassed).
+        """
+        x = self.check_input(samples, sr, key)
+        return self.run(x, sr, key, trace=True)
+
+    def __call__(self, audio: Audio, *, key: Any = None) -> Audio:
         """Process ``audio`` and return the result as new :class:`Audio`."""
         if not isinstance(audio, Audio):
             raise TypeError(
                 f"{self.owner_label} expects a studio.Audio; got {type(audio).__name__}. "
                 "For raw arrays use .process(samples, sr)."
             )
-        out = self.process(audio.samples, audio.sr)
+        out = self.process(audio.samples, audio.sr, key=key)
         return Audio(out, self.output_rate(audio.sr), audio.name)
 
-    def check_rate(self, sr: int) -> None:
-        """Raise a plain error when a parameter is impossible at sample rate ``sr``.
-
-        The base accepts every rate; processors with frequencies override it.
-        """
-
     def curves(self, sr: int) -> tuple[Curve, ...]:
-        """Lines that picture the current settings (none by default).
-
-        Override in processors that have neither ``response_db`` nor ``transfer_curve``.
-        """
+        """Lines that picture the current settings (for ``draws="curves"``)."""
         return ()
+
+    # -- words ------------------------------------------------------------------------------
+
+    def headline(self) -> str:
+        """What this is, in a few words; says so when it is bypassed."""
+        text = super().headline()
+        return f"{text} [bypassed]" if self.bypass else text
+
+    # -- presets ------------------------------------------------------------------------------
+
+    def tagged_dict(self) -> dict[str, Any]:
+        """Plain data naming the processor: ``{"processor": ..., "params": ...}``."""
+        return {"processor": type(self).__name__, "params": self.to_dict()}
 
     def to_preset(self) -> dict[str, Any]:
         """Return a JSON-ready preset: processor name, parameters and format version."""
-        return {
-            "studio_preset": PRESET_VERSION,
-            "processor": type(self).__name__,
-            "params": self.to_dict(),
-        }
+        return {"studio_preset": PRESET_VERSION, **self.tagged_dict()}
 
     @classmethod
     def from_preset(cls, preset: Mapping[str, Any]) -> Any:
@@ -477,38 +376,25 @@ class Processor(Parametric):
         return target
 
 
-def registered_processors() -> dict[str, type[Processor]]:
-    """Every processor class the studio knows, by name (all processor modules imported)."""
-    import importlib
-    import pkgutil
-
-    import studio.processors as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"studio.processors.{info.name}")
-    return dict(_REGISTRY)
-
-
 def processor_from_dict(preset: Mapping[str, Any]) -> Processor:
-    """Build any registered processor from its preset dict."""
+    """Build any registered processor, nested composites included, from its preset dict."""
     if not isinstance(preset, Mapping) or "processor" not in preset:
         raise PresetError("a preset must be a dict with a 'processor' name and 'params'.")
     name = preset["processor"]
-    cls = _REGISTRY.get(name)
-    if cls is None:
-        raise PresetError(
-            f"unknown processor {name!r} in preset; known: {', '.join(sorted(_REGISTRY))}."
-        )
-    if cls is Chain:
-        return Chain(tuple(processor_from_dict(p) for p in preset.get("processors", ())))
+    try:
+        cls = parametric_class(str(name))
+    except ParameterError:
+        known = ", ".join(sorted(registered_processors()))
+        raise PresetError(f"unknown processor {name!r} in preset; known: {known}.") from None
+    if not issubclass(cls, Processor):
+        raise PresetError(f"{name!r} in the preset is not a processor.")
     params = preset.get("params", {})
     if not isinstance(params, Mapping):
         raise PresetError(f"preset for {name}: 'params' must be a dict; got {params!r}.")
-    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise PresetError(f"preset for {name}: unknown parameter {unknown[0]!r}.")
-    return cls(**params)
+    try:
+        return cls.from_dict(params)  # type: ignore[no-any-return]
+    except ParameterError as exc:
+        raise PresetError(f"preset for {name}: {exc}") from None
 
 
 def load_preset(path: str | os.PathLike[str]) -> Processor:
@@ -523,88 +409,266 @@ def load_preset(path: str | os.PathLike[str]) -> Processor:
     return processor_from_dict(data)
 
 
+# --------------------------------------------------------------------------- composites
+
+
+def _fit_channels(x: np.ndarray, n_channels: int, what: str) -> np.ndarray:
+    """Bring ``x`` to ``n_channels``: mono is copied to every channel, others must match."""
+    if x.shape[0] == n_channels:
+        return x
+    if x.shape[0] == 1:
+        return np.repeat(x, n_channels, axis=0)
+    raise AudioDataError(
+        f"{what} gives {x.shape[0]} channels where {n_channels} are needed; only mono "
+        "parts can be spread to more channels."
+    )
+
+
 @dataclass(frozen=True, init=False)
 class Chain(Processor):
-    """Processors in series: the output of each feeds the next.
+    """Chain: processors in series, the output of each feeding the next.
 
-    A chain is itself a processor, so chains nest (a bus is a chain, a mastering rack is
-    a chain).
+    A chain is itself a processor, so chains nest (a channel strip, a bus and a
+    mastering rack are chains). Every stage has its own ``bypass``: switch one off to
+    hear what it adds, and the rest carries on.
+
+    Examples
+    --------
+    >>> from studio.processors.dynamics import Compressor
+    >>> from studio.processors.eq import ParametricEQ
+    >>> chain = Chain(ParametricEQ(), Compressor())
+    >>> chain.replace(("processors", 1, "ratio"), 2.0).get(("processors", 1, "ratio"))
+    2.0
     """
 
-    processors: tuple[Processor, ...] = ()
+    capabilities: ClassVar[Capabilities] = Capabilities(trace=True, sidechain=True)
 
-    @property
-    def changes_length(self) -> bool:  # type: ignore[override]
-        """True when any stage changes length and rate."""
-        return any(p.changes_length for p in self.processors)
+    processors: tuple[Processor, ...] = items(Processor, (), item_label="stage")
 
-    def __init__(self, *processors: Processor | Iterable[Processor]) -> None:
-        flat: list[Any] = []
-        for p in processors:
-            if isinstance(p, Processor):
+    def __init__(
+        self,
+        *stages: Processor | Iterable[Processor],
+        processors: Iterable[Any] = (),
+        bypass: bool = False,
+    ) -> None:
+        flat: list[Any] = list(processors)
+        for p in stages:
+            if isinstance(p, Processor | Mapping):
                 flat.append(p)
-            elif isinstance(p, Iterable):
+            elif isinstance(p, Iterable) and not isinstance(p, str | bytes):
                 flat.extend(p)
             else:
                 flat.append(p)
-        for p in flat:
-            if not isinstance(p, Processor):
-                raise ParameterError(f"Chain: every stage must be a processor; got {p!r}.")
+        for i, p in enumerate(flat):
+            if not isinstance(p, Processor | Mapping):
+                raise ParameterError(f"Chain: every stage must be a processor; stage {i} is {p!r}.")
         object.__setattr__(self, "processors", tuple(flat))
+        object.__setattr__(self, "bypass", bypass)
+        self.__post_init__()
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
-        """Run every stage in order."""
-        out = as_samples(samples)
-        if not self.processors:
-            return out.copy()  # a new array, like every processor returns
+    @property
+    def changes_rate(self) -> bool:
+        """True when any active stage changes the sample rate and length."""
+        return any(p.capabilities.changes_rate for p in self.active)
+
+    @property
+    def active(self) -> tuple[Processor, ...]:
+        """The stages that are not bypassed."""
+        return tuple(p for p in self.processors if not p.bypass)
+
+    def _process_with_trace(
+        self, samples: np.ndarray, sr: int, key: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run every stage in order; the trace is the sum of the stages' gain changes."""
+        out = samples
+        total: np.ndarray | None = None
         for p in self.processors:
-            out = p.process(out, sr)
+            stage_key = key if p.capabilities.sidechain else None
+            out, gain = p.run(out, sr, stage_key, trace=True)
+            if gain is not None and not p.capabilities.changes_rate:
+                total = gain if total is None else total + gain
             sr = p.output_rate(sr)  # a resampler mid-chain hands its new rate on
-        return out
+        if out is samples:  # no stages: a new array, like every processor returns
+            out = np.array(samples, copy=True)
+        if total is None:
+            total = np.zeros(out.shape[-1])
+        return out, total
+
+    def _process(self, samples: np.ndarray, sr: int, key: Any = None) -> np.ndarray:
+        out = samples
+        for p in self.processors:
+            out = p.run(out, sr, key if p.capabilities.sidechain else None)[0]
+            sr = p.output_rate(sr)
+        return np.array(samples, copy=True) if out is samples else out
+
+    def check_rate(self, sr: int) -> None:
+        """Check every stage at the rate it will receive (after any resampler before it)."""
+        for i, p in enumerate(self.processors):
+            try:
+                p.check_rate(sr)
+            except ParameterError as exc:
+                raise ParameterError(f"Chain stage {i} ({type(p).__name__}): {exc}") from None
+            sr = p.output_rate(sr)
 
     def output_rate(self, sr: int) -> int:
         """The rate after every stage."""
-        for p in self.processors:
+        for p in self.active:
             sr = p.output_rate(sr)
         return sr
 
     def output_frames(self, n_frames: int, sr: int) -> int:
         """The length after every stage."""
-        for p in self.processors:
+        for p in self.active:
             n_frames, sr = p.output_frames(n_frames, sr), p.output_rate(sr)
         return n_frames
 
     def output_channels(self, n_in: int) -> int:
         """The channel count after every stage."""
-        for p in self.processors:
+        for p in self.active:
             n_in = p.output_channels(n_in)
         return n_in
 
-    def check_rate(self, sr: int) -> None:
-        """Check every stage for sample rate ``sr``."""
-        for p in self.processors:
-            p.check_rate(sr)
-
-    def is_neutral(self) -> bool:
-        """True when every stage is neutral."""
-        return all(p.is_neutral() for p in self.processors)
-
-    def to_preset(self) -> dict[str, Any]:
-        """Preset of the whole chain (a list of stage presets)."""
-        return {
-            "studio_preset": PRESET_VERSION,
-            "processor": "Chain",
-            "processors": [p.to_preset() for p in self.processors],
-        }
+    def latency_frames(self, sr: int) -> int:
+        """The stages' delays added up."""
+        total = 0
+        for p in self.active:
+            total += p.latency_frames(sr)
+            sr = p.output_rate(sr)
+        return total
 
     def describe(self) -> str:
         """Describe every stage in order."""
         if not self.processors:
             return "Chain: empty (passes audio through unchanged)"
-        parts = [f"Chain of {len(self.processors)} stages:"]
+        state = " [bypassed]" if self.bypass else ""
+        parts = [f"Chain of {len(self.processors)} stages{state}:"]
         for i, p in enumerate(self.processors, start=1):
             parts.append(f"{i}. " + p.describe().replace("\n", "\n   "))
         return "\n".join(parts)
 
     def __len__(self) -> int:
         return len(self.processors)
+
+
+@dataclass(frozen=True)
+class Branch(Parametric):
+    """One branch of a parallel processor: a processor and the gain it is summed at."""
+
+    processor: Processor = child(Processor, Chain())
+    gain_db: float = param(
+        0.0,
+        lo=-60.0,
+        hi=12.0,
+        unit="dB",
+        neutral=0.0,
+        step=0.1,
+        label="branch level",
+        help="How loud this branch is in the sum.",
+    )
+    mute: bool = param(False, neutral=False, label="mute", help="Silence this branch.")
+
+    def summary(self) -> str:
+        """One line: the branch's processor and level."""
+        state = ", muted" if self.mute else ""
+        level = self.spec("gain_db").format(self.gain_db)
+        return f"{type(self.processor).__name__} at {level}{state}"
+
+
+@dataclass(frozen=True)
+class Parallel(Processor):
+    """Parallel: the same input through several branches at once, summed.
+
+    Each branch has its own level; ``mix_pct`` sets how much of the summed branches is
+    heard against the untouched input (0 = only the dry input, 100 = only the branches).
+    What you hear: parallel compression (a squashed copy under the natural one keeps the
+    punch and adds density), or a send to a reverb whose return sits under the dry part.
+
+    Branches that come out late (a declared ``latency_frames``) are lined up with the
+    slowest one, and the result is moved back in time, so the sum never smears. Parts
+    with fewer channels (a mono dry part beside a stereo reverb) are spread to all.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from studio.processors.utility import Gain
+    >>> par = Parallel(branches=[Branch(Gain(gain_db=-6.0206)), Branch(Gain(gain_db=-6.0206))])
+    >>> float(par.process(np.ones((1, 3)), 48000)[0, 0])  # two halves make a whole
+    1.0
+    """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(sidechain=True)
+
+    branches: tuple[Branch, ...] = items(Branch, (), item_label="branch")
+    mix_pct: float = param(
+        100.0,
+        lo=0.0,
+        hi=100.0,
+        unit="%",
+        neutral=0.0,
+        step=1.0,
+        label="mix",
+        help="0 = only the dry input, 100 = only the branches; in between, both.",
+    )
+
+    def _live(self) -> list[Branch]:
+        return [b for b in self.branches if not b.mute]
+
+    def output_channels(self, n_in: int) -> int:
+        """The most channels any part gives (mono parts are spread)."""
+        counts = [n_in] + [b.processor.output_channels(n_in) for b in self.branches]
+        return max(counts)
+
+    def latency_frames(self, sr: int) -> int:
+        """0: branches are lined up and the sum is moved back in time."""
+        return 0
+
+    def check_rate(self, sr: int) -> None:
+        """Check every branch; refuse branches that change the rate or length."""
+        for i, b in enumerate(self.branches):
+            if b.processor.capabilities.changes_rate:
+                raise ParameterError(
+                    f"Parallel branch {i}: {type(b.processor).__name__} changes the sample "
+                    "rate, so it cannot be summed with the other branches."
+                )
+            try:
+                b.processor.check_rate(sr)
+            except ParameterError as exc:
+                raise ParameterError(f"Parallel branch {i}: {exc}") from None
+
+    def _process(self, samples: np.ndarray, sr: int, key: Any = None) -> np.ndarray:
+        x = samples
+        n_ch, n = x.shape
+        out_ch = self.output_channels(n_ch)
+        live = self._live()
+        delays = [b.processor.latency_frames(sr) for b in live]
+        top = max(delays, default=0)
+        dtype = x.dtype
+        total = np.zeros((out_ch, n), dtype=dtype)
+        mix = resolve(self.mix_pct, n, sr, name="mix_pct")
+        mix = np.asarray(mix, dtype=dtype) / np.asarray(100.0, dtype=dtype)
+        for branch, delay in zip(live, delays, strict=True):
+            proc = branch.processor
+            wet = proc.run(x, sr, key if proc.capabilities.sidechain else None)[0]
+            wet = _fit_channels(wet, out_ch, f"Parallel branch {type(proc).__name__}")
+            # line up with the slowest branch, then move the sum back by that much: a
+            # branch `delay` late is read `delay` frames further on
+            shift = delay
+            level = resolve(branch.gain_db, n, sr, name="gain_db")
+            gain = mix * np.asarray(db_to_gain(level), dtype=dtype)
+            if gain.ndim:  # moving: one gain per frame, read where this branch is read
+                gain = gain[: n - shift]
+            total[:, : n - shift] += gain * wet[:, shift:]
+        del top  # every branch was moved to time zero directly
+        if np.any(mix < 1.0):
+            total += (1.0 - mix) * _fit_channels(x, out_ch, "the dry part")
+        return total
+
+    def describe(self) -> str:
+        """The branches and the mix, in words."""
+        mix = self.spec("mix_pct").format(self.mix_pct)
+        lines = [f"{self.headline()}: {len(self.branches)} branches, mix {mix}"]
+        for i, b in enumerate(self.branches, start=1):
+            inner = b.processor.describe().replace("\n", "\n   ")
+            level = b.spec("gain_db").format(b.gain_db)
+            lines.append(f"{i}. at {level}{' (muted)' if b.mute else ''}: {inner}")
+        return "\n".join(lines)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from studio.dsp import saturation
-from studio.errors import ParameterError
-from studio.processors.base import Curve, Processor, param
+from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["Exciter", "Saturation"]
 
@@ -32,6 +32,8 @@ class Saturation(Processor):
     >>> round(float(sat.static_curve([0.1])[0]), 4)  # 10x drive: 1 - 4/27
     0.8519
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     drive_db: float = param(
         6.0,
@@ -93,7 +95,7 @@ class Saturation(Processor):
             Curve(_AMPLITUDES, _AMPLITUDES.copy(), "clean (straight line)", **labels),
         )
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Saturate ``samples`` (a new array of the same shape and dtype)."""
         return saturation.saturate(
             samples,
@@ -121,6 +123,8 @@ class Exciter(Processor):
     True
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     freq_hz: float = param(
         3000.0,
         lo=1000.0,
@@ -130,6 +134,7 @@ class Exciter(Processor):
         label="frequency",
         help="Only content above this feeds the harmonics: lower reaches into the "
         "presence range, higher adds only air.",
+        below_nyquist=True,
     )
     drive_db: float = param(
         12.0,
@@ -151,14 +156,6 @@ class Exciter(Processor):
         help="How much of the new harmonics is added: a little adds sheen, a lot sizzle.",
     )
 
-    def check_rate(self, sr: int) -> None:
-        """Refuse a frequency at or above the Nyquist frequency of ``sr``."""
-        if self.freq_hz >= sr / 2.0:
-            raise ParameterError(
-                f"Exciter: frequency (freq_hz = {self.freq_hz:g} Hz) must be below the "
-                f"Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-            )
-
     def harmonics_curve(self, amplitude: np.ndarray) -> np.ndarray:
         """What the curve adds to a band of steady amplitude, scaled by the amount."""
         a = np.asarray(amplitude, dtype=np.float64)
@@ -175,7 +172,7 @@ class Exciter(Processor):
             Curve(_AMPLITUDES, _AMPLITUDES.copy(), "clean (straight line)", **labels),
         )
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Add the harmonics (a new array of the same shape and dtype)."""
         self.check_rate(sr)
         return saturation.excite(

@@ -16,7 +16,7 @@ import numpy as np
 from studio.audio import as_samples
 from studio.dsp import dither as dsp_dither
 from studio.dsp import resample as dsp_resample
-from studio.processors.base import Curve, Processor, param
+from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["Dither", "SampleRateConverter"]
 
@@ -46,6 +46,8 @@ class Dither(Processor):
     True
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     # Quantising to a grid always changes the samples (that is its purpose), so no
     # setting of a dither leaves its input untouched.
     identity_when_neutral = False
@@ -68,7 +70,7 @@ class Dither(Processor):
         """Size of one step of the grid, as a fraction of full scale."""
         return dsp_dither.lsb(int(self.bit_depth))
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Dither and round every channel to the grid (independent noise per channel)."""
         return dsp_dither.dither(
             samples, sr, bit_depth=int(self.bit_depth), noise_shaping=self.noise_shaping
@@ -109,11 +111,12 @@ class SampleRateConverter(Processor):
     (2, 44100)
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", changes_rate=True)
+
     # No setting leaves every input untouched: the target rate is fixed and the input's
     # rate varies (at equal rates the converter returns an exact copy).
     identity_when_neutral = False
     #: The output has ``output_frames(n, sr)`` frames, not ``n``: the rate changes.
-    changes_length: ClassVar[bool] = True
 
     target_sr: str = param(
         "44100",
@@ -131,7 +134,7 @@ class SampleRateConverter(Processor):
         """Frames out for ``n_frames`` in at ``sr``: ``round(n * target / sr)``."""
         return dsp_resample.converted_frames(n_frames, sr, int(self.target_sr))
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """The samples converted to ``target_sr`` (a different number of frames)."""
         return dsp_resample.resample(samples, sr, target_sr=int(self.target_sr))
 

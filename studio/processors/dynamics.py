@@ -17,8 +17,7 @@ import numpy as np
 from studio.audio import Audio
 from studio.dsp import dynamics, gate, limiter, multiband, transient
 from studio.dsp.crossover import band_responses
-from studio.errors import ParameterError
-from studio.processors.base import Curve, Parametric, Processor, items, param
+from studio.processors.base import Capabilities, Curve, Parametric, Processor, items, param
 
 __all__ = [
     "Compressor",
@@ -30,14 +29,6 @@ __all__ = [
 ]
 
 Key = np.ndarray | Audio | None
-
-
-def _check_below_nyquist(owner: str, label: str, freq_hz: float, sr: int) -> None:
-    if freq_hz >= sr / 2.0:
-        raise ParameterError(
-            f"{owner}: {label} ({freq_hz:g} Hz) must be below the Nyquist frequency "
-            f"({sr / 2:g} Hz) of {sr} Hz audio."
-        )
 
 
 @dataclass(frozen=True)
@@ -58,6 +49,10 @@ class Compressor(Processor):
     >>> float(comp.transfer_curve([-10.0])[0])  # 10 dB over -> 2.5 dB over
     -17.5
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        draws="transfer", trace=True, sidechain=True, blend=("mix_pct",)
+    )
 
     threshold_db: float = param(
         -18.0,
@@ -155,6 +150,9 @@ class Compressor(Processor):
         unit="Hz",
         neutral=0.0,
         step=5.0,
+        below_nyquist=True,
+        off=0.0,
+        advanced=True,
         label="side-chain high-pass",
         help="0 = off. Raise it (100-150 Hz) and the detector ignores the low end: the kick "
         "no longer pumps the whole mix.",
@@ -170,11 +168,6 @@ class Compressor(Processor):
         help="Parallel compression: below 100 the dry part is blended back in, keeping "
         "its punch under the dense compressed sound (0 = dry).",
     )
-
-    def check_rate(self, sr: int) -> None:
-        """Refuse a side-chain high-pass at or above the Nyquist frequency."""
-        if self.sidechain_hpf_hz > 0.0:
-            _check_below_nyquist("Compressor", "side-chain high-pass", self.sidechain_hpf_hz, sr)
 
     def _curve_values(self) -> dict[str, float]:
         return {"threshold_db": self.threshold_db, "ratio": self.ratio, "knee_db": self.knee_db}
@@ -212,8 +205,8 @@ class Compressor(Processor):
             **self._detector_values(),
         )
 
-    def process_with_trace(
-        self, samples: np.ndarray, sr: int, *, key: Key = None
+    def _process_with_trace(
+        self, samples: np.ndarray, sr: int, key: Key = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_reduction_db)`` from one pass (what the panel plots).
 
@@ -222,9 +215,9 @@ class Compressor(Processor):
         self.check_rate(sr)
         return dynamics.compress(samples, sr, key=key, **self.values())
 
-    def process(self, samples: np.ndarray, sr: int, *, key: Key = None) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int, key: Key = None) -> np.ndarray:
         """Compress ``samples`` (a new array; the input is not written to)."""
-        return self.process_with_trace(samples, sr, key=key)[0]
+        return self._process_with_trace(samples, sr, key=key)[0]
 
 
 @dataclass(frozen=True)
@@ -243,6 +236,10 @@ class Gate(Processor):
     >>> float(g.transfer_curve([-50.0])[0])  # 10 dB under -> 20 dB under
     -60.0
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        draws="transfer", trace=True, sidechain=True
+    )
 
     threshold_db: float = param(
         -40.0,
@@ -313,15 +310,15 @@ class Gate(Processor):
         """Gain reduction over time in dB (<= 0, one value per frame)."""
         return gate.gate_gain_db(samples, sr, key=key, **self.values())
 
-    def process_with_trace(
-        self, samples: np.ndarray, sr: int, *, key: Key = None
+    def _process_with_trace(
+        self, samples: np.ndarray, sr: int, key: Key = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_reduction_db)``; ``key`` opens the gate instead."""
         return gate.gate(samples, sr, key=key, **self.values())
 
-    def process(self, samples: np.ndarray, sr: int, *, key: Key = None) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int, key: Key = None) -> np.ndarray:
         """Gate ``samples`` (a new array)."""
-        return self.process_with_trace(samples, sr, key=key)[0]
+        return self._process_with_trace(samples, sr, key=key)[0]
 
 
 @dataclass(frozen=True)
@@ -394,6 +391,8 @@ class MultibandCompressor(Processor):
     pumping the rest of the mix.
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", trace=True)
+
     # Neutral bands add up to the input through the crossovers' allpass: the same
     # magnitude at every frequency, but the phase turns around each crossover, so the
     # samples are not identical to the input (it sounds the same; the test compares
@@ -415,6 +414,7 @@ class MultibandCompressor(Processor):
         hi=16000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="mid/high split",
         help="Where the high band starts: harshness sits around 2-5 kHz, air above 8 kHz.",
     )
@@ -428,25 +428,17 @@ class MultibandCompressor(Processor):
         help="Soft knee shared by the bands: wider is gentler.",
     )
     bands: tuple[MultibandBand, ...] = items(
-        MultibandBand, _default_mb_bands(), help="Low, mid and high band settings."
+        MultibandBand,
+        _default_mb_bands(),
+        help="Low, mid and high band settings.",
+        item_label="band",
+        count=(3, 3),
     )
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if len(self.bands) != 3:
-            raise ParameterError(
-                f"MultibandCompressor: bands must be exactly 3 (low, mid, high); "
-                f"got {len(self.bands)}."
-            )
 
     @classmethod
     def neutral(cls) -> MultibandCompressor:
         """Every band at ratio 1:1 and 0 dB make-up: only the crossovers' allpass remains."""
         return cls(bands=[MultibandBand.neutral() for _ in range(3)])
-
-    def check_rate(self, sr: int) -> None:
-        """Refuse a crossover at or above the Nyquist frequency."""
-        _check_below_nyquist("MultibandCompressor", "mid/high split", self.high_split_hz, sr)
 
     @property
     def crossovers_hz(self) -> tuple[float, float]:
@@ -456,7 +448,7 @@ class MultibandCompressor(Processor):
     def _band_settings(self) -> list[dict[str, float]]:
         return [band.values() for band in self.bands]
 
-    def process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    def _process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_reduction_db)``; the trace is ``(3, frames)``, one per band."""
         self.check_rate(sr)
         return multiband.compress_multiband(
@@ -471,9 +463,9 @@ class MultibandCompressor(Processor):
         """Each band's gain reduction over time, ``(3, frames)`` in dB (<= 0)."""
         return self.process_with_trace(samples, sr)[1]
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Compress ``samples`` band by band (a new array)."""
-        return self.process_with_trace(samples, sr)[0]
+        return self._process_with_trace(samples, sr)[0]
 
     def band_transfer_curve(self, band: int, in_db: np.ndarray) -> np.ndarray:
         """Static curve of band ``band`` (1 = low, 2 = mid, 3 = high), make-up included."""
@@ -562,6 +554,8 @@ class TransientShaper(Processor):
     drier or roomier tail, without a threshold to set.
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", trace=True)
+
     attack_db: float = param(
         6.0,
         lo=-24.0,
@@ -595,13 +589,13 @@ class TransientShaper(Processor):
         """Gain change over time in dB (positive where it boosts)."""
         return transient.transient_gain_db(samples, sr, **self.values())
 
-    def process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    def _process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_db)`` from one pass."""
         return transient.shape_transients(samples, sr, **self.values())
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Shape the transients of ``samples`` (a new array)."""
-        return self.process_with_trace(samples, sr)[0]
+        return self._process_with_trace(samples, sr)[0]
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """One snare-like hit's level over time before and after (the plot).
@@ -630,6 +624,8 @@ class Limiter(Processor):
     hear: a louder master; too much drive and it goes flat, dull and distorted, and
     streaming services turn it back down anyway.
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="transfer", trace=True)
 
     # A limiter always acts on peaks above its ceiling: no setting passes every signal
     # unchanged (below the ceiling it is exactly transparent; the tests check that).
@@ -678,7 +674,7 @@ class Limiter(Processor):
         x = np.asarray(in_db, dtype=np.float64)
         return np.minimum(x + self.gain_db, self.ceiling_dbtp)
 
-    def process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    def _process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, gain_reduction_db)``; the output is aligned with the input."""
         return limiter.limit(samples, sr, **self.values())
 
@@ -686,6 +682,6 @@ class Limiter(Processor):
         """Gain reduction over time in dB (<= 0; the drive is not included)."""
         return self.process_with_trace(samples, sr)[1]
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Limit ``samples`` (a new array; never above the ceiling, true peak)."""
-        return self.process_with_trace(samples, sr)[0]
+        return self._process_with_trace(samples, sr)[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 
@@ -20,10 +21,11 @@ from studio.dsp.filters import (
     convolve_aligned,
     dynamic_eq,
     dynamic_eq_gain_db,
+    eq_band,
     linear_phase_taps,
 )
 from studio.errors import ParameterError
-from studio.processors.base import Parametric, Processor, items, param
+from studio.processors.base import Capabilities, Parametric, Processor, items, param
 
 __all__ = ["DynamicEQ", "EQBand", "ParametricEQ"]
 
@@ -47,9 +49,10 @@ class EQBand(Parametric):
     freq_hz: float = param(
         1000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="frequency",
         help="Where the band acts: low values move the bass, high values the air.",
     )
@@ -78,6 +81,8 @@ class EQBand(Parametric):
 
     def summary(self) -> str:
         """One line, e.g. ``"peak at 400 Hz, -4 dB, Q 1.4"``."""
+        if self.moves:
+            return f"{self.kind.replace('_', ' ')}, " + super().summary().split(", ", 1)[1]
         text = f"{self.kind.replace('_', ' ')} at {self.freq_hz:.4g} Hz"
         if self.kind in _GAIN_KINDS:
             text += f", {self.gain_db:+.1f} dB"
@@ -85,7 +90,18 @@ class EQBand(Parametric):
 
     def sos(self, sr: int) -> np.ndarray:
         """The band's biquad as a ``(1, 6)`` second-order section at rate ``sr``."""
+        if self.moves:
+            raise ParameterError(
+                "EQBand moves over time, so it has no single set of coefficients; take the "
+                "settings at one moment with .at(t_s) first."
+            )
         return band_sos(self.kind, self.freq_hz, self.gain_db, self.q, sr)
+
+    def filter(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Filter through this band alone, following any automation of its values."""
+        return eq_band(
+            samples, sr, kind=self.kind, freq_hz=self.freq_hz, gain_db=self.gain_db, q=self.q
+        )
 
 
 def _default_bands() -> tuple[EQBand, ...]:
@@ -124,8 +140,10 @@ class ParametricEQ(Processor):
     -4.0
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
+
     bands: tuple[EQBand, ...] = items(
-        EQBand, _default_bands(), help="The bands, applied one after another."
+        EQBand, _default_bands(), help="The bands, applied one after another.", item_label="band"
     )
     phase: str = param(
         "minimum",
@@ -134,15 +152,6 @@ class ParametricEQ(Processor):
         help="minimum: like an analogue EQ, a little phase shift around each band; "
         "linear: no phase shift but a soft pre-echo before transients (mastering).",
     )
-
-    def check_rate(self, sr: int) -> None:
-        """Refuse bands at or above Nyquist for this sample rate, naming the band."""
-        for i, band in enumerate(self.bands, start=1):
-            if band.freq_hz >= sr / 2.0:
-                raise ParameterError(
-                    f"ParametricEQ band {i}: frequency ({band.freq_hz:g} Hz) must be below "
-                    f"the Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-                )
 
     def sos(self, sr: int) -> np.ndarray:
         """All active bands as second-order sections ``(n_active, 6)``.
@@ -168,12 +177,38 @@ class ParametricEQ(Processor):
         sos = np.ascontiguousarray(self.sos(sr), dtype=np.float64)
         return _linear_phase_taps_cached(sos.tobytes(), len(sos), sr)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.phase == "linear" and self.moves:
+            raise ParameterError(
+                "ParametricEQ: a linear-phase EQ cannot move over time (its one long filter "
+                "is designed for fixed settings); use phase='minimum' for automated bands."
+            )
+
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Filter ``samples`` through every active band (biquads or the linear-phase FIR)."""
+        if self.moves:
+            return self._process_moving(samples, sr)
         sos = self.sos(sr)
         if self.phase == "minimum" or len(sos) == 0:
             return apply_sos(samples, sos)
         return convolve_aligned(samples, self.fir_taps(sr))
+
+    def _process_moving(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Bands in series: runs of fixed bands as one cascade, moving bands one by one."""
+        out = samples
+        fixed: list[np.ndarray] = []
+        for band in self.bands:
+            if band.moves:
+                if fixed:
+                    out = apply_sos(out, np.concatenate(fixed))
+                    fixed = []
+                out = band.filter(out, sr)
+            elif not band.is_neutral():
+                fixed.append(band.sos(sr))
+        if fixed or out is samples:
+            out = apply_sos(out, np.concatenate(fixed) if fixed else np.zeros((0, 6)))
+        return out
 
 
 @lru_cache(maxsize=16)
@@ -204,6 +239,8 @@ class DynamicEQ(Processor):
     -22.0
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="transfer", trace=True)
+
     kind: str = param(
         "peak",
         choices=DYNAMIC_KINDS,
@@ -213,9 +250,10 @@ class DynamicEQ(Processor):
     freq_hz: float = param(
         3000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="frequency",
         help="The band that is watched and moved: 5-8 kHz for sibilance, 150-300 Hz for boom.",
     )
@@ -281,14 +319,6 @@ class DynamicEQ(Processor):
         "that gets lost.",
     )
 
-    def check_rate(self, sr: int) -> None:
-        """Refuse a frequency at or above Nyquist for this sample rate."""
-        if self.freq_hz >= sr / 2.0:
-            raise ParameterError(
-                f"DynamicEQ: frequency (freq_hz) of {self.freq_hz:g} Hz must be below the "
-                f"Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-            )
-
     def static_gain_db(self, level_db: np.ndarray) -> np.ndarray:
         """Band gain (dB) for steady band levels (dB): 0, cut (-) or boost (+)."""
         return dynamic_eq_gain_db(
@@ -310,7 +340,7 @@ class DynamicEQ(Processor):
         sos = band_sos(self.kind, self.freq_hz, gain_db, self.q, sr)
         return sos_response_db(sos, np.asarray(freqs_hz, dtype=np.float64), sr)
 
-    def process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    def _process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(output, band_gain_db)``: the band's gain at every frame."""
         self.check_rate(sr)
         values = self.values()
@@ -320,6 +350,6 @@ class DynamicEQ(Processor):
         """Band gain over time (dB; negative cut, positive boost), one value per frame."""
         return self.process_with_trace(samples, sr)[1]
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Apply the dynamic band (a new array; the input is not written to)."""
-        return self.process_with_trace(samples, sr)[0]
+        return self._process_with_trace(samples, sr)[0]

@@ -7,49 +7,54 @@ the curve in the panel is exactly what the sound goes through.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from studio.dsp import filters
 from studio.dsp.biquad import apply_sos, band_sos, sos_response_db
 from studio.dsp.filters import SLOPES_DB_PER_OCT, butterworth_sos, tilt_sos
 from studio.errors import ParameterError
-from studio.processors.base import Processor, param
+from studio.processors.base import Capabilities, Processor, param
 
 __all__ = ["BandPass", "HighPass", "LowPass", "Notch", "TiltEQ"]
 
 
 class _LinearFilter:
-    """Mixin for the filters: Nyquist check, response from ``sos``, filtering with ``sos``.
+    """Mixin for the filters: response from ``sos``, filtering with ``sos``.
 
     Not a Processor itself (so it is not registered as one); each filter lists it
     before :class:`Processor`.
     """
 
-    def _frequencies(self) -> dict[str, float]:
-        return {"freq_hz": self.freq_hz}  # type: ignore[attr-defined]
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
 
-    def check_rate(self, sr: int) -> None:
-        """Refuse a frequency at or above Nyquist for this sample rate, naming it."""
-        for name, value in self._frequencies().items():
-            if value >= sr / 2.0:
-                spec = self.spec(name)  # type: ignore[attr-defined]
-                raise ParameterError(
-                    f"{self.owner_label}: {spec.label} ({name}) of {value:g} Hz must be below "
-                    f"the Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-                )
+    #: The pure function that filters with moving parameters (``samples, sr, **values``).
+    moving_filter: ClassVar[Callable[..., np.ndarray]]
 
     def sos(self, sr: int) -> np.ndarray:
         """Second-order sections ``(n, 6)`` at rate ``sr``."""
         raise NotImplementedError
 
+    def _fixed(self) -> None:
+        """Refuse to give one set of coefficients for settings that move over time."""
+        if self.moves:  # type: ignore[attr-defined]
+            raise ParameterError(
+                f"{type(self).__name__} moves over time, so it has no single response; "
+                "take the settings at one moment with .at(t_s) first."
+            )
+
     def response_db(self, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
         """Magnitude response in dB at ``freqs_hz``, from the coefficients it filters with."""
         return sos_response_db(self.sos(sr), np.asarray(freqs_hz, dtype=np.float64), sr)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
-        """Filter every channel (a new array of the same dtype)."""
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Filter every channel (a new array of the same dtype), following any automation."""
+        if self.moves:  # type: ignore[attr-defined]
+            values = self.values()  # type: ignore[attr-defined]
+            return type(self).moving_filter(samples, sr, **values)
         return apply_sos(samples, self.sos(sr))
 
 
@@ -87,6 +92,8 @@ class HighPass(_LinearFilter, Processor):
     -3.01
     """
 
+    moving_filter = staticmethod(filters.high_pass)
+
     #: A high pass always removes some lows and shifts phase around its cutoff: no
     #: setting is bit-transparent (switch it off instead).
     identity_when_neutral = False
@@ -94,9 +101,10 @@ class HighPass(_LinearFilter, Processor):
     freq_hz: float = param(
         80.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="cutoff",
         help="Below this the sound is removed: 30-80 Hz clears rumble, higher thins the part.",
     )
@@ -108,6 +116,7 @@ class HighPass(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """Butterworth sections ``(n, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return butterworth_sos("high_pass", self.freq_hz, self.slope_db_per_oct, sr)
 
@@ -127,15 +136,18 @@ class LowPass(_LinearFilter, Processor):
     -3.01
     """
 
+    moving_filter = staticmethod(filters.low_pass)
+
     #: A low pass always removes some highs and shifts phase: never bit-transparent.
     identity_when_neutral = False
 
     freq_hz: float = param(
         12000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="cutoff",
         help="Above this the sound is removed: lower it and the part gets darker and further away.",
     )
@@ -147,6 +159,7 @@ class LowPass(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """Butterworth sections ``(n, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return butterworth_sos("low_pass", self.freq_hz, self.slope_db_per_oct, sr)
 
@@ -160,15 +173,18 @@ class Notch(_LinearFilter, Processor):
     which is the point; the whine or hum is gone.
     """
 
+    moving_filter = staticmethod(filters.notch)
+
     #: A notch always removes its centre frequency: there is no neutral setting.
     identity_when_neutral = False
 
     freq_hz: float = param(
         60.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="frequency",
         help="The frequency removed: 50 or 60 Hz for mains hum, or a ringing tone you found.",
     )
@@ -183,6 +199,7 @@ class Notch(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """One RBJ notch biquad ``(1, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return band_sos("notch", self.freq_hz, 0.0, self.q, sr)
 
@@ -196,15 +213,18 @@ class BandPass(_LinearFilter, Processor):
     focused sound; sweeping it finds where a part lives.
     """
 
+    moving_filter = staticmethod(filters.band_pass)
+
     #: A band pass always removes everything away from its band: no neutral setting.
     identity_when_neutral = False
 
     freq_hz: float = param(
         1000.0,
         lo=20.0,
-        hi=20000.0,
+        hi=96000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="centre",
         help="The band kept: around 1-2 kHz gives the classic telephone voice.",
     )
@@ -219,6 +239,7 @@ class BandPass(_LinearFilter, Processor):
 
     def sos(self, sr: int) -> np.ndarray:
         """One RBJ band-pass biquad ``(1, 6)`` at rate ``sr``."""
+        self._fixed()
         self.check_rate(sr)
         return band_sos("band_pass", self.freq_hz, 0.0, self.q, sr)
 
@@ -240,6 +261,8 @@ class TiltEQ(_LinearFilter, Processor):
     [-3.0, 0.0, 3.0]
     """
 
+    moving_filter = staticmethod(filters.tilt)
+
     tilt_db: float = param(
         0.0,
         lo=-6.0,
@@ -256,15 +279,14 @@ class TiltEQ(_LinearFilter, Processor):
         hi=10000.0,
         unit="Hz",
         scale="log",
+        below_nyquist=True,
         label="pivot",
         help="The frequency that stays put while the rest of the spectrum tilts around it.",
     )
 
-    def _frequencies(self) -> dict[str, float]:
-        return {"pivot_hz": self.pivot_hz}
-
     def sos(self, sr: int) -> np.ndarray:
         """The tilt section ``(1, 6)``; no sections at 0 dB (exactly neutral)."""
+        self._fixed()
         self.check_rate(sr)
         if self.tilt_db == 0.0:
             return np.zeros((0, 6))

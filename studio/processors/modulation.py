@@ -8,14 +8,15 @@ cycles, or for the phaser the notches at the bottom, middle and top of its sweep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from studio.dsp import modulation as mod
+from studio.dsp.control import value_range
 from studio.dsp.lfo import LFO_SHAPES
 from studio.errors import ParameterError
-from studio.processors.base import Curve, Processor, param
+from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["AutoPan", "Chorus", "Flanger", "Phaser", "Tremolo", "Vibrato"]
 
@@ -66,13 +67,15 @@ class Tremolo(Processor):
     array([[0.5, 1. , 0.5, 0. ]])
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     rate_hz: float = _rate(5.0, 0.1, 20.0, "Pulses per second: slow throbs to fast flutter.")
     depth_pct: float = _depth(
         50.0, "How far the level dips: 0 = steady, 100 = down to silence.", neutral=0.0
     )
     shape: str = _shape("Smooth sine pulse, steady triangle, choppy square, saw or random.")
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Apply the moving gain to every channel."""
         return mod.tremolo(samples, sr, **self.values())
 
@@ -100,6 +103,8 @@ class AutoPan(Processor):
     (2, 10)
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     # Not identity at neutral: mono input always comes out as two channels (for stereo
     # input, depth 0 does leave the sound untouched; tests/test_modulation.py checks it).
     identity_when_neutral = False
@@ -117,7 +122,7 @@ class AutoPan(Processor):
         """Always two (stereo)."""
         return 2
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Pan mono or stereo input along the LFO; stereo out."""
         if np.shape(samples)[0] not in (1, 2):
             raise ParameterError(
@@ -151,6 +156,8 @@ class Vibrato(Processor):
     30.0
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     rate_hz: float = _rate(5.5, 0.1, 12.0, "Wobbles per second: 5-7 Hz is a natural vibrato.")
     depth_cents: float = param(
         20.0,
@@ -164,7 +171,7 @@ class Vibrato(Processor):
     )
     shape: str = _shape("Sine is natural; triangle alternates two pitches; square jumps.")
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Read the input through the moving delay (fully wet)."""
         if self.depth_cents == 0.0:
             return np.array(samples, copy=True)
@@ -195,6 +202,8 @@ class Chorus(Processor):
     >>> c.delay_range_ms()  # every voice reads between these delays
     (12.0, 18.0)
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     rate_hz: float = _rate(0.8, 0.05, 5.0, "Speed of the drift: slow shimmer to seasick warble.")
     depth_pct: float = _depth(
@@ -237,7 +246,7 @@ class Chorus(Processor):
         values["voices"] = int(self.voices)
         return values
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Add the moving voices to the dry sound."""
         return mod.chorus(samples, sr, **self._kwargs())
 
@@ -276,6 +285,8 @@ class Flanger(Processor):
     (0.5, 4.0)
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     rate_hz: float = _rate(0.2, 0.02, 5.0, "Sweeps per second: slow whoosh to fast warble.")
     depth_pct: float = _depth(70.0, "How far the sweep goes: 100 % = three octaves.")
     delay_ms: float = param(
@@ -300,11 +311,14 @@ class Flanger(Processor):
     shape: str = _shape("Sine sweeps smoothly; triangle evenly up and down.")
 
     def delay_range_ms(self) -> tuple[float, float]:
-        """Shortest and longest delay of the sweep, in ms."""
-        return mod.flanger_delay_range_ms(self.delay_ms, self.depth_pct)
+        """Shortest and longest delay of the sweep, in ms (over any automation too)."""
+        shortest, longest = value_range(self.delay_ms)
+        deepest = value_range(self.depth_pct)[1]
+        return mod.flanger_delay_range_ms(shortest, deepest)[0], longest
 
     def check_rate(self, sr: int) -> None:
         """Refuse rates at which the shortest delay is not over 2 samples."""
+        super().check_rate(sr)
         low = self.delay_range_ms()[0] * sr / 1000.0
         if low <= 2.0:
             raise ParameterError(
@@ -312,7 +326,7 @@ class Flanger(Processor):
                 f"only {low:.2f} samples; it needs more than 2. Use a higher sample rate."
             )
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Mix the dry sound with the swept, fed-back copy."""
         return mod.flanger(samples, sr, **self.values())
 
@@ -345,6 +359,8 @@ class Phaser(Processor):
     4
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     rate_hz: float = _rate(0.5, 0.02, 10.0, "Sweeps per second: slow swirl to fast bubble.")
     depth_pct: float = _depth(60.0, "How far the notches sweep: 100 % = two octaves each way.")
     center_hz: float = param(
@@ -355,6 +371,7 @@ class Phaser(Processor):
         scale="log",
         label="centre",
         help="Middle of the sweep: low for a deep throb, high for a thin swirl.",
+        below_nyquist=True,
     )
     stages: str = param(
         "4",
@@ -374,20 +391,12 @@ class Phaser(Processor):
     mix_pct: float = _mix(50.0, "Phased copy against dry: 50 % gives the deepest notches.")
     shape: str = _shape("Sine swirls smoothly; triangle sweeps evenly; random drifts.")
 
-    def check_rate(self, sr: int) -> None:
-        """Refuse a centre frequency at or above Nyquist."""
-        if self.center_hz >= sr / 2.0:
-            raise ParameterError(
-                f"Phaser: centre (center_hz) {self.center_hz:g} Hz must be below the Nyquist "
-                f"frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-            )
-
     def _kwargs(self) -> dict[str, Any]:
         values = self.values()
         values["stages"] = int(self.stages)
         return values
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Mix the dry sound with the swept all-pass copy."""
         self.check_rate(sr)
         return mod.phaser(samples, sr, **self._kwargs())

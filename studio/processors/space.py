@@ -20,7 +20,7 @@ from studio.dsp import delay as delay_dsp
 from studio.dsp import impulses
 from studio.dsp import reverb as reverb_dsp
 from studio.errors import ParameterError
-from studio.processors.base import Curve, Processor, param
+from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["ConvolutionReverb", "Delay", "Reverb", "decay_curves"]
 
@@ -92,6 +92,8 @@ class Reverb(_StereoOut, Processor):
     True
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     character: str = param(
         "hall",
         choices=tuple(reverb_dsp.CHARACTERS),
@@ -160,7 +162,7 @@ class Reverb(_StereoOut, Processor):
         key = (self.character, self.pre_delay_ms, self.decay_s, self.damping_pct, self.width_pct)
         return _reverb_curves(key, int(sr))
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Add the reverb (mono or stereo in, a new stereo array out)."""
         return reverb_dsp.reverb(samples, sr, **self.values())
 
@@ -180,6 +182,8 @@ class ConvolutionReverb(_StereoOut, Processor):
     >>> ConvolutionReverb(ir="plate").ir
     'plate'
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     ir: str = param(
         "hall",
@@ -264,7 +268,7 @@ class ConvolutionReverb(_StereoOut, Processor):
             ir = np.concatenate([np.zeros((2, pad), dtype=ir.dtype), ir], axis=1)
         return decay_curves(ir, sr)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Convolve with the IR and mix (mono or stereo in, a new stereo array out)."""
         return reverb_dsp.convolution_reverb(
             samples,
@@ -290,6 +294,8 @@ class Delay(_StereoOut, Processor):
     >>> Delay(sync="1/8 dotted", tempo_bpm=120.0).delay_ms()
     375.0
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     time_ms: float = param(
         350.0,
@@ -333,6 +339,7 @@ class Delay(_StereoOut, Processor):
         scale="log",
         label="low cut",
         help="Repeats lose their lows below this, so echoes do not muddy the bass.",
+        below_nyquist=True,
     )
     high_cut_hz: float = param(
         6000.0,
@@ -342,6 +349,7 @@ class Delay(_StereoOut, Processor):
         scale="log",
         label="high cut",
         help="Repeats lose their highs above this: lower sounds darker, like tape.",
+        below_nyquist=True,
     )
     ping_pong: bool = param(
         False,
@@ -364,16 +372,6 @@ class Delay(_StereoOut, Processor):
         if self.sync == "off":
             return self.time_ms
         return float(delay_dsp.note_ms(self.sync, self.tempo_bpm))
-
-    def check_rate(self, sr: int) -> None:
-        """Refuse a filter corner at or above Nyquist for ``sr``."""
-        for spec_name in ("low_cut_hz", "high_cut_hz"):
-            value = getattr(self, spec_name)
-            if value >= sr / 2.0:
-                raise ParameterError(
-                    f"Delay: {self.spec(spec_name).label} ({spec_name} = {value:g} Hz) must "
-                    f"be below the Nyquist frequency ({sr / 2:g} Hz) of {sr} Hz audio."
-                )
 
     def impulse_response(self, sr: int, seconds: float | None = None) -> np.ndarray:
         """The echoes of a single click, ``(2, frames)`` (wet only)."""
@@ -438,7 +436,7 @@ class Delay(_StereoOut, Processor):
             out.append(Curve(x, y, name, y_range=(floor, 3.0), **labels))
         return tuple(out)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Add the echoes (mono or stereo in, a new stereo array out)."""
         self.check_rate(sr)
         return delay_dsp.echo(

@@ -8,13 +8,14 @@ the mono-bass crossover, a blend between band widths around each crossover.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from studio.dsp import stereo
+from studio.dsp.control import Envelope
 from studio.errors import ParameterError
-from studio.processors.base import Curve, Processor, param
+from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["MultibandWidth", "StereoWidth"]
 
@@ -44,14 +45,6 @@ def _width_curves(freqs: np.ndarray, widths: np.ndarray) -> tuple[Curve, ...]:
     )
 
 
-def _check_below_nyquist(owner: str, label: str, name: str, freq_hz: float, sr: int) -> None:
-    if freq_hz >= sr / 2.0:
-        raise ParameterError(
-            f"{owner}: {label} ({name}) {freq_hz:g} Hz must be below the Nyquist frequency "
-            f"({sr / 2:g} Hz) of {sr} Hz audio."
-        )
-
-
 @dataclass(frozen=True)
 class StereoWidth(Processor):
     """Stereo width: narrow or widen the image, and keep the bass in mono.
@@ -71,6 +64,8 @@ class StereoWidth(Processor):
            [0.5, 0.5]])
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     accepts_channels = (2,)
 
     width_pct: float = _width_param(
@@ -85,13 +80,20 @@ class StereoWidth(Processor):
         step=5.0,
         label="mono below",
         help="0 = off; otherwise bass below this is centred (mono), tight and mono-safe.",
+        below_nyquist=True,
+        off=0.0,
     )
 
-    def check_rate(self, sr: int) -> None:
-        """Refuse a crossover at or above Nyquist."""
-        _check_below_nyquist("StereoWidth", "mono below", "mono_below_hz", self.mono_below_hz, sr)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        value = self.mono_below_hz
+        if isinstance(value, Envelope) and value.range[0] <= 0.0 < value.range[1]:
+            raise ParameterError(
+                "StereoWidth: mono below (mono_below_hz) can move over time only above 0 Hz "
+                "(0 switches it off); start and end the automation at 20 Hz or more."
+            )
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Scale the side (above the mono-bass crossover, when it is on)."""
         self.check_rate(sr)
         return stereo.stereo_width(samples, sr, **self.values())
@@ -125,6 +127,8 @@ class MultibandWidth(Processor):
     array([  0., 100., 150.])
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     accepts_channels = (2,)
 
     low_width_pct: float = _width_param(
@@ -144,6 +148,7 @@ class MultibandWidth(Processor):
         scale="log",
         label="low crossover",
         help="Where the lows end and the mids begin.",
+        below_nyquist=True,
     )
     high_crossover_hz: float = param(
         4000.0,
@@ -153,15 +158,8 @@ class MultibandWidth(Processor):
         scale="log",
         label="high crossover",
         help="Where the mids end and the highs begin.",
+        below_nyquist=True,
     )
-
-    def check_rate(self, sr: int) -> None:
-        """Refuse crossovers at or above Nyquist."""
-        for name, label in (
-            ("low_crossover_hz", "low crossover"),
-            ("high_crossover_hz", "high crossover"),
-        ):
-            _check_below_nyquist("MultibandWidth", label, name, getattr(self, name), sr)
 
     def _bands(self) -> dict[str, tuple[float, ...]]:
         return {
@@ -169,7 +167,7 @@ class MultibandWidth(Processor):
             "crossovers_hz": (self.low_crossover_hz, self.high_crossover_hz),
         }
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Scale each band's side by its width."""
         self.check_rate(sr)
         return stereo.multiband_width(samples, sr, **self._bands())

@@ -9,6 +9,7 @@ across the whole range of positions with the current one marked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from studio.dsp.pan import (
     invert_polarity,
     pan_gains,
 )
-from studio.processors.base import Curve, Processor, param
+from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["Balance", "Gain", "Mute", "Pan", "Polarity"]
 
@@ -70,6 +71,8 @@ class Gain(Processor):
     array([[0.5, 0.5]])
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
+
     gain_db: float = param(
         0.0,
         lo=-60.0,
@@ -86,7 +89,7 @@ class Gain(Processor):
         """A flat line at ``gain_db``: every frequency moves by the same amount."""
         return np.full(np.shape(freqs_hz), self.gain_db, dtype=np.float64)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Scale every sample by ``10 ** (gain_db / 20)``."""
         if self.gain_db == 0.0:
             return _copy(samples)
@@ -102,6 +105,8 @@ class Polarity(Processor):
     hollow, and flipping one brings the low end back. ``left``/``right`` flip only
     channel 1 or 2 of a stereo signal (a mono signal needs ``all``).
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     invert: str = param(
         "all",
@@ -123,7 +128,7 @@ class Polarity(Processor):
             Curve(t_ms, -wave if flip_right else wave, "right output", "time (ms)", "amplitude"),
         )
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Multiply the chosen channels by -1."""
         return invert_polarity(samples, channels=self.invert)
 
@@ -135,6 +140,8 @@ class Mute(Processor):
     Muting a part for a moment is the quickest test of whether it earns its place:
     if the mix sounds no worse without it, it may not need to be there.
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     muted: bool = param(
         True,
@@ -152,7 +159,7 @@ class Mute(Processor):
             Curve(t_ms, out, "output", "time (ms)", "amplitude"),
         )
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Zeros when muted, an unchanged copy otherwise."""
         out = _copy(samples)
         if self.muted:
@@ -206,6 +213,8 @@ class Pan(Processor):
     unchanged. See :class:`Balance`.
     """
 
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
     #: A mono input becomes two channels, each at the law's centre level (-3.01 dB for
     #: the default law) when centred: not the input unchanged, by design.
     identity_when_neutral = False
@@ -244,7 +253,7 @@ class Pan(Processor):
         """Settings in words, with the pan law explained."""
         return super().describe() + "\n" + _law_text(self.law)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Mono -> stereo with the pan law; stereo -> stereo positioned like a balance."""
         return apply_pan(samples, sr, pan=self.pan, law=self.law)
 
@@ -258,6 +267,8 @@ class Balance(Processor):
     end it is silent. In the centre nothing changes. Unlike a pan on a mono sound,
     balance never moves the left channel's content to the right speaker.
     """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     accepts_channels = (2,)
 
@@ -287,7 +298,7 @@ class Balance(Processor):
         gains = balance_gains(positions, self.law)
         return _position_curves(gains, positions, self.balance, "balance", n_source_channels=2)
 
-    def process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Turn the far side down; at 0 an unchanged copy."""
         if self.balance == 0.0:
             return _copy(samples)

@@ -16,7 +16,7 @@ from studio.processors.base import ParamSpec
 
 __all__ = ["control_for", "control_row"]
 
-_DESCRIPTION_STYLE = {"description_width": "160px"}
+_DESCRIPTION_STYLE = {"description_width": "128px"}
 
 
 def _label(spec: ParamSpec) -> str:
@@ -37,8 +37,13 @@ def _readout_format(spec: ParamSpec) -> str:
     return f".{decimals}f"
 
 
-def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidget:
+def control_for(
+    spec: ParamSpec, value: Any | None = None, *, sr: int | None = None
+) -> widgets.ValueWidget:
     """Build the control for one declared parameter.
+
+    Sliders are fine enough to set by hand: the readout takes a typed value, and the
+    arrow keys move a focused slider by one step.
 
     Parameters
     ----------
@@ -46,6 +51,9 @@ def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidge
         The declaration (range, unit, scale, help...).
     value : optional
         Starting value; the declared default when omitted.
+    sr : int, optional
+        The sample rate the control is for: frequencies that must stay below Nyquist
+        get a slider that ends just below it.
 
     Returns
     -------
@@ -58,7 +66,7 @@ def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidge
         "description": _label(spec),
         "description_allow_html": False,
         "style": _DESCRIPTION_STYLE,
-        "layout": widgets.Layout(width="420px"),
+        "layout": widgets.Layout(width="100%", max_width="460px"),
         "tooltip": spec.help,
     }
     if spec.kind == "choice":
@@ -68,7 +76,8 @@ def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidge
     elif spec.kind == "bool":
         control = widgets.Checkbox(value=bool(value), indent=False, **common)
     elif spec.scale == "log":
-        lo, hi = math.log10(spec.lo), math.log10(spec.hi)  # type: ignore[arg-type]
+        low, high = spec.range_at(sr)
+        lo, hi = math.log10(low), math.log10(high)
         # No step: with one, the browser snaps the value to its grid (100 Hz became
         # 99.66 Hz) and writes the snapped value back, changing the processor behind
         # the learner's back and re-rendering the audio for nothing.
@@ -83,11 +92,12 @@ def control_for(spec: ParamSpec, value: Any | None = None) -> widgets.ValueWidge
             **common,
         )
     else:
-        step = spec.step or (spec.hi - spec.lo) / 200.0  # type: ignore[operator]
+        low, high = spec.range_at(sr)
+        step = spec.step or (high - low) / 200.0
         control = widgets.FloatSlider(
             value=value,
-            min=spec.lo,
-            max=spec.hi,
+            min=low,
+            max=high,
             step=step,
             readout_format=_readout_format(spec),
             continuous_update=True,
@@ -111,4 +121,4 @@ def control_row(spec: ParamSpec, control: widgets.ValueWidget) -> widgets.HBox:
         control.value = spec.default
 
     reset.on_click(_reset)
-    return widgets.HBox([control, reset], layout=widgets.Layout(align_items="center"))
+    return widgets.HBox([control, reset], layout=widgets.Layout(align_items="center", width="100%"))

@@ -1,36 +1,47 @@
-"""A processor panel: generated controls, one live plot, an A/B player, plain words.
+"""A processor panel: generated controls beside one live plot and a loudness-matched player.
 
-The panel is built entirely from the processor's declarations, so every processor gets
-one with no code of its own. A slider move takes two paths:
+The panel is a *view* of the widget-free :class:`~studio.preview.Preview` engine and is
+built entirely from declarations, so every processor gets one with no code of its own,
+composites included: a :class:`~studio.processors.base.Chain` shows one tab per stage
+(each with its bypass switch), a :class:`~studio.processors.base.Parallel` one tab per
+branch, an EQ one tab per band. Every control is named by its path, the same path that
+:meth:`~studio.params.Parametric.replace` takes.
 
-* **fast, throttled**: the processor is rebuilt with the new value (a bad value shows a
-  message in the panel and changes nothing) and its curve is redrawn;
-* **slow, debounced**: a moment after the last move, the preview is rendered, the
-  player's B side is swapped in place (loudness-matched to A), the audio-dependent plot
-  is redrawn and the settings-in-words text refreshed.
+A control move takes two paths:
+
+* **fast, throttled**: the settings are rebuilt with the new value (a bad value shows a
+  message in the panel and changes nothing) and the curve in view is redrawn;
+* **slow, debounced**: a moment after the last move the engine renders the passage
+  (reusing whatever did not change), the player's "processed" side is swapped in place,
+  loudness-matched, and the gain trace and the settings in words are refreshed.
+
+The layout keeps the plot and the player beside the controls (they wrap below on a
+narrow page); rarely needed controls are folded away under "More settings".
 """
 
 from __future__ import annotations
 
 import html
 import math
-import time
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.control import Envelope
 from studio.errors import StudioError
+from studio.params import Parametric, ParamSpec, Path, format_path
+from studio.preview import Preview, Take, render_full
 from studio.processors.base import Processor
 from studio.widgets.controls import control_for, control_row
-from studio.widgets.player import ABPlayer
+from studio.widgets.lifecycle import register_view
+from studio.widgets.player import Player
 from studio.widgets.plots import Render, plot_for
 from studio.widgets.timing import Debouncer, Scheduler, Throttler
 
 __all__ = ["ProcessorPanel", "panel"]
-
-Path = tuple[Any, ...]  # ("threshold_db",) or ("bands", 0, "gain_db")
 
 #: A value coming back from the browser that differs from one the control already held
 #: by less than this (relative, or relative to the control's range) is the browser's
@@ -39,6 +50,9 @@ _ECHO_TOLERANCE = 1e-9
 
 #: How many recent values of each control are remembered to recognise late echoes.
 _RECENT_VALUES = 8
+
+#: Side names of the panel's player.
+ORIGINAL, PROCESSED, KEPT = "original", "processed", "kept"
 
 
 def _is_echo(value: Any, known: Any, abs_tol: float) -> bool:
@@ -51,26 +65,29 @@ def _is_echo(value: Any, known: Any, abs_tol: float) -> bool:
     return value != known and math.isclose(value, known, rel_tol=_ECHO_TOLERANCE, abs_tol=abs_tol)
 
 
-def _loudness_lufs(samples: np.ndarray, sr: int) -> float:
-    from studio.dsp.loudness import integrated_loudness
-
-    return float(integrated_loudness(samples, sr))
+def _title(obj: Parametric) -> str:
+    """A short title for a nested object: its class name in words."""
+    return obj.headline().split(":")[0]
 
 
 class ProcessorPanel(widgets.VBox):
-    """Controls, plot, A/B player and settings text for any processor.
+    """Controls, live plot, player and settings in words for any processor.
 
     Parameters
     ----------
     processor : Processor
-        The starting settings.
+        The starting settings (any processor, composites included).
     audio : Audio, optional
         What to hear it on. Without audio the panel shows controls and curve only.
     start_s, preview_s : float
         The preview passage: ``preview_s`` seconds from ``start_s`` (a loop of a few
         seconds keeps every move quick to hear).
     title : str, optional
-        Heading; the processor's first docstring line by default.
+        Heading; the processor's own title by default.
+    compare : mapping of str to Audio, optional
+        More sides for the player (e.g. ``{"reference": ref}``), loudness-matched too.
+    sr : int, optional
+        The sample rate to draw for when there is no audio (48000 by default).
     scheduler : Scheduler, optional
         Clock for throttle/debounce (tests pass a manual one).
     throttle_s, debounce_s : float
@@ -81,8 +98,14 @@ class ProcessorPanel(widgets.VBox):
     processor : Processor
         The current settings (a new frozen object after every accepted move).
     controls : dict
-        Control widget for each parameter path, e.g. ``("ratio",)`` or
-        ``("bands", 0, "gain_db")``.
+        The control of every value, by path: ``("ratio",)``, ``("bands", 1, "gain_db")``,
+        ``("processors", 2, "bypass")``.
+    preview : Preview or None
+        The engine that renders the passage.
+    player : Player or None
+        Sides ``"original"``, ``"processed"`` and ``"kept"`` (plus any ``compare``).
+    take : Take or None
+        The latest rendering of the passage.
     """
 
     def __init__(
@@ -93,115 +116,234 @@ class ProcessorPanel(widgets.VBox):
         start_s: float = 0.0,
         preview_s: float = 10.0,
         title: str | None = None,
+        compare: Mapping[str, Audio] | None = None,
+        sr: int | None = None,
         scheduler: Scheduler | None = None,
         throttle_s: float = 0.05,
         debounce_s: float = 0.25,
     ) -> None:
+        if not isinstance(processor, Processor):
+            raise StudioError(
+                f"panel() needs a processor, e.g. studio.Compressor(); got {processor!r}."
+            )
         self._processor = processor
-        self.sr = audio.sr if audio is not None else 48000
-        self.preview = audio.segment(start_s, start_s + preview_s) if audio is not None else None
-        self.render_ms: float | None = None
+        self.preview = Preview(audio, start_s, preview_s) if audio is not None else None
+        self.sr = audio.sr if audio is not None else (sr or 48000)
+        self.start_s = float(start_s)
+        processor.check_rate(self.sr)
+        self.take: Take | None = None
+        self.result: Audio | None = None
+        self._full_audio = audio
+        self._full_cache: dict[Processor, Audio] = {}
         self.controls: dict[Path, widgets.ValueWidget] = {}
-        self._recent: dict[Path, list[Any]] = {}  # values each control held, newest last
+        self._recent: dict[Path, list[Any]] = {}
         self._echo_abs_tol: dict[Path, float] = {}
+        self._tabs: dict[Path, widgets.Tab] = {}
+        self._plots: dict[Path, Any] = {}
         name = type(processor).__name__
 
-        doc = (type(processor).__doc__ or name).strip().splitlines()[0]
-        heading = widgets.HTML(f"<b>{html.escape(title or doc)}</b>")
+        heading = widgets.HTML(f"<b>{html.escape(title or processor.headline())}</b>")
+        heading.add_class("studio-panel-title")
         self.message = widgets.HTML("")
         self.message.add_class("studio-message")
         self.status = widgets.HTML("")
         self.settings_text = widgets.HTML("")
+        self.settings_text.add_class("studio-settings-text")
 
-        processor.check_rate(self.sr)
-        self.plot = plot_for(processor, self.sr)
-        self.player: ABPlayer | None = None
+        self._focus: Path = self._first_drawable(processor, ())
+        self.plot_area = widgets.Box(layout=widgets.Layout(width="100%"))
+        self._show_plot()
+
+        self.player: Player | None = None
+        right: list[widgets.Widget] = [self.plot_area]
         if self.preview is not None:
-            label = self.preview.name or "the preview"
-            self.player = ABPlayer(
-                self.preview,
-                None,
-                label_a="Original",
-                label_b=f"With {name}",
+            dry = self.preview.dry
+            sides: dict[str, Audio | None] = {ORIGINAL: dry, PROCESSED: None, KEPT: None}
+            labels = {ORIGINAL: "Original", PROCESSED: f"With {name}", KEPT: "Kept version"}
+            for key, other in (compare or {}).items():
+                sides[key] = other.segment(start_s, start_s + preview_s)
+                labels[key] = key.replace("_", " ").capitalize()
+            self.player = Player(sides, labels=labels)
+            self.keep_button = widgets.Button(
+                description="Keep this version as C",
+                tooltip="Store what you hear now as side C, to compare it with later moves.",
+                icon="thumb-tack",
+                layout=widgets.Layout(width="auto"),
             )
+            self.keep_button.on_click(lambda _: self.keep())
+            self.full_button = widgets.Button(
+                description="Render the whole track",
+                tooltip="Process the full length with these settings (kept as panel.result).",
+                icon="play-circle",
+                layout=widgets.Layout(width="auto"),
+            )
+            self.full_button.on_click(lambda _: self.render_full())
+            self.progress = widgets.IntProgress(
+                value=0, min=0, max=1, layout=widgets.Layout(width="160px", visibility="hidden")
+            )
+            end_s = start_s + dry.duration_s
             self.status.value = (
-                f"<small>Preview: {label}, {start_s:.1f}-"
-                f"{start_s + self.preview.duration_s:.1f} s</small>"
+                f"<small>Preview: {html.escape(dry.name or 'the audio')}, "
+                f"{start_s:.1f}-{end_s:.1f} s</small>"
             )
+            right += [
+                self.player,
+                widgets.HBox([self.keep_button, self.full_button, self.progress]),
+                self.status,
+            ]
+        right.append(self.settings_text)
 
-        children: list[widgets.Widget] = [heading, self._build_controls(), self.message]
-        if self.plot is not None:
-            children.append(self.plot.figure)
-        if self.player is not None:
-            children += [self.player, self.status]
-        children.append(self.settings_text)
-        super().__init__(children=children)
+        left = widgets.VBox(
+            [self._header_switch((), processor), self._section(processor, ())],
+            layout=widgets.Layout(
+                flex="1 1 400px", min_width="360px", max_height="640px", overflow="auto"
+            ),
+        )
+        left.add_class("studio-panel-controls")
+        right_box = widgets.VBox(right, layout=widgets.Layout(flex="1 1 440px", min_width="380px"))
+        right_box.add_class("studio-panel-view")
+        body = widgets.HBox(
+            [left, right_box],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
+        )
+        super().__init__(children=[heading, self.message, body])
         self.add_class("studio-panel")
         self.add_class(f"studio-panel-{name}")
 
         self._fast = Throttler(self._update_curve, throttle_s, scheduler)
         self._slow = Debouncer(self._render_guarded, debounce_s, scheduler)
         self.render_now()
+        register_view(self)
 
-    # -- building ---------------------------------------------------------------------
-    def _build_controls(self) -> widgets.Widget:
-        proc = self._processor
-        rows = [self._row(spec, getattr(proc, spec.name), (spec.name,)) for spec in proc.specs()]
-        groups: list[widgets.Widget] = [widgets.VBox(rows)] if rows else []
-        for field_name in proc.item_fields():
-            columns = []
-            for i, item in enumerate(getattr(proc, field_name)):
-                item_rows = [
-                    self._row(spec, getattr(item, spec.name), (field_name, i, spec.name))
-                    for spec in item.specs()
-                ]
-                header = widgets.HTML(f"<b>{field_name[:-1].capitalize()} {i + 1}</b>")
-                box = widgets.VBox([header, *item_rows])
-                box.add_class(f"studio-{field_name[:-1]}")
-                columns.append(box)
-            groups.append(
-                widgets.GridBox(
-                    columns, layout=widgets.Layout(grid_template_columns="repeat(auto-fill, 470px)")
-                )
-            )
-        return widgets.VBox(groups)
+    # -- building the controls ------------------------------------------------------------
 
-    def _row(self, spec: Any, value: Any, path: Path) -> widgets.Widget:
-        control = control_for(spec, value)
-        self.controls[path] = control
-        self._recent[path] = [value]
-        span = (spec.hi - spec.lo) if spec.hi is not None and spec.lo is not None else 0.0
-        self._echo_abs_tol[path] = _ECHO_TOLERANCE * abs(span)
-        control.observe(lambda change, p=path: self._on_change(p, change["new"]), names="value")
+    def _header_switch(self, path: Path, obj: Parametric) -> widgets.Widget:
+        """The bypass switch of a processor (nothing for other objects)."""
+        if not isinstance(obj, Processor):
+            return widgets.HTML("")
+        spec = type(obj).spec("bypass")
+        control = self._bind(spec, obj.bypass, (*path, "bypass"))
         return control_row(spec, control)
 
-    # -- the two paths ----------------------------------------------------------------
+    def _section(self, obj: Parametric, path: Path) -> widgets.Widget:
+        """Controls for one object: its values, then its nested objects."""
+        rows, advanced = [], []
+        for spec in type(obj).specs():
+            if spec.name == "bypass":
+                continue  # shown as the switch at the top of the object's section
+            row = self._row(spec, getattr(obj, spec.name), (*path, spec.name))
+            (advanced if spec.advanced else rows).append(row)
+        parts: list[widgets.Widget] = [widgets.VBox(rows)] if rows else []
+        if advanced:
+            fold = widgets.Accordion(children=[widgets.VBox(advanced)], selected_index=None)
+            fold.set_title(0, "More settings")
+            fold.add_class("studio-advanced")
+            parts.append(fold)
+        cls = type(obj)
+        for field_name in cls.item_fields():
+            group = getattr(obj, field_name)
+            if not group:
+                continue
+            pages, titles = [], []
+            for i, item in enumerate(group):
+                item_path = (*path, field_name, i)
+                pages.append(self._item_page(item, item_path))
+                titles.append(f"{cls.item_label(field_name).capitalize()} {i + 1}")
+            tab = widgets.Tab(children=pages)
+            for i, text in enumerate(titles):
+                tab.set_title(i, text)
+            tab.add_class(f"studio-{cls.item_label(field_name)}-tabs")
+            self._tabs[(*path, field_name)] = tab
+            tab.observe(
+                lambda change, p=(*path, field_name): self._on_tab(p, change["new"]),
+                names="selected_index",
+            )
+            parts.append(tab)
+        for field_name in cls.child_fields():
+            child_obj = getattr(obj, field_name)
+            child_path = (*path, field_name)
+            box = widgets.VBox(
+                [
+                    widgets.HTML(f"<b>{html.escape(_title(child_obj))}</b>"),
+                    self._header_switch(child_path, child_obj),
+                    self._section(child_obj, child_path),
+                ]
+            )
+            parts.append(box)
+        return widgets.VBox(parts)
+
+    def _item_page(self, item: Parametric, path: Path) -> widgets.Widget:
+        parts: list[widgets.Widget] = []
+        if isinstance(item, Processor):
+            parts.append(widgets.HTML(f"<b>{html.escape(item.headline())}</b>"))
+            parts.append(self._header_switch(path, item))
+        parts.append(self._section(item, path))
+        page = widgets.VBox(parts)
+        page.add_class("studio-item")
+        return page
+
+    def _row(self, spec: ParamSpec, value: Any, path: Path) -> widgets.Widget:
+        if isinstance(value, Envelope):
+            text = html.escape(f"{spec.label}: {spec.format(value)}")
+            note = widgets.HTML(f"<i>{text} (automation)</i>")
+            note.add_class("studio-automated")
+            return note
+        control = self._bind(spec, value, path)
+        return control_row(spec, control)
+
+    def _bind(self, spec: ParamSpec, value: Any, path: Path) -> widgets.ValueWidget:
+        control = control_for(spec, value, sr=self.sr)
+        self.controls[path] = control
+        self._recent[path] = [value]
+        lo, hi = spec.range_at(self.sr) if spec.kind == "number" else (0.0, 0.0)
+        self._echo_abs_tol[path] = _ECHO_TOLERANCE * abs(hi - lo)
+        control.observe(lambda change, p=path: self._on_change(p, change["new"]), names="value")
+        return control
+
+    # -- which plot is in view --------------------------------------------------------------
+
+    @staticmethod
+    def _first_drawable(obj: Parametric, path: Path) -> Path:
+        """The path of the object whose picture is shown first: this one if it draws."""
+        for sub_path, sub in obj.nested(path):
+            if isinstance(sub, Processor) and sub.capabilities.draws:
+                return sub_path
+        return path
+
+    def _focused(self) -> Parametric:
+        return self._processor.get(self._focus) if self._focus else self._processor
+
+    def _on_tab(self, tab_path: Path, index: int | None) -> None:
+        if index is None:
+            return
+        item = self._processor.get((*tab_path, index))
+        if isinstance(item, Processor) or any(isinstance(o, Processor) for _, o in item.nested()):
+            self._focus = self._first_drawable(item, (*tab_path, index))
+            self._show_plot()
+            if self.take is not None:
+                self._update_plot_slow(self.take)
+
+    def _show_plot(self) -> None:
+        obj = self._focused()
+        plot = self._plots.get(self._focus)
+        if plot is None and isinstance(obj, Processor) and obj.capabilities.draws:
+            plot = plot_for(obj.at(self.start_s), self.sr)
+            self._plots[self._focus] = plot
+        self.plot_area.children = [plot.figure] if plot is not None else []
+
+    # -- the two paths --------------------------------------------------------------------
+
     @property
     def processor(self) -> Processor:
         """The current settings."""
         return self._processor
-
-    def _with_value(self, path: Path, value: Any) -> Processor:
-        proc = self._processor
-        if len(path) == 1:
-            return proc.replace(**{path[0]: value})
-        field_name, index, name = path
-        group = list(getattr(proc, field_name))
-        group[index] = group[index].replace(**{name: value})
-        return proc.replace(**{field_name: tuple(group)})
-
-    def _value_at(self, path: Path) -> Any:
-        if len(path) == 1:
-            return getattr(self._processor, path[0])
-        field_name, index, name = path
-        return getattr(getattr(self._processor, field_name)[index], name)
 
     def _on_change(self, path: Path, value: Any) -> None:
         # The browser writes a slider's value back when it draws it, rounded (a log
         # slider computes 10 ** log10(x)); during Run All such echoes reach the kernel
         # after later cells ran, possibly of a value code has replaced since. Neither
         # is a move: re-rendering for it would resend the audio for nothing.
-        current = self._value_at(path)
+        current = self._processor.get(path)
         tol = self._echo_abs_tol.get(path, 0.0)
         if _is_echo(value, current, tol):
             return
@@ -209,7 +351,7 @@ class ProcessorPanel(widgets.VBox):
             self.controls[path].value = current  # a stale echo: show the value in use
             return
         try:
-            candidate = self._with_value(path, value)
+            candidate = self._processor.replace(path, value)
             candidate.check_rate(self.sr)
         except StudioError as exc:
             self._show_error(str(exc))
@@ -222,14 +364,18 @@ class ProcessorPanel(widgets.VBox):
         self._fast()
         self._slow()
 
-    def set(self, name: str, value: Any, *, band: int | None = None) -> None:
-        """Move a control from code, exactly as a user would (``band`` counts from 1)."""
-        path: Path = (name,) if band is None else ("bands", band - 1, name)
+    def set(self, path: Path | str, value: Any, *, band: int | None = None) -> None:
+        """Move a control from code, exactly as a user would.
+
+        ``path`` is a path (``("processors", 1, "ratio")``) or a parameter name of the
+        processor itself; ``band`` (counting from 1) picks an EQ band for a name.
+        """
+        if isinstance(path, str):
+            path = (path,) if band is None else ("bands", band - 1, path)
         if path not in self.controls:
             raise StudioError(
-                f"{type(self._processor).__name__} panel has no control {name!r}"
-                + (f" in band {band}" if band else "")
-                + "."
+                f"{type(self._processor).__name__} panel has no control {format_path(path)!r}; "
+                f"its controls are {', '.join(format_path(p) for p in self.controls)}."
             )
         self.controls[path].value = value
 
@@ -239,8 +385,12 @@ class ProcessorPanel(widgets.VBox):
         )
 
     def _update_curve(self) -> None:
-        if self.plot is not None:
-            self.plot.update_fast(self._processor)
+        plot = self._plots.get(self._focus)
+        if plot is not None:
+            try:
+                plot.update_fast(self._focused().at(self.start_s))
+            except StudioError as exc:
+                self._show_error(str(exc))
 
     def _render_guarded(self) -> None:
         try:
@@ -249,54 +399,91 @@ class ProcessorPanel(widgets.VBox):
             self._show_error(f"Could not render the preview: {exc}")
 
     def render_now(self) -> None:
-        """Render the preview with the current settings and refresh player, plot and text."""
-        started = time.perf_counter()
+        """Render the preview with the current settings; refresh player, plot and text."""
         proc = self._processor
-        self.settings_text.value = (
-            "<details><summary>Settings in words</summary><pre style='white-space:pre-wrap'>"
-            f"{html.escape(proc.describe())}</pre></details>"
-        )
-        if self.preview is None:
+        self.settings_text.value = _settings_html(proc)
+        if self.preview is None or self.player is None:
             return
-        dry = self.preview.samples
-        trace = None
-        if hasattr(proc, "process_with_trace"):
-            wet, trace = proc.process_with_trace(dry, self.sr)
-        elif proc.changes_length and hasattr(proc, "round_trip"):
-            # a resampler: play what survives the conversion, at the preview's own rate
-            wet = proc.round_trip(dry, self.sr)
-        else:
-            wet = proc.process(dry, self.sr)
-        if self.player is not None:
-            dry_lufs = self._dry_lufs()
-            wet_lufs = _loudness_lufs(wet, self.sr)
-            finite = np.isfinite(dry_lufs) and np.isfinite(wet_lufs)
-            offset = float(dry_lufs - wet_lufs) if finite else 0.0
-            # samples and offset travel in one message, so B never plays at a stale level
-            self.player.set_b(self.preview.with_samples(wet), b_offset_db=offset)
-        if self.plot is not None:
-            self.plot.update_slow(proc, Render(dry, wet, self.sr, trace))
-        self.render_ms = (time.perf_counter() - started) * 1e3
+        take = self.preview.render(proc)
+        self.take = take
+        # samples and level travel in one message, so the new take never plays at a stale level
+        self.player.set_side(PROCESSED, take.audio, loudness_db=take.loudness_db)
+        self._update_plot_slow(take)
 
-    def _dry_lufs(self) -> float:
-        if not hasattr(self, "_dry_lufs_cache"):
-            self._dry_lufs_cache = _loudness_lufs(self.preview.samples, self.sr)
-        return self._dry_lufs_cache
+    def _update_plot_slow(self, take: Take) -> None:
+        plot = self._plots.get(self._focus)
+        if plot is None or self.preview is None:
+            return
+        trace = take.trace_db if not self._focus else take.stage_traces.get(self._focus)
+        render = Render(self.preview.dry.samples, take.audio.samples, self.sr, trace)
+        try:
+            plot.update_slow(self._focused().at(self.start_s), render)
+        except StudioError as exc:
+            self._show_error(str(exc))
 
     def flush(self) -> None:
         """Run any waiting curve redraw and audio render now."""
         self._fast.flush()
         self._slow.flush()
 
+    # -- comparing and finishing ------------------------------------------------------------
+
+    def keep(self) -> None:
+        """Store what the processed side plays now as side C, to compare later moves with."""
+        if self.player is None or self.take is None:
+            return
+        self.flush()
+        assert self.take is not None
+        self.player.set_side(KEPT, self.take.audio, loudness_db=self.take.loudness_db)
+
+    def render_full(self, audio: Audio | None = None) -> Audio:
+        """Process the whole track (or ``audio``) with the current settings, with progress.
+
+        The result is kept as :attr:`result` and cached by the settings, so asking again
+        without a change is instant.
+        """
+        source = audio if audio is not None else self._full_audio
+        if source is None:
+            raise StudioError(
+                "render_full(): this panel has no audio; pass it, e.g. panel.render_full(track)."
+            )
+        proc = self._processor
+        cached = self._full_cache.get(proc) if audio is None else None
+        if cached is None:
+            bar = getattr(self, "progress", None)
+
+            def report(done: int, total: int, label: str) -> None:
+                if bar is not None:
+                    bar.layout.visibility = "visible"
+                    bar.max, bar.value, bar.description = total, done, ""
+                    bar.tooltip = label
+
+            cached = render_full(proc, source, progress=report)
+            if audio is None:
+                self._full_cache = {proc: cached}
+        self.result = cached
+        return cached
+
     def processed(self, audio: Audio | None = None) -> Audio:
         """Process a whole piece of audio with the current settings (full length)."""
-        if audio is None:
-            raise StudioError(
-                "processed(): pass the audio to process, e.g. panel.processed(track)."
-            )
-        return self._processor(audio)
+        return self.render_full(audio)
+
+
+def _settings_html(proc: Processor) -> str:
+    """The settings in words, as readable HTML (wrapping at words, not monospace)."""
+    lines = proc.describe().splitlines()
+    head, rest = lines[0], lines[1:]
+    items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in rest if line.strip())
+    return (
+        "<details class='studio-settings'><summary>Settings in words</summary>"
+        f"<p>{html.escape(head)}</p><ul>{items}</ul></details>"
+    )
 
 
 def panel(processor: Processor, audio: Audio | None = None, **options: Any) -> ProcessorPanel:
     """Build a :class:`ProcessorPanel` for any processor (see its parameters)."""
     return ProcessorPanel(processor, audio, **options)
+
+
+# numpy is used by the plots the panel feeds; keep the name for type checkers of callers
+_ = np

@@ -1,0 +1,345 @@
+"""Findings: what an analysis (or a teacher) noticed, in plain words, tied to a lesson.
+
+A :class:`Finding` says what the problem is, where it is (tracks, a time range, a
+frequency range), why it matters, what to try, and which part of the curriculum teaches
+it. The demo's planted problems, the ready-for-mastering report, the mastering input
+checks and the course all speak through it, so a learner meets one shape everywhere.
+
+Its words come from the text catalogue (:mod:`studio.text`): a finding holds the key of
+its texts and the numbers that fill them, never sentences, so the same finding reads in
+Spanish once the catalogue has Spanish words::
+
+    f = Finding(
+        kind="mud",
+        key="demo.findings.mud",
+        fields={"gain_db": 9.0, "freq_hz": 300.0},
+        tracks=("pad",),
+        low_hz=200.0,
+        high_hz=500.0,
+        lesson="mixing.eq",
+    )
+    print(f)        # wrapped text for a terminal
+    f               # readable HTML in a notebook
+    Findings([f])   # several, as one block
+
+The entry under ``key`` has a ``title``, ``what``, ``why`` and ``try`` text; ``lesson``
+is an id from ``lessons.toml`` (``"mixing.eq"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+import numbers
+import textwrap
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from studio.errors import ParameterError
+from studio.text import has, t
+
+__all__ = ["SEVERITIES", "Finding", "Findings"]
+
+SEVERITIES = ("info", "warning", "problem")
+"""How much a finding matters: worth knowing, worth a look, needs fixing."""
+
+_COLOURS = {"info": "#3b82c4", "warning": "#d08a1c", "problem": "#c0392b"}
+_TEXTS = ("title", "what", "why", "try")
+_WIDTH = 88
+
+
+def _hz_text(hz: float) -> str:
+    """``50`` -> ``"50 Hz"``, ``3200`` -> ``"3.2 kHz"``."""
+    return f"{hz / 1000.0:g} kHz" if hz >= 1000.0 else f"{hz:g} Hz"
+
+
+def _hz_range_text(low_hz: float, high_hz: float) -> tuple[str, str]:
+    """The ends of a range with one unit where they share it: ``("2.5", "4 kHz")``."""
+    if (low_hz >= 1000.0) == (high_hz >= 1000.0):
+        low = _hz_text(low_hz).rsplit(" ", 1)[0]
+        return low, _hz_text(high_hz)
+    return _hz_text(low_hz), _hz_text(high_hz)
+
+
+def _number(value: Any, kind: str, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(f"Finding {kind!r}: {name} must be a number; got {value!r}.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ParameterError(f"Finding {kind!r}: {name} must be finite; got {value!r}.")
+    return number
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One thing a learner should know about a mix or a master, in plain words.
+
+    Attributes
+    ----------
+    kind : str
+        What kind of problem, a short stable id (``"masking"``, ``"mud"``), for
+        programs that sort or filter findings.
+    key : str
+        Where its words live in the catalogue (``"demo.findings.mud"``): the entry has
+        ``title``, ``what``, ``why`` and ``try``. Defaults to ``"findings." + kind``.
+    fields : Mapping[str, Any]
+        The values its texts need (``{"freq_hz": 300.0}``), read-only.
+    tracks : tuple of str
+        The track(s) concerned, the one to work on first (empty when not known, or for a
+        stereo file).
+    start_s, end_s : float or None
+        Where in time it can be heard, in seconds (both or neither).
+    low_hz, high_hz : float or None
+        Where in frequency it lives, in Hz (both or neither).
+    lesson : str
+        The part of the curriculum that teaches it (``"mixing.eq"``), an id of
+        ``lessons.toml``.
+    severity : str
+        ``"info"``, ``"warning"`` or ``"problem"`` (the default).
+    """
+
+    kind: str
+    key: str = ""
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    tracks: tuple[str, ...] = ()
+    start_s: float | None = None
+    end_s: float | None = None
+    low_hz: float | None = None
+    high_hz: float | None = None
+    lesson: str = ""
+    severity: str = "problem"
+
+    def __post_init__(self) -> None:
+        kind = self.kind
+        if not isinstance(kind, str) or not kind.isidentifier():
+            raise ParameterError(
+                f"Finding: kind must be a short name such as 'mud' or 'uneven_level'; got {kind!r}."
+            )
+        key = self.key or f"findings.{kind}"
+        object.__setattr__(self, "key", key)
+        missing = [name for name in _TEXTS if not has(f"{key}.{name}")]
+        if missing:
+            raise ParameterError(
+                f"Finding {kind!r}: the catalogue has no {', '.join(missing)} under {key!r}; "
+                "add them to studio/text/en/."
+            )
+        if not isinstance(self.fields, Mapping):
+            raise ParameterError(
+                f"Finding {kind!r}: fields must be a mapping of names to values; "
+                f"got {self.fields!r}."
+            )
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+        tracks = (self.tracks,) if isinstance(self.tracks, str) else tuple(self.tracks)
+        if not all(isinstance(name, str) and name for name in tracks):
+            raise ParameterError(f"Finding {kind!r}: tracks must be names; got {self.tracks!r}.")
+        object.__setattr__(self, "tracks", tracks)
+        for first, last, unit in (("start_s", "end_s", "s"), ("low_hz", "high_hz", "Hz")):
+            a = _number(getattr(self, first), kind, first)
+            b = _number(getattr(self, last), kind, last)
+            if (a is None) != (b is None):
+                raise ParameterError(f"Finding {kind!r}: give both {first} and {last}, or neither.")
+            if a is not None and b is not None:
+                if a > b or (unit == "Hz" and a <= 0.0) or (unit == "s" and a < 0.0):
+                    raise ParameterError(
+                        f"Finding {kind!r}: {first}..{last} must be a range from low to high "
+                        f"(times from 0 s, frequencies above 0 Hz); got {a:g}..{b:g} {unit}."
+                    )
+            object.__setattr__(self, first, a)
+            object.__setattr__(self, last, b)
+        if self.lesson and not has(f"lessons.{self.lesson}.title"):
+            raise ParameterError(
+                f"Finding {kind!r}: unknown lesson {self.lesson!r}; lessons are the ids of "
+                "studio/text/en/lessons.toml, such as 'mixing.eq'."
+            )
+        if self.severity not in SEVERITIES:
+            raise ParameterError(
+                f"Finding {kind!r}: severity must be one of {', '.join(SEVERITIES)}; "
+                f"got {self.severity!r}."
+            )
+        for name in _TEXTS:  # every text must fill in now, not when a learner reads it
+            self._text(name)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.key, tuple(sorted(self.fields.items())), self.tracks))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only fields mapping cannot be pickled as it is; rebuild from a dict
+        # (reports with findings travel between processes).
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["fields"] = dict(self.fields)
+        return (_rebuild, (values,))
+
+    # ------------------------------------------------------------------------ words
+
+    def _text(self, name: str) -> str:
+        return t(f"{self.key}.{name}", **self.fields)
+
+    @property
+    def title(self) -> str:
+        """A few words naming the problem (``"mud"``)."""
+        return self._text("title")
+
+    @property
+    def what(self) -> str:
+        """The problem, plainly: what is wrong and where to hear it."""
+        return self._text("what")
+
+    @property
+    def why(self) -> str:
+        """Why it matters in the mix or the master."""
+        return self._text("why")
+
+    @property
+    def try_(self) -> str:
+        """What to try, in the usual order."""
+        return self._text("try")
+
+    @property
+    def lesson_title(self) -> str:
+        """Title of the lesson that teaches it ("" when no lesson is named)."""
+        return t(f"lessons.{self.lesson}.title") if self.lesson else ""
+
+    @property
+    def severity_text(self) -> str:
+        """The severity in words (``"problem"``)."""
+        return t(f"findings.severity.{self.severity}")
+
+    @property
+    def where(self) -> str:
+        """Where it is, in words: tracks, frequency range, time range (``" · "`` apart)."""
+        parts = []
+        if self.tracks:
+            parts.append(t("findings.where.tracks", names=", ".join(self.tracks)))
+        if self.low_hz is not None and self.high_hz is not None:
+            low, high = _hz_range_text(self.low_hz, self.high_hz)
+            parts.append(t("findings.where.frequency", low=low, high=high))
+        if self.start_s is not None:
+            parts.append(t("findings.where.time", start_s=self.start_s, end_s=self.end_s))
+        return " · ".join(parts)
+
+    @property
+    def heading(self) -> str:
+        """The first line: severity and title, then where (``"problem: mud · pad · ..."``)."""
+        head = t("findings.layout.heading", severity=self.severity_text, title=self.title)
+        where = self.where
+        return f"{head} · {where}" if where else head
+
+    # -------------------------------------------------------------------- rendering
+
+    def _paragraphs(self) -> list[str]:
+        lines = [self.what, t("findings.layout.why", text=self.why)]
+        lines.append(t("findings.layout.try", text=self.try_))
+        if self.lesson:
+            lines.append(t("findings.layout.lesson", title=self.lesson_title))
+        return lines
+
+    def __str__(self) -> str:
+        out = textwrap.wrap(self.heading, _WIDTH, subsequent_indent="  ")
+        for paragraph in self._paragraphs():
+            out += textwrap.wrap(paragraph, _WIDTH, initial_indent="  ", subsequent_indent="    ")
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        where = f", {self.where}" if self.where else ""
+        return f"Finding({self.kind!r}{where})"
+
+    def _html_item(self) -> str:
+        colour = _COLOURS[self.severity]
+        head = t("findings.layout.heading", severity=self.severity_text, title=self.title)
+        where = html.escape(self.where)
+        rows = [
+            f'<div><span style="color:{colour};font-weight:600">{html.escape(head)}</span>'
+            + (f' <span style="opacity:0.7">· {where}</span>' if where else "")
+            + "</div>",
+            f"<div>{html.escape(self.what)}</div>",
+            f"<div>{_labelled('findings.layout.why', self.why)}</div>",
+            f"<div>{_labelled('findings.layout.try', self.try_)}</div>",
+        ]
+        if self.lesson:
+            rows.append(
+                f'<div style="opacity:0.75" title="{html.escape(self.lesson)}">'
+                f"{_labelled('findings.layout.lesson', self.lesson_title, field='title')}</div>"
+            )
+        return (
+            f'<div style="border-left:3px solid {colour};padding:1px 0 1px 10px;'
+            f'margin:0 0 8px 0">{"".join(rows)}</div>'
+        )
+
+    def _repr_html_(self) -> str:
+        return _html_block([self])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: the numbers and the words in the current language."""
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "title": self.title,
+            "what": self.what,
+            "why": self.why,
+            "try": self.try_,
+            "tracks": list(self.tracks),
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "low_hz": self.low_hz,
+            "high_hz": self.high_hz,
+            "lesson": self.lesson,
+            "lesson_title": self.lesson_title,
+        }
+
+
+def _rebuild(values: dict[str, Any]) -> Finding:
+    return Finding(**values)
+
+
+def _labelled(key: str, text: str, *, field: str = "text") -> str:
+    """A layout line as HTML with its label in italics ("<em>Try:</em> a wide cut...")."""
+    mark = "\x00"
+    before, _, after = t(key, **{field: mark}).partition(mark)
+    label, text = html.escape(before.rstrip()), html.escape(text) + html.escape(after)
+    return f"<em>{label}</em> {text}" if label else text
+
+
+def _html_block(findings: Iterable[Finding]) -> str:
+    items = [f._html_item() for f in findings]
+    body = "".join(items) or f"<div>{html.escape(t('findings.layout.none'))}</div>"
+    return (
+        '<div class="studio-findings" style="font-family:var(--jp-ui-font-family,'
+        "system-ui,sans-serif);font-size:var(--jp-ui-font-size1,13px);line-height:1.45;"
+        'max-width:56em;white-space:normal;word-break:normal;overflow-wrap:break-word">'
+        f"{body}</div>"
+    )
+
+
+class Findings(tuple[Finding, ...]):
+    """Several findings, shown as one block: HTML in a notebook, wrapped text elsewhere.
+
+    It is a tuple (index it, loop over it, ``len()`` it); ``of_kind("mud")`` picks some.
+    """
+
+    def __new__(cls, findings: Iterable[Finding] = ()) -> Findings:
+        """Collect ``findings`` (refusing anything that is not a :class:`Finding`)."""
+        items = tuple(findings)
+        for item in items:
+            if not isinstance(item, Finding):
+                raise ParameterError(f"Findings holds Finding values only; got {item!r}.")
+        return super().__new__(cls, items)
+
+    def of_kind(self, kind: str) -> Findings:
+        """The findings of one kind (``"masking"``), in order."""
+        return Findings(f for f in self if f.kind == kind)
+
+    def __str__(self) -> str:
+        if not self:
+            return t("findings.layout.none")
+        return "\n\n".join(str(f) for f in self)
+
+    def __repr__(self) -> str:
+        return f"Findings({list(self)!r})"
+
+    def _repr_html_(self) -> str:
+        return _html_block(self)

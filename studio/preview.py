@@ -1,0 +1,371 @@
+"""The preview engine: hear a processor on a passage, quickly, at matched loudness.
+
+Every view that lets a learner move a control (a processor panel, a console strip, a
+mastering rack module) asks the same questions after each move: what does the passage
+sound like now, how much quieter or louder is it than before (so the comparison is
+fair), and what did the processor do over time (its gain trace)? :class:`Preview`
+answers them without any widget, so scripts and tests use it the same way::
+
+    from studio.preview import Preview
+    preview = Preview(track, start_s=8.0, duration_s=10.0)
+    take = preview.render(studio.Compressor(threshold_db=-30.0))
+    take.audio, take.offset_db, take.trace_db
+
+It is quick because it never renders the same thing twice:
+
+* results are cached by the processor's frozen settings (equal settings, same result);
+* a :class:`~studio.processors.base.Chain` is rendered stage by stage and every prefix is
+  cached, so moving a control of the last stage re-renders only that stage;
+* a processor that declares ``blend`` parameters (``mix_pct``, ``output_db``) is rendered
+  once "fully wet" and those parameters are applied to the cached wet signal;
+* the dry passage's loudness is measured once.
+
+Automation lanes are heard as they are in the song: the processor's envelopes are
+shifted so the passage hears the values of its own stretch of time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from studio.audio import Audio
+from studio.dsp.control import resolve
+from studio.dsp.units import db_to_gain
+from studio.errors import AudioDataError
+from studio.processors.base import Chain, Processor
+
+__all__ = ["BLEND_NEUTRAL", "Preview", "Take", "loudness_offset_db", "render_full"]
+
+#: The value of each known blend parameter at which the output is the pure wet signal.
+BLEND_NEUTRAL = {"mix_pct": 100.0, "output_db": 0.0}
+
+#: Offsets are limited to this many dB either way (silence cannot be matched).
+MAX_OFFSET_DB = 60.0
+
+
+def _lufs(samples: np.ndarray, sr: int) -> float:
+    from studio.dsp.loudness import integrated_loudness
+
+    return float(integrated_loudness(samples, sr))
+
+
+def loudness_offset_db(reference_lufs: float, other_lufs: float) -> float:
+    """How many dB ``other`` must move to sound as loud as the reference (0 for silence).
+
+    Examples
+    --------
+    >>> loudness_offset_db(-20.0, -17.0)  # three dB louder: turn it down by three
+    -3.0
+    """
+    if not (np.isfinite(reference_lufs) and np.isfinite(other_lufs)):
+        return 0.0
+    return float(np.clip(reference_lufs - other_lufs, -MAX_OFFSET_DB, MAX_OFFSET_DB))
+
+
+@dataclass(frozen=True, eq=False)
+class Take:
+    """One rendering of the preview passage with one set of settings.
+
+    Attributes
+    ----------
+    processor : Processor
+        The settings that made it.
+    audio : Audio
+        What to play: the passage after processing, at the passage's own rate (a
+        sample-rate change is converted back, so it plays beside the original).
+    trace_db : numpy.ndarray or None
+        The gain change over time, per frame, for processors that report one.
+    lufs : float
+        Integrated loudness of ``audio``.
+    offset_db : float
+        How much the take must move to match the dry passage (negative: it is louder).
+    render_ms : float
+        How long this take took to make (0 when it came straight from the cache).
+    reused : str
+        What was reused: ``"cache"`` (everything), ``"prefix N"`` (the first N stages of
+        a chain), ``"wet"`` (only blend parameters moved) or ``"nothing"``.
+    stage_traces : dict
+        For a chain: each stage's own gain change, by the stage's path
+        (``("processors", 2)``), for stages that report one.
+    """
+
+    processor: Processor
+    audio: Audio
+    trace_db: np.ndarray | None
+    lufs: float
+    offset_db: float
+    render_ms: float
+    reused: str
+    stage_traces: dict[tuple[str | int, ...], np.ndarray] = field(default_factory=dict)
+
+    @property
+    def loudness_db(self) -> float:
+        """Loudness relative to the dry passage (dB, positive: louder), for players."""
+        return -self.offset_db
+
+
+@dataclass
+class _Entry:
+    samples: np.ndarray
+    sr: int
+    trace: np.ndarray | None
+    lufs: float | None = None  # measured once, the first time it is played
+    stage_traces: dict[tuple[str | int, ...], np.ndarray] = field(default_factory=dict)
+    nbytes: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nbytes = self.samples.nbytes + (0 if self.trace is None else self.trace.nbytes)
+
+
+class Preview:
+    """Render processors on one passage of audio, cached, with loudness offsets.
+
+    Parameters
+    ----------
+    audio : Audio
+        The whole track or mix.
+    start_s, duration_s : float
+        The passage to preview: a loop of a few seconds to 30 s keeps every move quick.
+    key : Audio, optional
+        A side-chain signal for processors that listen to one (the same passage of it
+        is used).
+    budget_mb : float
+        How much memory cached renders may take before the oldest are dropped.
+    """
+
+    def __init__(
+        self,
+        audio: Audio,
+        start_s: float = 0.0,
+        duration_s: float = 10.0,
+        *,
+        key: Audio | None = None,
+        budget_mb: float = 96.0,
+    ) -> None:
+        if not isinstance(audio, Audio):
+            raise AudioDataError(
+                f"Preview needs a studio.Audio, got {type(audio).__name__}; load a file "
+                "with studio.load() or wrap samples with studio.Audio(samples, sr)."
+            )
+        if duration_s <= 0:
+            raise AudioDataError(f"Preview: duration_s must be above 0 s; got {duration_s:g}.")
+        passage = audio.segment(start_s, start_s + duration_s)
+        if passage.n_frames == 0:
+            raise AudioDataError(
+                f"Preview: {audio.name or 'the audio'} is {audio.duration_s:.1f} s long, so "
+                f"there is nothing to preview from {start_s:g} s."
+            )
+        self.dry = passage
+        self.start_s = float(start_s)
+        self.sr = passage.sr
+        self.key = None if key is None else key.segment(start_s, start_s + duration_s).samples
+        self.dry_lufs = _lufs(passage.samples, passage.sr)
+        self._budget = int(budget_mb * 1e6)
+        self._cache: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._bytes = 0
+
+    # -- the one public question ------------------------------------------------------------
+
+    def render(self, processor: Processor) -> Take:
+        """Render the passage through ``processor`` (reusing whatever it can)."""
+        started = time.perf_counter()
+        proc = processor.shifted(-self.start_s)
+        key = self.key if proc.capabilities.sidechain else None
+        entry, reused = self._render(proc, self.dry.samples, self.sr, key, ())
+        samples, sr = entry.samples, entry.sr
+        if sr != self.sr:  # a sample-rate change: hear what survives, at the passage's rate
+            samples = _back_to(samples, sr, self.sr, self.dry.n_frames)
+        audio = Audio(samples, self.sr, self.dry.name)
+        if entry.lufs is None:
+            entry.lufs = _lufs(samples, self.sr)
+        lufs = entry.lufs
+        elapsed = 0.0 if reused == "cache" else (time.perf_counter() - started) * 1e3
+        return Take(
+            processor=processor,
+            audio=audio,
+            trace_db=entry.trace,
+            lufs=lufs,
+            offset_db=loudness_offset_db(self.dry_lufs, lufs),
+            render_ms=elapsed,
+            reused=reused,
+            stage_traces=entry.stage_traces,
+        )
+
+    def offset_db(self, audio: Audio) -> float:
+        """How much ``audio`` must move to sound as loud as the dry passage."""
+        return loudness_offset_db(self.dry_lufs, _lufs(audio.samples, audio.sr))
+
+    # -- rendering with reuse -----------------------------------------------------------------
+
+    def _render(
+        self, proc: Processor, x: np.ndarray, sr: int, key: Any, context: tuple[Any, ...]
+    ) -> tuple[_Entry, str]:
+        """Render ``proc`` on ``x`` (which is what ``context`` produced from the passage)."""
+        cache_key = ("take", context, proc)
+        hit = self._get(cache_key)
+        if hit is not None:
+            return hit, "cache"
+        if isinstance(proc, Chain) and not proc.bypass and proc.processors:
+            entry, reused = self._render_chain(proc, x, sr, key, context)
+        elif proc.capabilities.blend and not proc.bypass and _moves_blend(proc):
+            entry, reused = self._render_blend(proc, x, sr, key, context)
+        else:
+            out, trace = proc.run(x, sr, key, trace=True)
+            entry, reused = _Entry(out, proc.output_rate(sr), trace), "nothing"
+        self._put(cache_key, entry)
+        return entry, reused
+
+    def _render_chain(
+        self, chain: Chain, x: np.ndarray, sr: int, key: Any, context: tuple[Any, ...]
+    ) -> tuple[_Entry, str]:
+        stages = chain.processors
+        # the longest prefix already rendered
+        start, out, out_sr, total = 0, x, sr, None
+        for n in range(len(stages), 0, -1):
+            hit = self._get(("prefix", context, stages[:n]))
+            if hit is not None:
+                start, out, out_sr, total = n, hit.samples, hit.sr, hit.trace
+                break
+        for i in range(start, len(stages)):
+            stage = stages[i]
+            stage_key = key if stage.capabilities.sidechain else None
+            entry, _ = self._render(stage, out, out_sr, stage_key, (*context, stages[:i]))
+            out, out_sr = entry.samples, entry.sr
+            if entry.trace is not None and not stage.capabilities.changes_rate:
+                total = entry.trace if total is None else total + entry.trace
+            self._put(("prefix", context, stages[: i + 1]), _Entry(out, out_sr, total))
+        if out is x:
+            out = np.array(x, copy=True)
+        if total is None:
+            total = np.zeros(out.shape[-1])
+        reused = f"prefix {start}" if start else "nothing"
+        result = _Entry(out, out_sr, total)
+        # each stage's own trace, from the cache (every stage was rendered just now or before)
+        for i, stage in enumerate(stages):
+            if stage.capabilities.trace and not stage.bypass:
+                hit = self._cache.get(("take", (*context, stages[:i]), stage))
+                if hit is not None and hit.trace is not None:
+                    result.stage_traces[("processors", i)] = hit.trace
+        return result, reused
+
+    def _render_blend(
+        self, proc: Processor, x: np.ndarray, sr: int, key: Any, context: tuple[Any, ...]
+    ) -> tuple[_Entry, str]:
+        wet_settings = proc.replace(
+            **{name: BLEND_NEUTRAL[name] for name in proc.capabilities.blend}
+        )
+        wet_key = ("take", context, wet_settings)
+        wet = self._get(wet_key)
+        reused = "wet"
+        if wet is None:
+            out, trace = wet_settings.run(x, sr, key, trace=True)
+            wet = _Entry(out, sr, trace)
+            self._put(wet_key, wet)
+            reused = "nothing"
+        return _Entry(apply_blend(proc, x, wet.samples, sr), sr, wet.trace), reused
+
+    # -- the cache ------------------------------------------------------------------------------
+
+    def _get(self, cache_key: Hashable) -> _Entry | None:
+        entry = self._cache.get(cache_key)
+        if entry is not None:
+            self._cache.move_to_end(cache_key)
+        return entry
+
+    def _put(self, cache_key: Hashable, entry: _Entry) -> None:
+        old = self._cache.pop(cache_key, None)
+        if old is not None:
+            self._bytes -= old.nbytes
+        self._cache[cache_key] = entry
+        self._bytes += entry.nbytes
+        while self._bytes > self._budget and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._bytes -= dropped.nbytes
+
+    @property
+    def cached_mb(self) -> float:
+        """Memory the cached renders take, in MB."""
+        return self._bytes / 1e6
+
+    def clear(self) -> None:
+        """Forget every cached render."""
+        self._cache.clear()
+        self._bytes = 0
+
+
+def _moves_blend(proc: Processor) -> bool:
+    """Whether a blend parameter is away from its wet value (else there is nothing to reuse)."""
+    return any(getattr(proc, name) != BLEND_NEUTRAL[name] for name in proc.capabilities.blend)
+
+
+def apply_blend(proc: Processor, dry: np.ndarray, wet: np.ndarray, sr: int) -> np.ndarray:
+    """Blend a fully wet render with the dry input as the processor's blend parameters say.
+
+    ``out = db_to_gain(output_db) * (mix * wet + (1 - mix) * dry)`` with ``mix`` =
+    ``mix_pct / 100``; a mono dry part is spread to the wet part's channels. Both may
+    move over time (envelopes).
+    """
+    n = wet.shape[-1]
+    dtype = wet.dtype
+    out = wet
+    names = proc.capabilities.blend
+    if "mix_pct" in names:
+        mix = np.asarray(resolve(proc.mix_pct, n, sr, name="mix_pct"), dtype=dtype)
+        mix = mix / np.asarray(100.0, dtype=dtype)
+        source = dry if dry.shape[0] == wet.shape[0] else np.repeat(dry, wet.shape[0], axis=0)
+        out = mix * wet + (np.asarray(1.0, dtype=dtype) - mix) * source
+    if "output_db" in names:
+        level = resolve(proc.output_db, n, sr, name="output_db")
+        out = np.asarray(db_to_gain(level), dtype=dtype) * out
+    return np.asarray(out, dtype=dtype)
+
+
+def _back_to(samples: np.ndarray, sr: int, target_sr: int, n_frames: int) -> np.ndarray:
+    from studio.dsp.resample import resample
+
+    back = resample(samples, sr, target_sr=target_sr)
+    out = np.zeros((back.shape[0], n_frames), dtype=back.dtype)
+    keep = min(n_frames, back.shape[1])
+    out[:, :keep] = back[:, :keep]
+    return out
+
+
+def render_full(
+    processor: Processor,
+    audio: Audio,
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Audio:
+    """Process a whole piece of audio, reporting progress stage by stage.
+
+    Parameters
+    ----------
+    processor : Processor
+        The settings (a chain reports each stage as it finishes).
+    audio : Audio
+        The whole track, mix or song.
+    progress : callable, optional
+        Called as ``progress(done, total, label)`` before each stage and at the end.
+    """
+    stages = list(processor.processors) if isinstance(processor, Chain) else [processor]
+    if isinstance(processor, Chain) and processor.bypass:
+        stages = []
+    x = processor.check_input(audio.samples, audio.sr)
+    sr = audio.sr
+    total = max(1, len(stages))
+    for i, stage in enumerate(stages):
+        if progress is not None:
+            progress(i, total, type(stage).__name__)
+        x = stage.run(x, sr)[0]
+        sr = stage.output_rate(sr)
+    if progress is not None:
+        progress(total, total, "done")
+    if not stages:
+        x = np.array(x, copy=True)
+    return Audio(x, sr, audio.name)

@@ -1,0 +1,332 @@
+"""The text catalogue: look-ups, languages, fallback, coverage, and the prose audit."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import studio.analysis.findings
+import studio.demo
+import studio.text
+from studio.errors import StudioError, TextError
+from studio.processors.base import Parametric, registered_processors
+from studio.text import (
+    fields_of,
+    has,
+    keys,
+    language,
+    languages,
+    param_text,
+    processor_name,
+    processor_title,
+    set_language,
+    t,
+    use_language,
+)
+from studio.text.audit import find_prose, format_prose
+
+TEXT_ROOT = Path(studio.text.__file__).parent
+AREAS = sorted(p.stem for p in (TEXT_ROOT / "en").glob("*.toml"))
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    yield
+    set_language("en")
+
+
+# ------------------------------------------------------------------------------ look-up
+
+
+def test_t_returns_english_and_fills_fields():
+    assert t("lessons.mixing.eq.title") == "Filtering and EQ"
+    text = t("demo.describe.song", key="D minor", tempo_bpm=120.0, duration_s=40.0, sr=48000)
+    assert text == "Demo song in D minor at 120 BPM, 40 s at 48000 Hz."
+    # a field the template does not use is ignored (a translation may drop one)
+    assert t("lessons.mixing.eq.title", unused=1) == "Filtering and EQ"
+
+
+def test_unknown_key_names_the_key_and_the_language():
+    with pytest.raises(TextError, match=r"no text 'lessons\.mixing\.nope'.*language 'en'"):
+        t("lessons.mixing.nope")
+    with use_language("es"), pytest.raises(TextError, match=r"'nowhere\.at\.all'.*'es'"):
+        t("nowhere.at.all")
+    with pytest.raises(TextError, match="area and an entry"):
+        t("no_dot")
+    with pytest.raises(TextError, match="area and an entry"):
+        t(42)  # type: ignore[arg-type]
+    assert issubclass(TextError, StudioError) and issubclass(TextError, LookupError)
+
+
+def test_missing_field_names_the_field_and_the_key():
+    with pytest.raises(TextError, match=r"'demo\.describe\.song'.*needs the field 'tempo_bpm'"):
+        t("demo.describe.song", key="D minor")
+    with pytest.raises(TextError, match="cannot be filled in"):
+        t("demo.describe.song", key="x", tempo_bpm="fast", duration_s=1, sr=1)  # :g of a str
+
+
+def test_has_and_keys():
+    assert has("params.Compressor.ratio.help")
+    assert not has("params.Compressor.nope.help") and not has("nodot") and not has("zz.top")
+    assert "lessons.mixing.eq.title" in keys("lessons")
+    assert "lessons.mixing.eq.title" in keys("lessons", "es")
+    assert "params.Compressor.ratio.help" not in keys("params", "es")
+
+
+def test_fields_of():
+    assert fields_of("{a} and {b:.1f} of {c[0]} {{literal}}") == {"a", "b", "c"}
+    assert fields_of("no fields") == frozenset()
+
+
+# ---------------------------------------------------------------------------- languages
+
+
+def test_languages_and_switching():
+    assert languages()[0] == "en" and "es" in languages()
+    assert language() == "en"
+    set_language("es")
+    assert language() == "es"
+    assert t("lessons.mixing.eq.title") == "Filtros y ecualización"
+    set_language("EN")
+    assert language() == "en"
+
+
+@pytest.mark.parametrize("code", ["es", "ES", "es-ES", "es_MX", " es "])
+def test_language_codes_with_a_region_mean_the_language(code):
+    with use_language(code) as chosen:
+        assert chosen == "es" == language()
+    assert language() == "en"
+
+
+def test_unknown_language_is_refused_plainly():
+    with pytest.raises(TextError, match=r"no texts in language 'xx'.*en, es"):
+        set_language("xx")
+    with pytest.raises(TextError, match="a language is a code"):
+        set_language(None)  # type: ignore[arg-type]
+    assert language() == "en"
+
+
+def test_use_language_restores_after_an_error():
+    with pytest.raises(RuntimeError), use_language("es"):
+        raise RuntimeError("boom")
+    assert language() == "en"
+
+
+def test_missing_translations_fall_back_to_english_key_by_key():
+    english_help = t("params.Compressor.ratio.help")
+    with use_language("es"):
+        assert t("params.Compressor.ratio.help") == english_help  # not translated yet
+        assert t("findings.severity.problem") == "problema"  # translated
+        assert t("demo.keys.D minor") == "re menor"
+
+
+# ------------------------------------------------------------------ catalogue files
+
+
+@pytest.mark.parametrize("code", languages())
+def test_every_file_reads_and_holds_only_text(code):
+    for file in (TEXT_ROOT / code).glob("*.toml"):
+        tomllib.loads(file.read_text(encoding="utf-8"))  # raises on a TOML error
+        assert file.stem in AREAS, f"{file}: English has no area {file.stem!r}"
+        assert keys(file.stem, code), f"{file} is empty"
+
+
+@pytest.mark.parametrize("code", [c for c in languages() if c != "en"])
+def test_translations_use_english_keys_and_fields(code):
+    for area in AREAS:
+        for key in keys(area, code):
+            assert has(key), f"{code}/{area}.toml has {key!r}, which English does not"
+            with use_language(code):
+                translated = studio.text._template(key, code)
+            english = studio.text._template(key, "en")
+            extra = fields_of(translated) - fields_of(english)
+            assert not extra, f"{code}: {key!r} uses fields English does not give: {extra}"
+
+
+@pytest.mark.parametrize("code", languages())
+def test_templates_are_well_formed(code):
+    for area in AREAS:
+        for key in keys(area, code):
+            template = studio.text._template(key, code)
+            fields = fields_of(template)  # raises on an unbalanced brace
+            assert "" not in fields, f"{code}: {key!r} has a positional field {{}}"
+            assert template == template.strip(), f"{code}: {key!r} has spaces at an end"
+
+
+# ------------------------------------------------------------- processors' words
+
+
+def _parametric_classes() -> list[type]:
+    registered_processors()  # imports every processor module
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    return sorted(
+        {
+            c
+            for c in walk(Parametric)
+            if dataclasses.is_dataclass(c) and c.__module__.startswith("studio.processors")
+        },
+        key=lambda c: c.__name__,
+    )
+
+
+def test_every_processor_and_item_class_is_covered():
+    classes = _parametric_classes()
+    names = {c.__name__ for c in classes}
+    assert set(registered_processors()) <= names
+    assert {"EQBand", "MultibandBand", "Compressor", "ParametricEQ"} <= names
+
+
+@pytest.mark.parametrize("cls", _parametric_classes(), ids=lambda c: c.__name__)
+def test_catalogue_holds_todays_declarations(cls):
+    """Label and help of every parameter, and the title, as the processor declares them."""
+    for spec in cls.specs():
+        assert param_text(cls, spec.name) == (spec.label, spec.help), spec.name
+    for field in dataclasses.fields(cls):
+        if "studio.items" in field.metadata:
+            label, help_ = param_text(cls, field.name)
+            assert (label, help_) == (field.name, field.metadata.get("help", ""))
+            assert t(f"params.{cls.__name__}.{field.name}.item")
+    doc = inspect.getdoc(cls) or ""
+    assert processor_title(cls) == doc.splitlines()[0]
+    assert processor_name(cls)
+
+
+def test_catalogue_has_no_words_for_parameters_that_do_not_exist():
+    classes = {c.__name__: c for c in _parametric_classes()}
+    for key in keys("params"):
+        _, cls_name, field_name, _ = key.split(".")
+        assert cls_name in classes, f"{key}: no class {cls_name}"
+        fields = {f.name for f in dataclasses.fields(classes[cls_name])}
+        assert field_name in fields, f"{key}: {cls_name} has no field {field_name}"
+    for key in keys("processors"):
+        assert key.split(".")[1] in classes, f"{key}: no such class"
+
+
+def test_param_text_falls_back_through_base_classes():
+    base = type("Compressor", (), {})  # stands for the real class: only names matter
+    mine = type("MyCompressor", (base,), {})
+    assert param_text(mine, "ratio") == param_text("Compressor", "ratio")
+    assert param_text(("MyCompressor", "Compressor"), "ratio")[0] == "ratio"
+    assert processor_title(mine).startswith("Compressor:")
+    with pytest.raises(TextError, match=r"no words for parameter 'nope' of MyCompressor"):
+        param_text(mine, "nope")
+    assert param_text(mine, "nope", ("nope", "")) == ("nope", "")
+    assert processor_name("NoSuchThing", "fallback") == "fallback"
+    with pytest.raises(TextError, match=r"no title for NoSuchThing \(looked under NoSuchThing"):
+        processor_title("NoSuchThing")
+
+
+def test_param_text_follows_the_language():
+    with use_language("es"):
+        assert param_text("Compressor", "ratio") == param_text("Compressor", "ratio")
+
+
+def test_every_lesson_has_a_title_in_every_language():
+    ids = {k.rsplit(".", 1)[0].split(".", 1)[1] for k in keys("lessons")}
+    assert {"mixing.eq", "mixing.compression", "mastering.loudness"} <= ids
+    for code in languages():
+        with use_language(code):
+            for lesson in ids:
+                assert t(f"lessons.{lesson}.title")
+
+
+# ---------------------------------------------------------------------------- cost
+
+
+def _run(code: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return out.stdout.strip()
+
+
+def test_importing_reads_no_text_file():
+    """``import studio`` loads neither the catalogue nor the TOML reader."""
+    code = "import sys, studio, studio.text; print('tomllib' in sys.modules)"
+    assert _run(code) == "False"
+    code = "import sys, studio.text as s; s.t('demo.mix_name'); print('tomllib' in sys.modules)"
+    assert _run(code) == "True"
+
+
+# ---------------------------------------------------------------------- prose audit
+
+
+def _scan(tmp_path, source: str, **kwargs):
+    file = tmp_path / "module.py"
+    file.write_text(textwrap.dedent(source), encoding="utf-8")
+    return [p.text for p in find_prose(file, **kwargs)]
+
+
+def test_audit_finds_prose_in_code(tmp_path):
+    found = _scan(
+        tmp_path,
+        '''
+        """A module docstring with many words is documentation."""
+        import warnings
+        from studio.text import t
+
+        LABEL = "turn it down"
+        TITLE = f"{3} tracks at {48000} Hz"
+        NAME = "threshold_db"
+        SHORT = "dB"
+        PAIR = "D minor"
+        WRAPPED = "{} and some words".format(1)
+
+        def f(x, title="Stereo correlation and PSR"):
+            """A function docstring, also fine."""
+            "A lone string statement documents code."
+            if x:
+                raise ValueError(f"the value {x} is not good at all")
+            assert x, "an assertion message is for programmers"
+            warnings.warn("a warning message in many words")
+            return t("demo.describe.song", key="fine"), t("x.y", note="but this field is prose")
+        ''',
+    )
+    assert found == [
+        "turn it down",
+        "{...} tracks at {...} Hz",
+        "{} and some words",
+        "Stereo correlation and PSR",
+        "but this field is prose",
+    ]
+
+
+def test_audit_pragma_and_word_count(tmp_path):
+    source = """
+    A = "three words here"  # prose: ok (a file format name)
+    B = "two words"
+    C = (
+        "spread over "  # prose: ok
+        "two lines"
+    )
+    """
+    assert _scan(tmp_path, source) == []
+    assert _scan(tmp_path, source, min_words=2) == ["two words"]
+
+
+def test_audit_accepts_modules_folders_and_lists(tmp_path):
+    assert find_prose(studio.text) == find_prose(TEXT_ROOT)
+    with pytest.raises(ValueError, match="needs a module"):
+        find_prose(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize(
+    "target",
+    [studio.text, studio.demo, studio.analysis.findings],
+    ids=["studio.text", "studio.demo", "studio.analysis.findings"],
+)
+def test_no_user_facing_words_bypass_the_catalogue(target):
+    found = find_prose(target)
+    assert not found, "words outside the catalogue:\n" + format_prose(found)
