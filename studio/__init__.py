@@ -153,6 +153,7 @@ __all__ = [
     "dsp",
     "io",
     "mixing",
+    "preview",
     "processors",
     "text",
     "widgets",
