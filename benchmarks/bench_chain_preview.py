@@ -55,9 +55,9 @@ def run() -> list[tuple[str, float, str]]:
     ):
         chained = Preview(audio, 0.0, 10.0)
         chained.render(_chain(make(0.0)))  # the first render fills the prefix cache
-        chain_ms = _median_ms(lambda v, m=make: chained.render(_chain(m(v))), values + 0.01)
+        chain_ms = _median_ms(lambda v, m=make, p=chained: p.render(_chain(m(v))), values + 0.01)
         alone = Preview(audio, 0.0, 10.0)
-        alone_ms = _median_ms(lambda v, m=make: alone.render(m(v)), values + 0.02)
+        alone_ms = _median_ms(lambda v, m=make, p=alone: p.render(m(v)), values + 0.02)
         rows += [
             (f"{name} last of 5: chain preview update", chain_ms, "ms"),
             (f"{name} alone: preview update", alone_ms, "ms"),
