@@ -80,7 +80,18 @@ _LAZY = {
     "Dither": "studio.processors.delivery",
     "SampleRateConverter": "studio.processors.delivery",
 }
-_SUBMODULES = {"demo", "dsp", "processors", "analysis", "widgets", "mixing", "io", "text"}
+_SUBMODULES = {
+    "analysis",
+    "course",
+    "demo",
+    "dsp",
+    "io",
+    "mixing",
+    "preview",
+    "processors",
+    "text",
+    "widgets",
+}
 
 __all__ = [
     "Audio",
@@ -137,10 +148,12 @@ __all__ = [
     "Dither",
     "SampleRateConverter",
     "analysis",
+    "course",
     "demo",
     "dsp",
     "io",
     "mixing",
+    "preview",
     "processors",
     "text",
     "widgets",

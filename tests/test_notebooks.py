@@ -120,3 +120,8 @@ def test_notebook_runs_top_to_bottom(notebook: Path, tmp_path: Path, monkeypatch
     if failure:  # outside the except block, so the report shows just this
         pytest.fail(re.sub(r"\x1b\[[0-9;]*m", "", failure), pytrace=False)  # no colour codes
     print(f"{notebook.name}: ran in {time.monotonic() - started:.1f} s")
+    # Run All must not solve the exercises: every answer check still says "Not yet"
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "studio.course.check_" in cell.source:
+            text = json.dumps([o.get("data", {}) for o in cell.outputs])
+            assert "Not yet" in text, f"Run All solved an exercise:\n{cell.source}\n{text[:400]}"
