@@ -650,14 +650,6 @@ console.log(JSON.stringify({ log, sameObject, current: player.transport().curren
     assert out["sameObject"] and out["current"] is None
 
 
-# -- the panel: a slider's value coming back from the browser resends no audio ---------
-#
-# When the browser draws a slider it writes the value back, rounded: a log slider
-# computes 10 ** log10(x) in JavaScript (300 -> 299.99999999999983). During Run All
-# these echoes reach the kernel after later cells ran, possibly of a value that code
-# has changed since. Each used to cost a fresh render and a resend of B.
-
-
 def test_codes_checksum_decodes_only_what_it_sums() -> None:
     data, scale = encode_samples(noise(9).samples)
     assert codes_checksum(data, scale) == float32_checksum(decode_samples(data, scale, 2))
