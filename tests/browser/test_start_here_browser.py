@@ -30,7 +30,8 @@ NOTEBOOK = Path(os.environ.get("STUDIO_BROWSER_NOTEBOOK", REPO / "notebooks/00_s
 PANEL = ".studio-panel-ParametricEQ"
 SLIDER = ".studio-param-gain_db"
 TRACE_PATHS = "path[data-trace]"  # each curve of a studio LivePlot
-PLAYER = ".studio-abplayer"
+PLAYER = ".studio-player"
+SIDE = "processed"  # the panel player's side that a slider move re-renders
 
 KERNEL_IDLE_TIMEOUT_S = 120.0
 RUN_ALL_TIMEOUT_S = 180.0
@@ -78,8 +79,8 @@ WIDGETS_JS = f"""
   return {{
     traces: Array.from(panel.querySelectorAll("{TRACE_PATHS}"), p => p.getAttribute("d") || ""),
     player: player ? {{
-      version: player.dataset.bVersion || null,
-      checksum: player.dataset.bChecksum || null,
+      version: player.dataset["{SIDE}Version"] || null,
+      checksum: player.dataset["{SIDE}Checksum"] || null,
       state: player.dataset.state || null,
       active: player.dataset.active || null,
     }} : null,
