@@ -130,7 +130,6 @@ class ResponsePlot:
         self.sr = sr
         top = min(20000.0, 0.49 * sr)
         self.freqs_hz = np.geomspace(20.0, top, 400)
-        n_bands = len(getattr(processor, "bands", ()))
         self.figure = LivePlot(
             [
                 Subplot(
@@ -143,6 +142,7 @@ class ResponsePlot:
             height_px=_HEIGHT_PX,
         )
         total_x, total_y, band_curves = self._curves(processor)
+        n_bands = len(band_curves)
         for i, (band_x, band_y) in enumerate(band_curves):
             self.figure.line(
                 f"band{i + 1}",
@@ -175,18 +175,20 @@ class ResponsePlot:
     def _curves(
         self, processor: Any
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        """The total response and each band's, each on its own grid (see _grid)."""
-        bands = list(getattr(processor, "bands", ()))
-        own = [getattr(processor, "freq_hz", None)] + [getattr(b, "freq_hz", None) for b in bands]
+        """The total response and its parts (an EQ's bands), on one grid.
+
+        The grid holds every frequency the settings name, so a narrow notch is drawn at
+        its true depth.
+        """
+        own = [
+            leaf.value
+            for leaf in processor.leaves()
+            if leaf.spec.unit == "Hz" and isinstance(leaf.value, float)
+        ]
         grid = self._grid(own)
         total = np.maximum(processor.response_db(grid, self.sr), -200.0)
-        band_curves = []
-        if bands and hasattr(processor, "band_responses_db"):
-            for i, band in enumerate(bands):
-                band_grid = self._grid([getattr(band, "freq_hz", None)])
-                response = processor.band_responses_db(band_grid, self.sr)[i]
-                band_curves.append((band_grid, np.maximum(response, -200.0)))
-        return grid, total, band_curves
+        parts = processor.response_parts_db(grid, self.sr)
+        return grid, total, [(grid, np.maximum(part, -200.0)) for part in parts]
 
     def update_fast(self, processor: Any) -> None:
         """Redraw the curves from the processor's coefficients (cheap; every move).
@@ -382,17 +384,18 @@ class CurvePlot:
 
 
 def plot_for(processor: Any, sr: int) -> ResponsePlot | DynamicsPlot | CurvePlot | None:
-    """Choose the plot a processor can feed (None when it offers no curve).
+    """Choose the plot a processor declares it can feed (None when it draws nothing).
 
-    A frequency response (``response_db``) wins, then the processor's own picture
-    (``curves(sr)``, when it draws one), then a dynamics transfer curve
-    (``transfer_curve``).
+    ``capabilities.draws`` says which: ``"response"`` (``response_db``, with
+    ``response_parts_db`` thin underneath), ``"curves"`` (its own ``curves(sr)``) or
+    ``"transfer"`` (a static curve beside the gain change over the preview).
     """
-    if hasattr(processor, "response_db"):
+    draws = processor.capabilities.draws
+    if draws == "response":
         return ResponsePlot(processor, sr)
-    if hasattr(processor, "curves") and processor.curves(sr):
+    if draws == "curves" and processor.curves(sr):
         return CurvePlot(processor, sr)
-    if hasattr(processor, "transfer_curve"):
+    if draws == "transfer":
         return DynamicsPlot(processor, sr)
     return None
 
