@@ -50,6 +50,7 @@ __all__ = [
     "processor_title",
     "set_language",
     "t",
+    "template",
     "use_language",
 ]
 
@@ -247,6 +248,19 @@ def t(key: str, /, **fields: Any) -> str:
         raise TextError(
             f"text {key!r} (language {code!r}) cannot be filled in: {exc} (template {template!r})."
         ) from None
+
+
+def template(key: str) -> str:
+    """Return the unfilled text of ``key`` in the current language.
+
+    For code that fills it in elsewhere, such as a widget's browser side.
+
+    Examples
+    --------
+    >>> template("lessons.mixing.eq.title")
+    'Filtering and EQ'
+    """
+    return _template(key, _current)
 
 
 def has(key: str) -> bool:
