@@ -443,7 +443,9 @@ class Chain(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(trace=True, sidechain=True)
 
-    processors: tuple[Processor, ...] = items(Processor, (), item_label="stage")
+    processors: tuple[Processor, ...] = items(
+        Processor, (), item_label="stage", help="The stages, each feeding the next."
+    )
 
     def __init__(
         self,
@@ -598,7 +600,12 @@ class Parallel(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(sidechain=True)
 
-    branches: tuple[Branch, ...] = items(Branch, (), item_label="branch")
+    branches: tuple[Branch, ...] = items(
+        Branch,
+        (),
+        item_label="branch",
+        help="The branches, each fed the same input and summed.",
+    )
     mix_pct: float = param(
         100.0,
         lo=0.0,
