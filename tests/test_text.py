@@ -189,18 +189,22 @@ def test_every_processor_and_item_class_is_covered():
 
 
 @pytest.mark.parametrize("cls", _parametric_classes(), ids=lambda c: c.__name__)
-def test_catalogue_holds_todays_declarations(cls):
-    """Label and help of every parameter, and the title, as the processor declares them."""
+def test_every_word_of_a_processor_comes_from_the_catalogue(cls):
+    """Labels, help lines, item names and titles are the catalogue's; declarations hold none."""
     for spec in cls.specs():
-        assert param_text(cls, spec.name) == (spec.label, spec.help), spec.name
+        assert (spec.label, spec.help) == param_text(cls, spec.name), spec.name
+        assert spec.help, f"{cls.__name__}.{spec.name} has no help line"
     for field in dataclasses.fields(cls):
+        declared = field.metadata.get("studio.param")
+        if declared is not None:  # units, ranges and flags only: no words in the code
+            assert (declared.label, declared.help) == ("", ""), field.name
+        if "studio.items" in field.metadata or "studio.child" in field.metadata:
+            assert not field.metadata.get("help") and not field.metadata.get("item_label")
+            assert cls.field_words(field.name) == param_text(cls, field.name)
         if "studio.items" in field.metadata:
-            label, help_ = param_text(cls, field.name)
-            assert (label, help_) == (field.name, field.metadata.get("help", ""))
-            assert t(f"params.{cls.__name__}.{field.name}.item")
-    doc = inspect.getdoc(cls) or ""
-    assert processor_title(cls) == doc.splitlines()[0]
-    assert processor_name(cls)
+            assert cls.item_label(field.name) == t(f"params.{cls.__name__}.{field.name}.item")
+    assert cls.class_title() == processor_title(cls)
+    assert cls.class_name() == processor_name(cls)
 
 
 def test_catalogue_has_no_words_for_parameters_that_do_not_exist():

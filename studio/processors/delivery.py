@@ -52,18 +52,8 @@ class Dither(Processor):
     # setting of a dither leaves its input untouched.
     identity_when_neutral = False
 
-    bit_depth: str = param(
-        "16",
-        choices=tuple(str(b) for b in (16, 24, 8)),
-        label="bit depth",
-        help="16 for CD and streaming masters, 24 for high resolution, 8 to hear it clearly.",
-    )
-    noise_shaping: str = param(
-        "none",
-        choices=dsp_dither.NOISE_SHAPINGS,
-        label="noise shaping",
-        help="none: a plain, even hiss; shaped: quieter where ears are keen, more up top.",
-    )
+    bit_depth: str = param("16", choices=tuple(str(b) for b in (16, 24, 8)))
+    noise_shaping: str = param("none", choices=dsp_dither.NOISE_SHAPINGS)
 
     @property
     def lsb(self) -> float:
@@ -118,13 +108,7 @@ class SampleRateConverter(Processor):
     identity_when_neutral = False
     #: The output has ``output_frames(n, sr)`` frames, not ``n``: the rate changes.
 
-    target_sr: str = param(
-        "44100",
-        choices=TARGET_RATES,
-        unit="Hz",
-        label="target rate",
-        help="44100 for CD and most streaming, 48000 for video, 88200-192000 for hi-res.",
-    )
+    target_sr: str = param("44100", choices=TARGET_RATES, unit="Hz")
 
     def output_rate(self, sr: int) -> int:
         """The sample rate of the output (the target, whatever ``sr`` is)."""

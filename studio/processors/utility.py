@@ -28,10 +28,6 @@ from studio.processors.base import Capabilities, Curve, Processor, param
 
 __all__ = ["Balance", "Gain", "Mute", "Pan", "Polarity"]
 
-_LAW_HELP = (
-    "How loud each side is in the centre: -3 dB keeps the loudness steady as you pan "
-    "(constant power), -6 dB suits mono fold-down, -4.5 dB is the compromise."
-)
 _FLOOR_DB = -60.0  # where silence is drawn on the pan-law plots
 
 
@@ -73,17 +69,7 @@ class Gain(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
 
-    gain_db: float = param(
-        0.0,
-        lo=-60.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="gain",
-        help="Louder or quieter, everything by the same amount; louder often seems "
-        "better, so compare at equal loudness.",
-    )
+    gain_db: float = param(0.0, lo=-60.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
 
     def response_db(self, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
         """A flat line at ``gain_db``: every frequency moves by the same amount."""
@@ -108,14 +94,7 @@ class Polarity(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    invert: str = param(
-        "all",
-        choices=POLARITY_CHOICES,
-        neutral="none",
-        label="invert",
-        help="Which channels to flip: alone it sounds the same; against another mic "
-        "of the same source it can thin out or restore the bass.",
-    )
+    invert: str = param("all", choices=POLARITY_CHOICES, neutral="none")
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """A test waveform before and after, for each side."""
@@ -143,12 +122,7 @@ class Mute(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    muted: bool = param(
-        True,
-        neutral=False,
-        label="muted",
-        help="On: the part is silent; off: it plays unchanged.",
-    )
+    muted: bool = param(True, neutral=False)
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """A test waveform before and after."""
@@ -220,21 +194,8 @@ class Pan(Processor):
     identity_when_neutral = False
     accepts_channels = (1, 2)
 
-    pan: float = param(
-        0.0,
-        lo=-1.0,
-        hi=1.0,
-        neutral=0.0,
-        step=0.01,
-        label="pan",
-        help="Where the sound sits: -1 hard left, 0 centre, +1 hard right.",
-    )
-    law: str = param(
-        "constant_power_-3dB",
-        choices=PAN_LAWS,
-        label="pan law",
-        help=_LAW_HELP,
-    )
+    pan: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
     def output_channels(self, n_in: int) -> int:
         """Always stereo: mono is spread to two channels, stereo stays stereo."""
@@ -272,21 +233,8 @@ class Balance(Processor):
 
     accepts_channels = (2,)
 
-    balance: float = param(
-        0.0,
-        lo=-1.0,
-        hi=1.0,
-        neutral=0.0,
-        step=0.01,
-        label="balance",
-        help="Leans the stereo picture: -1 only the left channel, +1 only the right.",
-    )
-    law: str = param(
-        "constant_power_-3dB",
-        choices=PAN_LAWS,
-        label="fade law",
-        help="How fast the far side fades: -3 dB, -4.5 dB or -6 dB halfway.",
-    )
+    balance: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
     def gains(self) -> tuple[float, float]:
         """Left and right gains (linear) at this balance."""
