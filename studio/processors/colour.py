@@ -9,6 +9,7 @@ import numpy as np
 
 from studio.dsp import saturation
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["Exciter", "Saturation"]
 
@@ -54,10 +55,10 @@ class Saturation(Processor):
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """The waveshaper curve beside the straight line of a clean signal."""
-        labels = {"x_label": "input amplitude", "y_label": "output amplitude"}
+        axes = (t("curves.axes.input_amplitude"), t("curves.axes.output_amplitude"))
         return (
-            Curve(_AMPLITUDES, self.static_curve(_AMPLITUDES), "saturation", **labels),
-            Curve(_AMPLITUDES, _AMPLITUDES.copy(), "clean (straight line)", **labels),
+            Curve(_AMPLITUDES, self.static_curve(_AMPLITUDES), t("curves.names.saturation"), *axes),
+            Curve(_AMPLITUDES, _AMPLITUDES.copy(), t("curves.names.clean"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
@@ -104,12 +105,12 @@ class Exciter(Processor):
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """The high band before and after the harmonics are added, and what is added."""
-        labels = {"x_label": "amplitude of the high band", "y_label": "output amplitude"}
+        axes = (t("curves.axes.high_band_amplitude"), t("curves.axes.output_amplitude"))
         added = self.harmonics_curve(_AMPLITUDES)
         return (
-            Curve(_AMPLITUDES, _AMPLITUDES + added, "high band with harmonics", **labels),
-            Curve(_AMPLITUDES, added, "what is added", **labels),
-            Curve(_AMPLITUDES, _AMPLITUDES.copy(), "clean (straight line)", **labels),
+            Curve(_AMPLITUDES, _AMPLITUDES + added, t("curves.names.with_harmonics"), *axes),
+            Curve(_AMPLITUDES, added, t("curves.names.added"), *axes),
+            Curve(_AMPLITUDES, _AMPLITUDES.copy(), t("curves.names.clean"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:

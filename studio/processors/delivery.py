@@ -17,6 +17,7 @@ from studio.audio import as_samples
 from studio.dsp import dither as dsp_dither
 from studio.dsp import resample as dsp_resample
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["Dither", "SampleRateConverter"]
 
@@ -70,14 +71,18 @@ class Dither(Processor):
         """Where the dither noise sits: flat TPDF and this setting, in dBFS."""
         freqs = _freqs(sr)
         bits = int(self.bit_depth)
-        common = {"x_label": "frequency (Hz)", "y_label": "noise floor (dBFS)", "x_log": True}
+        common = {
+            "x_label": t("curves.axes.frequency_hz"),
+            "y_label": t("curves.axes.noise_floor_dbfs"),
+            "x_log": True,
+        }
         flat = dsp_dither.noise_floor_dbfs(freqs, sr, bit_depth=bits)
         this = dsp_dither.noise_floor_dbfs(
             freqs, sr, bit_depth=bits, noise_shaping=self.noise_shaping
         )
         return (
-            Curve(freqs, flat, "flat TPDF dither", **common),
-            Curve(freqs, this, "this setting", **common),
+            Curve(freqs, flat, t("curves.names.flat_dither"), **common),
+            Curve(freqs, this, t("curves.names.this_setting"), **common),
         )
 
 
@@ -157,9 +162,9 @@ class SampleRateConverter(Processor):
             Curve(
                 freqs[keep],
                 level,
-                "conversion",
-                "frequency (Hz)",
-                "level (dB)",
+                t("curves.names.conversion"),
+                t("curves.axes.frequency_hz"),
+                t("curves.axes.level_db"),
                 x_log=True,
                 y_range=(-160.0, 5.0),
             ),

@@ -18,6 +18,7 @@ from studio.audio import Audio
 from studio.dsp import dynamics, gate, limiter, multiband, transient
 from studio.dsp.crossover import band_responses
 from studio.processors.base import Capabilities, Curve, Parametric, Processor, items, param
+from studio.text import t
 
 __all__ = [
     "Compressor",
@@ -276,16 +277,17 @@ class MultibandCompressor(Processor):
         responses = band_responses(self.crossovers_hz, freqs, sr)
         out = []
         total = np.zeros(len(freqs), dtype=complex)
-        for name, band, h in zip(("low", "mid", "high"), self.bands, responses, strict=True):
+        axes = (t("curves.axes.frequency_hz"), t("curves.axes.gain_db"))
+        names = ("low_band", "mid_band", "high_band")
+        for name, band, h in zip(names, self.bands, responses, strict=True):
             h = h * 10.0 ** (band.makeup_db / 20.0)
             total += h
             out.append(
                 Curve(
                     freqs,
                     20 * np.log10(np.maximum(np.abs(h), 1e-6)),
-                    f"{name} band",
-                    "frequency (Hz)",
-                    "gain (dB)",
+                    t(f"curves.names.{name}"),
+                    *axes,
                     x_log=True,
                     y_range=(-36.0, 15.0),
                 )
@@ -294,9 +296,8 @@ class MultibandCompressor(Processor):
             Curve(
                 freqs,
                 20 * np.log10(np.maximum(np.abs(total), 1e-6)),
-                "all bands",
-                "frequency (Hz)",
-                "gain (dB)",
+                t("curves.names.all_bands"),
+                *axes,
                 x_log=True,
                 y_range=(-36.0, 15.0),
             )
@@ -311,14 +312,14 @@ _HIT_S = 0.4
 def _test_hit(sr: int) -> np.ndarray:
     """A snare-like hit at -20 dBFS: 20 ms silence, a sharp onset, a decaying tail."""
     n = int(_HIT_S * sr)
-    t = np.arange(n) / sr - 0.02
-    on = t >= 0
+    times = np.arange(n) / sr - 0.02
+    on = times >= 0
     noise = np.random.default_rng(3).uniform(-1.0, 1.0, n)
-    body = np.sin(2 * np.pi * 190.0 * np.maximum(t, 0.0))
+    body = np.sin(2 * np.pi * 190.0 * np.maximum(times, 0.0))
     hit = (
         on
-        * (0.6 * noise * np.exp(-np.maximum(t, 0) / 0.05) + 0.4 * body)
-        * np.exp(-np.maximum(t, 0) / 0.12)
+        * (0.6 * noise * np.exp(-np.maximum(times, 0) / 0.05) + 0.4 * body)
+        * np.exp(-np.maximum(times, 0) / 0.12)
     )
     return (0.1 * hit / np.max(np.abs(hit)))[np.newaxis, :]
 
@@ -377,10 +378,10 @@ class TransientShaper(Processor):
         wet = self.process(hit, sr)
         t_in, dry_db = _envelope_db(hit, sr)
         t_out, wet_db = _envelope_db(wet, sr)
-        labels = ("time (ms)", "level (dB)")
+        axes = (t("curves.axes.time_ms"), t("curves.axes.level_db"))
         return (
-            Curve(t_in, dry_db, "hit before", *labels, y_range=(-70.0, 10.0)),
-            Curve(t_out, wet_db, "hit after", *labels, y_range=(-70.0, 10.0)),
+            Curve(t_in, dry_db, t("curves.names.hit_before"), *axes, y_range=(-70.0, 10.0)),
+            Curve(t_out, wet_db, t("curves.names.hit_after"), *axes, y_range=(-70.0, 10.0)),
         )
 
 

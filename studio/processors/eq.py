@@ -26,6 +26,7 @@ from studio.dsp.filters import (
 )
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Parametric, Processor, items, param
+from studio.text import t
 
 __all__ = ["DynamicEQ", "EQBand", "ParametricEQ"]
 
@@ -51,12 +52,18 @@ class EQBand(Parametric):
 
     def summary(self) -> str:
         """One line, e.g. ``"peak at 400 Hz, -4 dB, Q 1.4"``."""
-        if self.moves:
-            return f"{self.kind.replace('_', ' ')}, " + super().summary().split(", ", 1)[1]
-        text = f"{self.kind.replace('_', ' ')} at {self.freq_hz:.4g} Hz"
-        if self.kind in _GAIN_KINDS:
-            text += f", {self.gain_db:+.1f} dB"
-        return text + f", Q {self.q:.2g}"
+        kind = self.kind.replace("_", " ")
+        if self.moves:  # every value with its label (the moving ones say how they move)
+            values = super().summary().split(", ", 1)[1]
+            return t("describe.eq_band.summary_moving", kind=kind, values=values)
+        key = "summary" if self.kind in _GAIN_KINDS else "summary_no_gain"
+        return t(
+            f"describe.eq_band.{key}",
+            kind=kind,
+            freq=f"{self.freq_hz:.4g} Hz",
+            gain=f"{self.gain_db:+.1f} dB",
+            q=f"{self.q:.2g}",
+        )
 
     def sos(self, sr: int) -> np.ndarray:
         """The band's biquad as a ``(1, 6)`` second-order section at rate ``sr``."""

@@ -17,6 +17,7 @@ from studio.dsp.control import value_range
 from studio.dsp.lfo import LFO_SHAPES
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["AutoPan", "Chorus", "Flanger", "Phaser", "Tremolo", "Vibrato"]
 
@@ -79,8 +80,9 @@ class Tremolo(Processor):
         """The gain over two LFO cycles."""
         n, plot_sr = _cycles_sr(self.rate_hz)
         gain = mod.tremolo_gain(n, plot_sr, **self.values())
+        axes = (t("curves.axes.time_s"), t("curves.axes.gain_x"))
         return (
-            Curve(_time_axis(n, plot_sr), gain, "gain", "time (s)", "gain (x)", y_range=(0, 1.05)),
+            Curve(_time_axis(n, plot_sr), gain, t("curves.names.gain"), *axes, y_range=(0, 1.05)),
         )
 
 
@@ -126,10 +128,11 @@ class AutoPan(Processor):
         """Left and right gains over two LFO cycles (equal power: gL² + gR² = 2)."""
         n, plot_sr = _cycles_sr(self.rate_hz)
         gains = mod.autopan_gains(n, plot_sr, **self.values())
-        t = _time_axis(n, plot_sr)
+        times = _time_axis(n, plot_sr)
+        axes = (t("curves.axes.time_s"), t("curves.axes.gain_x"))
         return (
-            Curve(t, gains[0], "left gain", "time (s)", "gain (x)", y_range=(0, 1.5)),
-            Curve(t, gains[1], "right gain", "time (s)", "gain (x)", y_range=(0, 1.5)),
+            Curve(times, gains[0], t("curves.names.left_gain"), *axes, y_range=(0, 1.5)),
+            Curve(times, gains[1], t("curves.names.right_gain"), *axes, y_range=(0, 1.5)),
         )
 
 
@@ -167,7 +170,8 @@ class Vibrato(Processor):
         delay_s = 1e-3 * mod.vibrato_delay_ms(n * fine, plot_sr * fine, **self.values())
         speed = np.gradient(delay_s, 1.0 / (plot_sr * fine))[::fine]
         cents = 1200.0 * np.log2(np.maximum(1.0 - speed, 1e-6))
-        return (Curve(_time_axis(n, plot_sr), cents, "pitch", "time (s)", "pitch change (cents)"),)
+        axes = (t("curves.axes.time_s"), t("curves.axes.pitch_cents"))
+        return (Curve(_time_axis(n, plot_sr), cents, t("curves.names.pitch"), *axes),)
 
 
 @dataclass(frozen=True)
@@ -216,18 +220,19 @@ class Chorus(Processor):
         kwargs = self._kwargs()
         kwargs.pop("mix_pct")
         delays = mod.chorus_delays_ms(n, plot_sr, n_channels=2, **kwargs)
-        t = _time_axis(n, plot_sr)
+        times = _time_axis(n, plot_sr)
         gap = [np.nan]  # one line per voice, drawn as a single curve per side
 
         def joined(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            xs = np.concatenate([np.concatenate([t, gap]) for _ in rows])
+            xs = np.concatenate([np.concatenate([times, gap]) for _ in rows])
             ys = np.concatenate([np.concatenate([r, gap]) for r in rows])
             return xs, ys
 
         left, right = joined(delays[0]), joined(delays[1])
+        axes = (t("curves.axes.time_s"), t("curves.axes.delay_ms"))
         return (
-            Curve(*left, "left voices", "time (s)", "delay (ms)"),
-            Curve(*right, "right voices", "time (s)", "delay (ms)"),
+            Curve(*left, t("curves.names.left_voices"), *axes),
+            Curve(*right, t("curves.names.right_voices"), *axes),
         )
 
 
@@ -285,7 +290,8 @@ class Flanger(Processor):
             delay_ms=self.delay_ms,
             shape=self.shape,
         )
-        return (Curve(_time_axis(n, plot_sr), delay, "delay", "time (s)", "delay (ms)"),)
+        axes = (t("curves.axes.time_s"), t("curves.axes.delay_ms"))
+        return (Curve(_time_axis(n, plot_sr), delay, t("curves.names.delay"), *axes),)
 
 
 @dataclass(frozen=True)
@@ -359,14 +365,14 @@ class Phaser(Processor):
         """The response at the bottom, middle and top of the sweep: watch the notches move."""
         top = min(20000.0, 0.49 * sr)
         freqs = np.geomspace(20.0, top, 500)
-        names = ("sweep bottom", "sweep middle", "sweep top")
+        names = ("sweep_bottom", "sweep_middle", "sweep_top")
         return tuple(
             Curve(
                 freqs,
                 np.maximum(self.response_at(freqs, sr, f), -60.0),
-                name,
-                "frequency (Hz)",
-                "level (dB)",
+                t(f"curves.names.{name}"),
+                t("curves.axes.frequency_hz"),
+                t("curves.axes.level_db"),
                 x_log=True,
                 y_range=(-40.0, 20.0),
             )

@@ -21,6 +21,7 @@ from studio.dsp import impulses
 from studio.dsp import reverb as reverb_dsp
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["ConvolutionReverb", "Delay", "Reverb", "decay_curves"]
 
@@ -38,10 +39,10 @@ def decay_curves(ir: np.ndarray, sr: int) -> tuple[Curve, ...]:
     from scipy.signal import butter, sosfilt
 
     stride = max(1, ir.shape[-1] // _CURVE_POINTS)
-    t = np.arange(0, ir.shape[-1], stride) / sr
-    labels = {"x_label": "time (s)", "y_label": "energy still to come (dB)"}
+    times = np.arange(0, ir.shape[-1], stride) / sr
+    labels = {"x_label": t("curves.axes.time_s"), "y_label": t("curves.axes.energy_to_come_db")}
     out = []
-    bands = (("all frequencies", None), ("around 1 kHz", 1000.0), ("around 8 kHz", 8000.0))
+    bands = (("all_frequencies", None), ("around_1khz", 1000.0), ("around_8khz", 8000.0))
     for name, centre in bands:
         h = ir
         if centre is not None:
@@ -50,7 +51,7 @@ def decay_curves(ir: np.ndarray, sr: int) -> tuple[Curve, ...]:
             edges = [centre / np.sqrt(2.0), centre * np.sqrt(2.0)]
             h = sosfilt(butter(3, edges, "bandpass", fs=sr, output="sos"), ir, axis=-1)
         db = np.maximum(reverb_dsp.energy_decay_db(h)[::stride], _FLOOR_DB)
-        out.append(Curve(t, db, name, y_range=(_FLOOR_DB, 0.0), **labels))
+        out.append(Curve(times, db, t(f"curves.names.{name}"), y_range=(_FLOOR_DB, 0.0), **labels))
     return tuple(out)
 
 
@@ -173,9 +174,8 @@ class ConvolutionReverb(_StereoOut, Processor):
         """One line per parameter, plus the IR file when one replaces the built-in IR."""
         lines = super().describe_lines(indent)
         if self.ir_path is not None:
-            lines.append(
-                f"{indent}IR file: {Path(self.ir_path).name} (used instead of {self.ir!r})"
-            )
+            file = Path(self.ir_path).name
+            lines.append(indent + t("describe.convolution.ir_file", file=file, ir=repr(self.ir)))
         return lines
 
     def impulse_response(self, sr: int) -> np.ndarray:
@@ -292,10 +292,10 @@ class Delay(_StereoOut, Processor):
         floor = -60.0
         with np.errstate(divide="ignore"):
             dry_db = 20.0 * np.log10(1.0 - self.mix_pct / 100.0)
-        labels = {"x_label": "time (s)", "y_label": "level at 1 kHz (dB)"}
+        labels = {"x_label": t("curves.axes.time_s"), "y_label": t("curves.axes.level_1khz_db")}
         x = np.repeat(np.concatenate([[0.0], times]), 3)
         out = []
-        for ch, name in enumerate(("left", "right")):
+        for ch, name in enumerate((t("curves.names.left"), t("curves.names.right"))):
             y = np.full(len(x), floor)
             y[1::3] = np.maximum(np.concatenate([[dry_db], levels[ch]]), floor)
             out.append(Curve(x, y, name, y_range=(floor, 3.0), **labels))

@@ -16,6 +16,7 @@ from studio.dsp import stereo
 from studio.dsp.control import Envelope
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["MultibandWidth", "StereoWidth"]
 
@@ -29,10 +30,12 @@ def _freqs(sr: int) -> np.ndarray:
 
 
 def _width_curves(freqs: np.ndarray, widths: np.ndarray) -> tuple[Curve, ...]:
-    common = {"x_label": "frequency (Hz)", "y_label": "width (%)", "x_log": True}
+    axes = (t("curves.axes.frequency_hz"), t("curves.axes.width_pct"))
     return (
-        Curve(freqs, widths, "width", y_range=(0.0, 210.0), **common),
-        Curve(freqs, np.full_like(freqs, 100.0), "unchanged (100 %)", **common),
+        Curve(freqs, widths, t("curves.names.width"), *axes, x_log=True, y_range=(0.0, 210.0)),
+        Curve(
+            freqs, np.full_like(freqs, 100.0), t("curves.names.unchanged_width"), *axes, x_log=True
+        ),
     )
 
 
