@@ -748,8 +748,11 @@ class Parametric:
             raise ParameterError(f"{self.owner_label}: {format_path(steps)} is not a parameter.")
         return type(owner).spec(steps[-1])
 
-    def leaves(self, prefix: Path = ()) -> Iterator[Leaf]:
+    def leaves(self, prefix: Path = (), *, words: bool = True) -> Iterator[Leaf]:
         """Every declared value at any depth, with its path, spec and owning object.
+
+        ``words=False`` gives the specs as declared, without looking up their label and
+        help (what checks and processing need; it never reads the text catalogue).
 
         Examples
         --------
@@ -757,13 +760,13 @@ class Parametric:
         >>> [leaf.path for leaf in ParametricEQ().leaves()][:3]
         [('phase',), ('bypass',), ('bands', 0, 'kind')]
         """
-        for spec in self.specs():
+        for spec in self.specs() if words else self._declared_specs():
             yield Leaf((*prefix, spec.name), spec, getattr(self, spec.name), self)
         for name in self.item_fields():
             for i, item in enumerate(getattr(self, name)):
-                yield from item.leaves((*prefix, name, i))
+                yield from item.leaves((*prefix, name, i), words=words)
         for name in self.child_fields():
-            yield from getattr(self, name).leaves((*prefix, name))
+            yield from getattr(self, name).leaves((*prefix, name), words=words)
 
     def nested(self, prefix: Path = ()) -> Iterator[tuple[Path, Parametric]]:
         """Yield this object and every object nested in it, with their paths (depth first)."""
@@ -777,7 +780,7 @@ class Parametric:
     @property
     def moves(self) -> bool:
         """Whether any value at any depth is an envelope (automation)."""
-        return any(isinstance(leaf.value, Envelope) for leaf in self.leaves())
+        return any(isinstance(leaf.value, Envelope) for leaf in self.leaves(words=False))
 
     # -- changing -----------------------------------------------------------------------
 
@@ -813,10 +816,11 @@ class Parametric:
     def map_values(self, fn: Callable[[Leaf], Any]) -> Any:
         """A copy with every declared value at any depth replaced by ``fn(leaf)``.
 
-        Objects whose values do not change are kept as they are (not copied).
+        Objects whose values do not change are kept as they are (not copied). The
+        leaves' specs are as declared (no label or help looked up).
         """
         changes: dict[str, Any] = {}
-        for spec in self.specs():
+        for spec in self._declared_specs():
             old = getattr(self, spec.name)
             new = fn(Leaf((spec.name,), spec, old, self))
             if new is not old:

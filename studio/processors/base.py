@@ -215,7 +215,7 @@ class Processor(Parametric):
         stay below half the rate; the message names the whole path.
         """
         limit = sr / 2.0
-        for leaf in self.leaves():
+        for leaf in self.leaves(words=False):  # words only if a message needs them
             spec = leaf.spec
             if not spec.below_nyquist:
                 continue
@@ -642,7 +642,8 @@ class Parallel(Processor):
             total[:, : n - shift] += gain * wet[:, shift:]
         del top  # every branch was moved to time zero directly
         if np.any(mix < 1.0):
-            total += (1.0 - mix) * _fit_channels(x, out_ch, "the dry part")
+            dry = _fit_channels(x, out_ch, "the dry part")  # prose: ok (for an error message)
+            total += (1.0 - mix) * dry
         return total
 
     def describe(self) -> str:
