@@ -71,10 +71,9 @@ def _in_process() -> list[tuple[str, float, str]]:
         for cls in classes:
             cls.specs()
 
-    def cold() -> None:
-        Parametric._specs_cache.clear()
-        for cache in ("_words_cache",):  # present once the words come from the catalogue
-            getattr(Parametric, cache, {}).clear()
+    def cold() -> None:  # every look-up afresh (the catalogue's files stay loaded)
+        for cache in ("_specs_cache", "_declared_cache", "_words_cache"):
+            getattr(Parametric, cache, {}).clear()  # older trees have fewer caches
         all_specs()
 
     all_specs()
