@@ -128,3 +128,20 @@ def test_close_tree_counts_what_it_closed_and_keeps_what_it_is_told() -> None:
     assert lifecycle.close_tree(box, keep=[slider]) == n_open - 1
     assert slider.comm is not None and box.comm is None
     assert lifecycle.close_tree(box) == 1  # only what was still open: the slider
+
+
+def test_a_view_held_by_an_unregistered_container_stays_open(shell) -> None:
+    """Closing it would leave the container pointing at a closed model."""
+    run(shell, "import studio.widgets, ipywidgets", "c0")
+    make = (
+        "from studio.widgets.liveplot import LivePlot, Subplot, Axis\n"
+        "plot = LivePlot([Subplot(Axis('x'), Axis('y', range=(0, 1)))])\n"
+        "holder = ipywidgets.VBox([plot])  # a container that registered nothing\n"
+        "alone = LivePlot([Subplot(Axis('x'), Axis('y', range=(0, 1)))])\n"
+    )
+    run(shell, make, "c1")
+    held, holder, alone = (shell.user_ns[k] for k in ("plot", "holder", "alone"))
+    run(shell, make, "c1")
+    assert held.comm is not None and holder.comm is not None
+    holder.get_state()  # still serialisable: every child it names is open
+    assert alone.comm is None  # nothing held it: closed

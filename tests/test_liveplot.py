@@ -88,6 +88,14 @@ def test_updating_a_trace_sends_that_trace_alone(sent) -> None:
     np.testing.assert_array_equal(decoded(plot.trace("t1"))[1], new_y.astype(np.float32))
 
 
+def test_a_new_trace_brings_its_points_when_it_opens(sent) -> None:
+    plot = response_plot(1)
+    sent.clear()
+    trace = plot.line("new", [20, 200, 2000], [1, 2, 3])
+    assert [(w, keys) for w, keys, _ in sent] == [(plot, {"traces"})]  # no second message
+    assert trace.version == 1 and decoded(trace)[1].tolist() == [1, 2, 3]
+
+
 def test_an_unchanged_trace_sends_nothing(sent) -> None:
     plot = response_plot(2)
     version = plot.trace("t0").version

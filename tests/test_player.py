@@ -650,14 +650,27 @@ console.log(JSON.stringify({ log, sameObject, current: player.transport().curren
     assert out["sameObject"] and out["current"] is None
 
 
-# -- the panel: a slider's value coming back from the browser resends no audio ---------
-#
-# When the browser draws a slider it writes the value back, rounded: a log slider
-# computes 10 ** log10(x) in JavaScript (300 -> 299.99999999999983). During Run All
-# these echoes reach the kernel after later cells ran, possibly of a value that code
-# has changed since. Each used to cost a fresh render and a resend of B.
-
-
 def test_codes_checksum_decodes_only_what_it_sums() -> None:
     data, scale = encode_samples(noise(9).samples)
     assert codes_checksum(data, scale) == float32_checksum(decode_samples(data, scale, 2))
+
+
+def test_js_decodes_only_the_sides_that_changed(tmp_path: Path) -> None:
+    p = Player({"a": tone(1, 0.05), "b": tone(1, 0.05, amp=0.2)})
+    states = side_states(p)
+    for state, side in zip(states, p.sides, strict=True):
+        state["version"] = side.version
+    script = """
+import { prepareSides } from "./player.mjs";
+const states = input.map((s) => ({ ...s, data: new DataView(new Uint8Array(s.data).buffer) }));
+const first = prepareSides(states, "a");
+const previous = new Map(first.sides.map((e) => [e.name, { ...e, checksum: "kept " + e.name }]));
+const again = prepareSides(states, "a", previous);  // nothing changed: nothing decoded
+states[1] = { ...states[1], version: states[1].version + 1 };
+const bChanged = prepareSides(states, "a", previous);
+console.log(JSON.stringify([first, again, bChanged].map((r) => r.sides.map((e) => e.checksum))));
+"""
+    first, again, b_changed = run_node(tmp_path, script, ("player",), states)
+    assert first == [p.checksum("a"), p.checksum("b")]
+    assert again == ["kept a", "kept b"]
+    assert b_changed == ["kept a", p.checksum("b")]

@@ -100,6 +100,7 @@ def test_gain_change_axis_does_not_rescale_between_renders() -> None:
         )
         deepest[proc] = float(drawn.min())
     assert before == [-24.0, 3.0]
+    assert plot.figure.subplots[1]["x"]["range"] == [0.0, dry.shape[1] / SR]  # the preview
     assert deepest[heavy] < -10 < deepest[gentle]  # same scale: the difference shows
 
 

@@ -7,6 +7,8 @@ Usage::
 Lab runs with this interpreter, shows the repo as its file tree, listens on 127.0.0.1
 unless ``--ip`` says otherwise, and opens a browser when there is a screen to open it
 on; otherwise it prints the address (with its access token) to paste into a browser.
+A notebook from ``notebooks/`` is opened from the learner's own copy in ``workspace/``
+(see ``workspace.py``), so the repository's notebooks never change under a learner.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from pathlib import Path
 
 from lab_server import running_as_root, write_settings_override
+from workspace import sync
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,7 +53,13 @@ def main(argv: list[str] | None = None) -> None:
 
     if not port_is_free(args.ip, args.port):
         sys.exit(f"lab: port {args.port} is in use; try `make lab PORT=8890`.")
-    notebook = (REPO / args.notebook).resolve()
+    # Learners work on their own copies: the repository's notebooks stay clean.
+    for line in sync(REPO / "notebooks", REPO / "workspace" / "notebooks"):
+        print(f"lab: {line}")
+    requested = (REPO / args.notebook).resolve()
+    notebook = requested
+    if requested.is_relative_to(REPO / "notebooks"):
+        notebook = REPO / "workspace" / requested.relative_to(REPO)
     target = "lab"
     if notebook.is_file() and notebook.is_relative_to(REPO):
         target = f"lab/tree/{notebook.relative_to(REPO).as_posix()}"

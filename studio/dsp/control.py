@@ -17,6 +17,9 @@ from studio.errors import ParameterError
 
 __all__ = ["SHAPES", "Control", "Envelope", "is_varying", "resolve", "value_range"]
 
+#: Segments shorter than this (seconds) are jumps: far below one sample at any rate.
+_SHORTEST_SEGMENT_S = 1e-9
+
 #: How an envelope travels between breakpoints (see :class:`Envelope`).
 SHAPES = ("linear", "hold", "smooth", "exponential")
 
@@ -116,8 +119,9 @@ class Envelope:
         t0, t1 = times[k], times[k + 1]
         v0, v1 = values[k], values[k + 1]
         span = t1 - t0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = np.where(span > 0, (t - t0) / np.where(span > 0, span, 1.0), 1.0)
+        real = span > _SHORTEST_SEGMENT_S  # shorter than this is a jump
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            u = np.where(real, (t - t0) / np.where(real, span, 1.0), 1.0)
         u = np.clip(u, 0.0, 1.0)
         out = np.empty(t.shape)
         kinds = np.asarray(shapes)[k]

@@ -334,6 +334,13 @@ class Processor(Parametric):
         """Lines that picture the current settings (for ``draws="curves"``)."""
         return ()
 
+    def response_parts_db(self, freqs_hz: np.ndarray, sr: int) -> list[np.ndarray]:
+        """For ``draws="response"``: the parts drawn thin under the total (an EQ's bands).
+
+        None by default; the total is ``response_db(freqs_hz, sr)``.
+        """
+        return []
+
     # -- words ------------------------------------------------------------------------------
 
     def headline(self) -> str:

@@ -135,6 +135,10 @@ class ParametricEQ(Processor):
         """Magnitude response in dB at ``freqs_hz``, from the same coefficients as the sound."""
         return sos_response_db(self.sos(sr), np.asarray(freqs_hz, dtype=np.float64), sr)
 
+    def response_parts_db(self, freqs_hz: np.ndarray, sr: int) -> list[np.ndarray]:
+        """Each band's own response in dB, drawn thin under the total."""
+        return self.band_responses_db(freqs_hz, sr)
+
     def band_responses_db(self, freqs_hz: np.ndarray, sr: int) -> list[np.ndarray]:
         """Each band's own response in dB (for drawing the bands under the total)."""
         self.check_rate(sr)

@@ -8,10 +8,12 @@ cell (``info.cell_id``, which JupyterLab sends with every execution) and the vie
 that cell made last time are closed, each with the whole tree of widgets it holds
 (children, plots and their traces, players and their sides, layouts and styles).
 
-Only views registered here are closed, and never a widget that a view made in another
-cell still holds (a console built in one cell keeps a strip added from another cell,
-even when that other cell is run again). Outside IPython, or when the front end sends
-no cell id, nothing is recorded and nothing is closed.
+Only views registered here are closed, and never a widget that something else still
+holds: a view of another cell (a console built in one cell keeps a strip added from
+another cell, even when that other cell is run again) or any other open widget (a box
+that registered nothing keeps its children, so it never points at a closed model).
+Outside IPython, or when the front end sends no cell id, nothing is recorded and
+nothing is closed.
 """
 
 from __future__ import annotations
@@ -63,6 +65,13 @@ def _is_open(widget: Widget) -> bool:
     return widget.comm is not None
 
 
+def _open_widgets() -> Iterable[Widget]:
+    """Every widget open in this kernel (ipywidgets keeps them by model id)."""
+    from ipywidgets.widgets import widget as widget_module
+
+    return getattr(widget_module, "_instances", {}).values()
+
+
 def close_tree(root: Widget, *, keep: Iterable[Widget] = ()) -> int:
     """Close ``root`` and the widgets it holds, except those in ``keep``.
 
@@ -110,12 +119,23 @@ class _Registry:
         views = self.by_cell.pop(cell_id, [])
         if not views:
             return 0
-        # Whatever a view of another cell still holds stays open.
+        closing = {id(w): w for view in views for w in widget_tree(view)}
         keep: list[Widget] = []
+        # Whatever a view of another cell still holds stays open...
         for other in self.by_cell.values():
             for view in other:
                 if _is_open(view):
                     keep.extend(widget_tree(view))
+        # ...and so does whatever any other open widget holds (say a container that
+        # registered nothing): closing it would leave that container pointing at a
+        # closed model, which breaks restoring the page's widgets.
+        for widget in list(_open_widgets()):
+            if id(widget) in closing:
+                continue
+            for name in widget.keys:
+                for held in _widgets_in(getattr(widget, name, None)):
+                    if id(held) in closing:
+                        keep.extend(widget_tree(held))
         return sum(close_tree(view, keep=keep) for view in views)
 
 

@@ -497,7 +497,7 @@ function render({ model, el }) {
     const swatch = svg("svg", { width: 24, height: 10 });
     svg("line", { x1: 1, x2: 23, y1: 5, y2: 5, stroke: t.color, "stroke-width": Math.min(3, t.width), "stroke-dasharray": DASH[t.dash] ?? "" }, swatch);
     item.append(swatch, document.createTextNode(t.label));
-    item.dataset.trace = t.name;
+    item.dataset.legend = t.name;
     return item;
   }
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import pathlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import anywidget
@@ -294,8 +294,17 @@ class LivePlot(anywidget.AnyWidget):
             )
         if dash not in _DASHES:
             raise ParameterError(f"LivePlot: dash must be one of {_DASHES}, got {dash!r}.")
-        trace = Trace(
+        x_data, n_x = _float32_bytes(x)
+        y_data, n_y = _float32_bytes(y)
+        if n_x != n_y:
+            raise ParameterError(
+                f"Trace {name!r}: x has {n_x} values but y has {n_y}; one y per x."
+            )
+        trace = Trace(  # the points travel with the model's creation: one message
             name=name,
+            x_data=x_data,
+            y_data=y_data,
+            version=1,
             label=label if label is not None else name,
             subplot=subplot,
             color=color or PALETTE[len(self.traces) % len(PALETTE)],
@@ -305,7 +314,6 @@ class LivePlot(anywidget.AnyWidget):
             legend=legend,
             hover=hover,
         )
-        trace.set_points(x, y)
         self.traces = [*self.traces, trace]
         return trace
 
@@ -344,8 +352,6 @@ class LivePlot(anywidget.AnyWidget):
 
     def set_refs(self, index: int, refs: Iterable[RefLine]) -> None:
         """Replace the reference lines of chart ``index``."""
-        from dataclasses import replace
-
         self.set_subplot(index, replace(self._layout[index], refs=tuple(refs)))
 
     def close(self) -> None:

@@ -145,13 +145,13 @@ function statusText(sides, match) {
  * length and rate yet (its new version is still on the way) is "pending"; a side whose
  * `same_as` names another plays that side's samples.
  */
-function prepareSides(states, reference) {
+function prepareSides(states, reference, previous = new Map()) {
   const loaded = states.filter((s) => s.n_channels > 0 && s.n_frames > 0 && s.sr > 0);
   const passage = loaded.find((s) => s.name === reference) ?? loaded[0] ?? null;
   const byName = new Map(states.map((s) => [s.name, s]));
   const out = [];
   for (const s of states) {
-    const entry = { name: s.name, status: "empty", floats: null, checksum: null, sameAs: "" };
+    const entry = { name: s.name, status: "empty", floats: null, checksum: null, sameAs: "", key: "" };
     out.push(entry);
     if (!(s.n_channels > 0)) continue;
     if (!passage || s.n_frames !== passage.n_frames || s.sr !== passage.sr) {
@@ -166,6 +166,13 @@ function prepareSides(states, reference) {
         continue;
       }
       entry.sameAs = s.same_as;
+    }
+    // A side whose samples have not changed since the last call is not decoded again.
+    entry.key = [s.version, s.n_frames, s.sr, s.same_as, source.version].join("|");
+    const before = previous.get(s.name);
+    if (s.version !== undefined && before && before.status === "ready" && before.key === entry.key) {
+      Object.assign(entry, { ...before, name: s.name });
+      continue;
     }
     const floats = decodeSamples(toInt16(source.data), source.scale);
     if (floats.length !== source.n_channels * s.n_frames) {
@@ -331,6 +338,7 @@ function render({ model, el }) {
     seeking: false,
     timer: null,
     reloadQueued: false,
+    prepared: new Map(), // the last prepareSides() entries by side name, for reuse
     loads: 0,
     closed: false,
   };
@@ -534,9 +542,12 @@ function render({ model, el }) {
         n_frames: get("n_frames"),
         sr: get("sr"),
         same_as: get("same_as"),
+        version: get("version"),
       };
     });
-    const prepared = prepareSides(states, model.get("reference"));
+    const prepared = prepareSides(states, model.get("reference"), state.prepared);
+    // Keep what tells an unchanged side (status, key, checksum), not its samples.
+    state.prepared = new Map(prepared.sides.map((entry) => [entry.name, { ...entry, floats: null }]));
     const errors = [];
     const built = new Map(); // one AudioBuffer per decoded source, shared by same_as sides
     prepared.sides.forEach((entry, i) => {
@@ -548,13 +559,26 @@ function render({ model, el }) {
         side.buffer = entry.status === "pending" ? side.buffer : null;
         return;
       }
-      const key = entry.sameAs || entry.name;
+      const source = entry.sameAs || entry.name;
+      if (side.buffer && side.bufferKey === entry.key) {
+        if (!built.has(source)) built.set(source, side.buffer); // unchanged: keep its buffer
+        return;
+      }
+      if (!entry.floats && !built.has(source)) {
+        // known unchanged, but its buffer is gone: decode it again next time round
+        state.prepared.delete(entry.name);
+        side.buffer = null;
+        side.status = "pending";
+        scheduleReload();
+        return;
+      }
       try {
-        if (!built.has(key)) {
+        if (!built.has(source)) {
           const s = states[i];
-          built.set(key, buildBuffer(entry.floats, entry.nChannels, s.n_frames, s.sr));
+          built.set(source, buildBuffer(entry.floats, entry.nChannels, s.n_frames, s.sr));
         }
-        side.buffer = built.get(key);
+        side.buffer = built.get(source);
+        side.bufferKey = entry.key;
       } catch (error) {
         side.buffer = null;
         side.status = "broken";

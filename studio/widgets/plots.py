@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -130,7 +130,6 @@ class ResponsePlot:
         self.sr = sr
         top = min(20000.0, 0.49 * sr)
         self.freqs_hz = np.geomspace(20.0, top, 400)
-        n_bands = len(getattr(processor, "bands", ()))
         self.figure = LivePlot(
             [
                 Subplot(
@@ -142,11 +141,13 @@ class ResponsePlot:
             ],
             height_px=_HEIGHT_PX,
         )
-        for i in range(n_bands):
+        total_x, total_y, band_curves = self._curves(processor)
+        n_bands = len(band_curves)
+        for i, (band_x, band_y) in enumerate(band_curves):
             self.figure.line(
                 f"band{i + 1}",
-                self.freqs_hz,
-                np.zeros_like(self.freqs_hz),
+                band_x,
+                band_y,
                 label=f"band {i + 1}",
                 color=PALETTE[(i + 1) % len(PALETTE)],
                 width=1.2,
@@ -155,13 +156,12 @@ class ResponsePlot:
             )
         self.figure.line(
             "total",
-            self.freqs_hz,
-            np.zeros_like(self.freqs_hz),
+            total_x,
+            total_y,
             label="EQ total" if n_bands else "response",
             color=PALETTE[0],
             width=3.0,
         )
-        self.update_fast(processor)
 
     def _grid(self, freqs: list[Any]) -> np.ndarray:
         """The drawing grid plus the given frequencies inside it.
@@ -172,22 +172,34 @@ class ResponsePlot:
         extra = [f for f in freqs if isinstance(f, float) and lo < f < hi]
         return np.union1d(self.freqs_hz, extra) if extra else self.freqs_hz
 
+    def _curves(
+        self, processor: Any
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """The total response and its parts (an EQ's bands), on one grid.
+
+        The grid holds every frequency the settings name, so a narrow notch is drawn at
+        its true depth.
+        """
+        own = [
+            leaf.value
+            for leaf in processor.leaves()
+            if leaf.spec.unit == "Hz" and isinstance(leaf.value, float)
+        ]
+        grid = self._grid(own)
+        total = np.maximum(processor.response_db(grid, self.sr), -200.0)
+        parts = processor.response_parts_db(grid, self.sr)
+        return grid, total, [(grid, np.maximum(part, -200.0)) for part in parts]
+
     def update_fast(self, processor: Any) -> None:
         """Redraw the curves from the processor's coefficients (cheap; every move).
 
         Only curves whose points changed are sent: moving one band's gain sends that
         band and the total.
         """
-        bands = list(getattr(processor, "bands", ()))
-        own = [getattr(processor, "freq_hz", None)] + [getattr(b, "freq_hz", None) for b in bands]
-        grid = self._grid(own)
-        total = processor.response_db(grid, self.sr)
-        self.figure.update("total", x=grid, y=np.maximum(total, -200.0))
-        if bands and hasattr(processor, "band_responses_db"):
-            for i, band in enumerate(bands):
-                band_grid = self._grid([getattr(band, "freq_hz", None)])
-                response = processor.band_responses_db(band_grid, self.sr)[i]
-                self.figure.update(f"band{i + 1}", x=band_grid, y=np.maximum(response, -200.0))
+        total_x, total_y, band_curves = self._curves(processor)
+        self.figure.update("total", x=total_x, y=total_y)
+        for i, (band_x, band_y) in enumerate(band_curves):
+            self.figure.update(f"band{i + 1}", x=band_x, y=band_y)
 
     def update_slow(self, processor: Any, render: Render) -> None:
         """Nothing audio-dependent to draw for a response curve."""
@@ -233,7 +245,12 @@ class DynamicsPlot:
             hover=False,
         )
         self.figure.line(
-            "static", self.in_db, self.in_db, label="output level", color=PALETTE[1], width=3.0
+            "static",
+            self.in_db,
+            processor.transfer_curve(self.in_db),
+            label="output level",
+            color=PALETTE[1],
+            width=3.0,
         )
         self.figure.line(
             "gain",
@@ -245,7 +262,6 @@ class DynamicsPlot:
             width=1.5,
             fill=True,
         )
-        self.update_fast(processor)
 
     def update_fast(self, processor: Any) -> None:
         """Redraw the static curve (cheap; every move)."""
@@ -257,6 +273,12 @@ class DynamicsPlot:
         if gr is None:
             gr = processor.gain_reduction_db(render.dry, render.sr)
         times, values = envelope_for_plot(np.asarray(gr), render.sr, keep="extreme")
+        duration_s = len(gr) / render.sr
+        sub = self.figure.subplot(1)
+        if duration_s > 0 and sub.x.range != (0.0, duration_s):
+            # the preview's length: the time axis spans it exactly (no padding)
+            time_axis = Axis(sub.x.label, sub.x.unit, sub.x.scale, (0.0, duration_s))
+            self.figure.set_subplot(1, replace(sub, x=time_axis))
         self.figure.update("gain", x=times, y=values)
 
 
@@ -308,7 +330,10 @@ class CurvePlot:
         curves = processor.curves(sr)
         first = curves[0]
         x_log = bool(first.x_log)
-        self._x_range = _padded(_span([c.x for c in curves], positive=x_log), x_log)
+        x_span = _span([c.x for c in curves], positive=x_log)
+        self._x_range = (
+            x_span if x_span is None or x_span[1] > x_span[0] else _padded(x_span, x_log)
+        )
         self._y_fixed = first.y_range is not None
         y_range = (
             tuple(first.y_range)
@@ -352,8 +377,6 @@ class CurvePlot:
                 self._y_range = grown
                 sub = self.figure.subplot(0)
                 y = Axis(sub.y.label, sub.y.unit, sub.y.scale, grown)
-                from dataclasses import replace
-
                 self.figure.set_subplot(0, replace(sub, y=y))
 
     def update_slow(self, processor: Any, render: Render) -> None:
@@ -361,17 +384,18 @@ class CurvePlot:
 
 
 def plot_for(processor: Any, sr: int) -> ResponsePlot | DynamicsPlot | CurvePlot | None:
-    """Choose the plot a processor can feed (None when it offers no curve).
+    """Choose the plot a processor declares it can feed (None when it draws nothing).
 
-    A frequency response (``response_db``) wins, then the processor's own picture
-    (``curves(sr)``, when it draws one), then a dynamics transfer curve
-    (``transfer_curve``).
+    ``capabilities.draws`` says which: ``"response"`` (``response_db``, with
+    ``response_parts_db`` thin underneath), ``"curves"`` (its own ``curves(sr)``) or
+    ``"transfer"`` (a static curve beside the gain change over the preview).
     """
-    if hasattr(processor, "response_db"):
+    draws = processor.capabilities.draws
+    if draws == "response":
         return ResponsePlot(processor, sr)
-    if hasattr(processor, "curves") and processor.curves(sr):
+    if draws == "curves" and processor.curves(sr):
         return CurvePlot(processor, sr)
-    if hasattr(processor, "transfer_curve"):
+    if draws == "transfer":
         return DynamicsPlot(processor, sr)
     return None
 

@@ -1,7 +1,7 @@
 """The first notebook in a real JupyterLab and a real (headless) Chromium.
 
 What a learner does first: open ``notebooks/00_start_here.ipynb``, Run All, move the
-first EQ gain slider. The test checks that the widgets appear (a plotly plot and the A/B
+first EQ gain slider. The test checks that the widgets appear (a live plot and the A/B
 player inside the EQ panel) and that moving the slider redraws the plot and swaps the
 player's B audio. It measures how long each step takes and how many bytes the widgets
 send, and saves screenshots to ``test-artifacts/``.
@@ -29,8 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = Path(os.environ.get("STUDIO_BROWSER_NOTEBOOK", REPO / "notebooks/00_start_here.ipynb"))
 PANEL = ".studio-panel-ParametricEQ"
 SLIDER = ".studio-param-gain_db"
-TRACE_PATHS = ".scatterlayer .js-line"
-PLAYER = ".studio-abplayer"
+TRACE_PATHS = "path[data-trace]"  # each curve of a studio LivePlot
+PLAYER = ".studio-player"
+SIDE = "processed"  # the panel player's side that a slider move re-renders
 
 KERNEL_IDLE_TIMEOUT_S = 120.0
 RUN_ALL_TIMEOUT_S = 180.0
@@ -78,8 +79,8 @@ WIDGETS_JS = f"""
   return {{
     traces: Array.from(panel.querySelectorAll("{TRACE_PATHS}"), p => p.getAttribute("d") || ""),
     player: player ? {{
-      version: player.dataset.bVersion || null,
-      checksum: player.dataset.bChecksum || null,
+      version: player.dataset["{SIDE}Version"] || null,
+      checksum: player.dataset["{SIDE}Checksum"] || null,
       state: player.dataset.state || null,
       active: player.dataset.active || null,
     }} : null,
