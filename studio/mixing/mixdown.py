@@ -212,7 +212,7 @@ def mixdown(
                 f"mixdown: gain for {track_name!r} must be a number of dB up to +24, got "
                 f"{gains[track_name]!r} (use a very negative value, e.g. -120, to mute)."
             )
-        left, right = pan_to_gains(
+        left, right = pan_to_gains(  # prose: ok (names the value in an error message)
             _check_pan(pan_of[track_name], f"mixdown: pan for {track_name!r}"),
             stereo_source=a.n_channels == 2,
         )

@@ -25,13 +25,10 @@ from studio.dsp.pan import (
     pan_gains,
 )
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["Balance", "Gain", "Mute", "Pan", "Polarity"]
 
-_LAW_HELP = (
-    "How loud each side is in the centre: -3 dB keeps the loudness steady as you pan "
-    "(constant power), -6 dB suits mono fold-down, -4.5 dB is the compromise."
-)
 _FLOOR_DB = -60.0  # where silence is drawn on the pan-law plots
 
 
@@ -42,18 +39,13 @@ def _copy(samples: np.ndarray) -> np.ndarray:
 
 def _test_wave(sr: int) -> tuple[np.ndarray, np.ndarray]:
     """A short kick-like test shape (a decaying, falling sine) for the waveform plots."""
-    t = np.arange(int(0.04 * sr)) / sr
-    phase = 2.0 * np.pi * (55.0 * t + 60.0 * (1.0 - np.exp(-t / 0.01)) * 0.01)
-    return t * 1e3, np.exp(-t / 0.012) * np.sin(phase)
+    times = np.arange(int(0.04 * sr)) / sr
+    phase = 2.0 * np.pi * (55.0 * times + 60.0 * (1.0 - np.exp(-times / 0.01)) * 0.01)
+    return times * 1e3, np.exp(-times / 0.012) * np.sin(phase)
 
 
 def _law_text(law: str) -> str:
-    return (
-        f"  why the centre is not 0 dB: with the {law.replace('_', ' ')} law a centred "
-        f"mono sound plays at {centre_gain_db(law):.2f} dB in each speaker; the two "
-        "speakers add up, so it sounds about as loud as the same sound hard to one side "
-        "at 0 dB."
-    )
+    return "  " + t("describe.pan.law", law=law.replace("_", " "), centre_db=centre_gain_db(law))
 
 
 @dataclass(frozen=True)
@@ -73,17 +65,7 @@ class Gain(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
 
-    gain_db: float = param(
-        0.0,
-        lo=-60.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="gain",
-        help="Louder or quieter, everything by the same amount; louder often seems "
-        "better, so compare at equal loudness.",
-    )
+    gain_db: float = param(0.0, lo=-60.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
 
     def response_db(self, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
         """A flat line at ``gain_db``: every frequency moves by the same amount."""
@@ -108,24 +90,18 @@ class Polarity(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    invert: str = param(
-        "all",
-        choices=POLARITY_CHOICES,
-        neutral="none",
-        label="invert",
-        help="Which channels to flip: alone it sounds the same; against another mic "
-        "of the same source it can thin out or restore the bass.",
-    )
+    invert: str = param("all", choices=POLARITY_CHOICES, neutral="none")
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """A test waveform before and after, for each side."""
         t_ms, wave = _test_wave(sr)
         flip_left = self.invert in ("all", "left")
         flip_right = self.invert in ("all", "right")
+        axes = (t("curves.axes.time_ms"), t("curves.axes.amplitude"))
         return (
-            Curve(t_ms, wave, "input", "time (ms)", "amplitude", y_range=(-1.1, 1.1)),
-            Curve(t_ms, -wave if flip_left else wave, "left output", "time (ms)", "amplitude"),
-            Curve(t_ms, -wave if flip_right else wave, "right output", "time (ms)", "amplitude"),
+            Curve(t_ms, wave, t("curves.names.input"), *axes, y_range=(-1.1, 1.1)),
+            Curve(t_ms, -wave if flip_left else wave, t("curves.names.left_output"), *axes),
+            Curve(t_ms, -wave if flip_right else wave, t("curves.names.right_output"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
@@ -143,20 +119,16 @@ class Mute(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    muted: bool = param(
-        True,
-        neutral=False,
-        label="muted",
-        help="On: the part is silent; off: it plays unchanged.",
-    )
+    muted: bool = param(True, neutral=False)
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """A test waveform before and after."""
         t_ms, wave = _test_wave(sr)
         out = np.zeros_like(wave) if self.muted else wave
+        axes = (t("curves.axes.time_ms"), t("curves.axes.amplitude"))
         return (
-            Curve(t_ms, wave, "input", "time (ms)", "amplitude", y_range=(-1.1, 1.1)),
-            Curve(t_ms, out, "output", "time (ms)", "amplitude"),
+            Curve(t_ms, wave, t("curves.names.input"), *axes, y_range=(-1.1, 1.1)),
+            Curve(t_ms, out, t("curves.names.output"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
@@ -185,12 +157,13 @@ def _position_curves(
         left_db = np.maximum(20.0 * np.log10(left), _FLOOR_DB)
         right_db = np.maximum(20.0 * np.log10(right), _FLOOR_DB)
         power_db = 10.0 * np.log10((left**2 + right**2) / n_source_channels)
-    x_label = f"{label} (-1 left .. +1 right)"
+    axes = (t("curves.axes.position", control=label), t("curves.axes.gain_db"))
+    now = np.array([current, current]), np.array([-30.0, 4.0])
     return (
-        Curve(positions, left_db, "left gain", x_label, "gain (dB)", y_range=(-30.0, 4.0)),
-        Curve(positions, right_db, "right gain", x_label, "gain (dB)"),
-        Curve(positions, power_db, "total power", x_label, "gain (dB)"),
-        Curve(np.array([current, current]), np.array([-30.0, 4.0]), "now", x_label, "gain (dB)"),
+        Curve(positions, left_db, t("curves.names.left_gain"), *axes, y_range=(-30.0, 4.0)),
+        Curve(positions, right_db, t("curves.names.right_gain"), *axes),
+        Curve(positions, power_db, t("curves.names.total_power"), *axes),
+        Curve(*now, t("curves.names.now"), *axes),
     )
 
 
@@ -220,21 +193,8 @@ class Pan(Processor):
     identity_when_neutral = False
     accepts_channels = (1, 2)
 
-    pan: float = param(
-        0.0,
-        lo=-1.0,
-        hi=1.0,
-        neutral=0.0,
-        step=0.01,
-        label="pan",
-        help="Where the sound sits: -1 hard left, 0 centre, +1 hard right.",
-    )
-    law: str = param(
-        "constant_power_-3dB",
-        choices=PAN_LAWS,
-        label="pan law",
-        help=_LAW_HELP,
-    )
+    pan: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
     def output_channels(self, n_in: int) -> int:
         """Always stereo: mono is spread to two channels, stereo stays stereo."""
@@ -247,7 +207,8 @@ class Pan(Processor):
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """Gain of each side (dB) across every pan position, the current one marked."""
         positions = np.linspace(-1.0, 1.0, 201)
-        return _position_curves(pan_gains(positions, self.law), positions, self.pan, "pan")
+        gains = pan_gains(positions, self.law)
+        return _position_curves(gains, positions, self.pan, self.spec("pan").label)
 
     def describe(self) -> str:
         """Settings in words, with the pan law explained."""
@@ -272,21 +233,8 @@ class Balance(Processor):
 
     accepts_channels = (2,)
 
-    balance: float = param(
-        0.0,
-        lo=-1.0,
-        hi=1.0,
-        neutral=0.0,
-        step=0.01,
-        label="balance",
-        help="Leans the stereo picture: -1 only the left channel, +1 only the right.",
-    )
-    law: str = param(
-        "constant_power_-3dB",
-        choices=PAN_LAWS,
-        label="fade law",
-        help="How fast the far side fades: -3 dB, -4.5 dB or -6 dB halfway.",
-    )
+    balance: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
     def gains(self) -> tuple[float, float]:
         """Left and right gains (linear) at this balance."""
@@ -296,7 +244,8 @@ class Balance(Processor):
         """Gain of each side (dB) across every balance position, the current one marked."""
         positions = np.linspace(-1.0, 1.0, 201)
         gains = balance_gains(positions, self.law)
-        return _position_curves(gains, positions, self.balance, "balance", n_source_channels=2)
+        label = self.spec("balance").label
+        return _position_curves(gains, positions, self.balance, label, n_source_channels=2)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Turn the far side down; at 0 an unchanged copy."""

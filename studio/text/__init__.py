@@ -40,6 +40,7 @@ from studio.errors import TextError
 
 __all__ = [
     "DEFAULT_LANGUAGE",
+    "cache_key",
     "fields_of",
     "has",
     "keys",
@@ -64,6 +65,8 @@ _lock = threading.Lock()
 _current = DEFAULT_LANGUAGE
 # (language, area) -> flat {key within the area: template}; filled on first use.
 _areas: dict[tuple[str, str], dict[str, str]] = {}
+# Counts the times the files were forgotten (read again), for caches of looked-up words.
+_revision = 0
 
 
 # ---------------------------------------------------------------------------- language
@@ -202,8 +205,24 @@ def _template(key: str, code: str) -> str:
 
 def _clear_cache() -> None:
     """Forget every loaded area, so the files are read again (for tests and translators)."""
+    global _revision
     with _lock:
         _areas.clear()
+        _revision += 1
+
+
+def cache_key() -> tuple[str, int]:
+    """What words looked up now depend on: the language, and which reading of the files.
+
+    Code that keeps looked-up words (a processor's labels and help lines) keys them by
+    this, so a new language, or texts read again, are seen at once.
+
+    Examples
+    --------
+    >>> cache_key()[0]
+    'en'
+    """
+    return _current, _revision
 
 
 # -------------------------------------------------------------------------------- look-up
