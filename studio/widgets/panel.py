@@ -35,7 +35,7 @@ from studio.errors import StudioError
 from studio.params import Parametric, ParamSpec, Path, format_path
 from studio.preview import Preview, Take, render_full
 from studio.processors.base import Processor
-from studio.text import processor_name, t
+from studio.text import t
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.lifecycle import register_view
 from studio.widgets.player import Player
@@ -68,7 +68,7 @@ def _is_echo(value: Any, known: Any, abs_tol: float) -> bool:
 
 def _title(obj: Parametric) -> str:
     """A short title for a nested object: its class name in words."""
-    return obj.headline().split(":")[0]
+    return type(obj).class_name()
 
 
 class ProcessorPanel(widgets.VBox):
@@ -162,7 +162,7 @@ class ProcessorPanel(widgets.VBox):
             sides: dict[str, Audio | None] = {ORIGINAL: dry, PROCESSED: None, KEPT: None}
             labels = {
                 ORIGINAL: t("panel.original"),
-                PROCESSED: t("panel.processed", name=processor_name(type(processor), name)),
+                PROCESSED: t("panel.processed", name=type(processor).class_name()),
                 KEPT: t("panel.kept"),
             }
             for key, other in (compare or {}).items():

@@ -124,7 +124,7 @@ function fill(template, fields = {}) {
  */
 function statusText(sides, match, texts) {
   if (sides.length < 2) return "";
-  const sep = texts.sentence_separator;
+  const sep = ". ";
   const notes = sides
     .filter((side) => side.silent)
     .map((side) => fill(texts.silent, { label: side.label }));
@@ -139,7 +139,7 @@ function statusText(sides, match, texts) {
   const kept = loud
     .filter((side) => gains[side.label] > -EQUAL_DB)
     .map((side) => side.label)
-    .join(texts.and);
+    .join(` ${texts.and} `);
   let line;
   if (down.length === 0) {
     line = loud.length === 2 ? texts.equal_two : texts.equal_all;
@@ -153,7 +153,7 @@ function statusText(sides, match, texts) {
   } else {
     const moves = down
       .map((side) => fill(texts.move, { label: side.label, db: formatDb(gains[side.label]) }))
-      .join(texts.list_separator);
+      .join(", ");
     line = fill(texts.many_down, { others: kept, moves });
   }
   return [line, ...notes].join(sep);

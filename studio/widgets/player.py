@@ -156,7 +156,7 @@ def status_text(sides: Iterable[tuple[str, float, bool]], *, match: bool = True)
     listed = list(sides)
     if len(listed) < 2:
         return ""
-    sep = t("player.sentence_separator")
+    sep = ". "
     notes = [t("player.silent", label=label) for label, _, s in listed if s]
     loud = [(label, level) for label, level, silent in listed if not silent]
     if not match:
@@ -165,14 +165,14 @@ def status_text(sides: Iterable[tuple[str, float, bool]], *, match: bool = True)
         return sep.join(notes)
     gains = match_gains_db([(label, level, False) for label, level in loud])
     down = [(label, gains[label]) for label, _ in loud if gains[label] <= -EQUAL_DB]
-    kept = t("player.and").join(label for label, _ in loud if gains[label] > -EQUAL_DB)
+    kept = f" {t('player.and')} ".join(label for label, _ in loud if gains[label] > -EQUAL_DB)
     if not down:
         line = t("player.equal_two" if len(loud) == 2 else "player.equal_all")
     elif len(down) == 1:
         label, gain = down[0]
         line = t("player.one_down", label=label, db=format_db(gain), others=kept)
     else:
-        moves = t("player.list_separator").join(
+        moves = ", ".join(
             t("player.move", label=label, db=format_db(gain)) for label, gain in down
         )
         line = t("player.many_down", others=kept, moves=moves)
@@ -194,8 +194,6 @@ BROWSER_TEXTS = (
     "many_down",
     "move",
     "and",
-    "list_separator",
-    "sentence_separator",
     "could_not_start",
     "could_not_load",
     "could_not_load_sides",
