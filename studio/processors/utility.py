@@ -24,10 +24,11 @@ from studio.dsp.pan import (
     invert_polarity,
     pan_gains,
 )
+from studio.dsp.units import db_to_gain
 from studio.processors.base import Capabilities, Curve, Processor, param
 from studio.text import t
 
-__all__ = ["Balance", "Gain", "Mute", "Pan", "Polarity"]
+__all__ = ["Balance", "Fader", "Gain", "Mute", "Pan", "Polarity"]
 
 _FLOOR_DB = -60.0  # where silence is drawn on the pan-law plots
 
@@ -217,6 +218,59 @@ class Pan(Processor):
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Mono -> stereo with the pan law; stereo -> stereo positioned like a balance."""
         return apply_pan(samples, sr, pan=self.pan, law=self.law)
+
+
+@dataclass(frozen=True)
+class Fader(Processor):
+    """Fader: a track's level and its place between the speakers, the static balance.
+
+    The one fader of the studio: a mixing desk's channel fader (gain in dB, 0 = unity)
+    and pan pot in one step, as the mixdown and the demo session use it. The gain is
+    applied first, then the pan: a mono track is spread to stereo by the pan law (so a
+    centred mono track sits at the law's centre level in each speaker), a stereo track is
+    positioned like a balance control. Both may move over time (fader rides, pan moves).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Fader(gain_db=-6.0206, pan=-1.0).process(np.ones((1, 2)), 48000).round(3)
+    array([[0.5, 0.5],
+           [0. , 0. ]])
+    """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
+    #: A mono input becomes two channels: not the input unchanged, by design.
+    identity_when_neutral = False
+    accepts_channels = (1, 2)
+
+    gain_db: float = param(0.0, lo=-120.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
+    pan: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
+
+    def output_channels(self, n_in: int) -> int:
+        """Always stereo: a mix bus has two sides."""
+        return 2
+
+    def gains(self, n_channels: int = 1) -> tuple[float, float]:
+        """Left and right gains (linear) for a mono (or, with 2, a stereo) source."""
+        level = float(db_to_gain(self.gain_db))
+        place = pan_gains if n_channels == 1 else balance_gains
+        left, right = place(self.pan, self.law)
+        return level * float(left), level * float(right)
+
+    def curves(self, sr: int) -> tuple[Curve, ...]:
+        """Gain of each side (dB) across every pan position, the fader's level included."""
+        positions = np.linspace(-1.0, 1.0, 201)
+        level = float(db_to_gain(self.gain_db))
+        left, right = pan_gains(positions, self.law)
+        gains = (level * np.asarray(left), level * np.asarray(right))
+        return _position_curves(gains, positions, self.pan, self.spec("pan").label)
+
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Level, then place: mono is panned to stereo, stereo is balanced."""
+        x = samples if self.gain_db == 0.0 else apply_gain(samples, sr, gain_db=self.gain_db)
+        return apply_pan(x, sr, pan=self.pan, law=self.law)
 
 
 @dataclass(frozen=True)

@@ -172,9 +172,7 @@ def status_text(sides: Iterable[tuple[str, float, bool]], *, match: bool = True)
         label, gain = down[0]
         line = t("player.one_down", label=label, db=format_db(gain), others=kept)
     else:
-        moves = ", ".join(
-            t("player.move", label=label, db=format_db(gain)) for label, gain in down
-        )
+        moves = ", ".join(t("player.move", label=label, db=format_db(gain)) for label, gain in down)
         line = t("player.many_down", others=kept, moves=moves)
     return sep.join([line, *notes])
 
