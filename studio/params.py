@@ -580,7 +580,7 @@ class Parametric:
         """The smallest and largest number of items an items field allows."""
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             if f.name == field_name and _ITEMS_KEY in f.metadata:
-                return f.metadata.get("count", (0, None))  # type: ignore[no-any-return]
+                return f.metadata.get("count", (0, None))
         raise ParameterError(f"{cls.__name__} has no list of items called {field_name!r}.")
 
     @classmethod
@@ -603,7 +603,7 @@ class Parametric:
                     return str(f.metadata["item_label"])
             return field_name[:-1] if field_name.endswith("s") else field_name
 
-        return cls._cached_words(("item", field_name), make)  # type: ignore[no-any-return]
+        return cls._cached_words(("item", field_name), make)
 
     @classmethod
     def field_words(cls, name: str) -> tuple[str, str]:
@@ -627,7 +627,7 @@ class Parametric:
             help_ = _catalogued(cls, name, "help") or declared[name].metadata.get("help", "")
             return label, str(help_)
 
-        return cls._cached_words(("field", name), make)  # type: ignore[no-any-return]
+        return cls._cached_words(("field", name), make)
 
     @classmethod
     def class_title(cls) -> str:
@@ -649,7 +649,7 @@ class Parametric:
                     return doc.strip().splitlines()[0]
             return cls.__name__
 
-        return cls._cached_words(("title",), make)  # type: ignore[no-any-return]
+        return cls._cached_words(("title",), make)
 
     @classmethod
     def class_name(cls) -> str:
@@ -664,7 +664,7 @@ class Parametric:
                     return str(found)
             return cls.__name__
 
-        return cls._cached_words(("name",), make)  # type: ignore[no-any-return]
+        return cls._cached_words(("name",), make)
 
     @property
     def owner_label(self) -> str:

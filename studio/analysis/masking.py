@@ -323,7 +323,7 @@ def estimate_masking(
     with np.errstate(invalid="ignore"):
         margin = np.where(both, db_masker - db_maskee, np.nan)
         masked = both & (margin >= -threshold_db)
-    sounding = present_maskee.any(axis=0)
+    sounding = np.asarray(present_maskee.any(axis=0))
     n_sounding = int(sounding.sum())
     band_share = masked.sum(axis=1) / max(n_sounding, 1)
     half_hop = (times[1] - times[0]) / 2.0 if times.size > 1 else window_s / 2.0

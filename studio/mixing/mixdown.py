@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def _named_tracks(tracks: Mapping[str, Audio] | Sequence[Audio]) -> dict[str, Au
     return named
 
 
-def _per_track(values, names: list[str], what: str, default: float) -> dict[str, float]:
+def _per_track(values: Any, names: list[str], what: str, default: float | None) -> dict[str, Any]:
     """Read gains or pans given as a dict by track name or a list in track order."""
     if values is None:
         return dict.fromkeys(names, default)

@@ -132,7 +132,7 @@ def registered_processors() -> dict[str, type[Processor]]:
     for info in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"studio.processors.{info.name}")
     return {
-        name: cls  # type: ignore[misc]
+        name: cls
         for name, cls in registered().items()
         if issubclass(cls, Processor) and cls is not Processor
     }
@@ -320,6 +320,19 @@ class Processor(Parametric):
         x = self.check_input(samples, sr, key)
         return self.run(x, sr, key, trace=True)
 
+    def gain_change_db(self, samples: np.ndarray, sr: int, *, key: Any = None) -> np.ndarray:
+        """The gain change over time in dB, one value per frame (processors with a trace).
+
+        Zeros while bypassed.
+        """
+        if not self.capabilities.trace:
+            raise ParameterError(
+                f"{self.owner_label} does not report a gain change over time; only "
+                "processors that follow a level (a compressor, a gate, a limiter) do."
+            )
+        out, trace = self.process_with_trace(samples, sr, key=key)
+        return np.zeros(out.shape[-1]) if trace is None else trace
+
     def __call__(self, audio: Audio, *, key: Any = None) -> Audio:
         """Process ``audio`` and return the result as new :class:`Audio`."""
         if not isinstance(audio, Audio):
@@ -399,7 +412,7 @@ def processor_from_dict(preset: Mapping[str, Any]) -> Processor:
     if not isinstance(params, Mapping):
         raise PresetError(f"preset for {name}: 'params' must be a dict; got {params!r}.")
     try:
-        return cls.from_dict(params)  # type: ignore[no-any-return]
+        return cls.from_dict(params)
     except ParameterError as exc:
         raise PresetError(f"preset for {name}: {exc}") from None
 

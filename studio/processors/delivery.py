@@ -9,7 +9,7 @@ Convert the rate first, then dither last: any processing after dither undoes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -71,7 +71,7 @@ class Dither(Processor):
         """Where the dither noise sits: flat TPDF and this setting, in dBFS."""
         freqs = _freqs(sr)
         bits = int(self.bit_depth)
-        common = {
+        common: dict[str, Any] = {
             "x_label": t("curves.axes.frequency_hz"),
             "y_label": t("curves.axes.noise_floor_dbfs"),
             "x_log": True,

@@ -78,7 +78,7 @@ class Compressor(Processor):
     )
     mix_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", neutral=100.0, step=1.0)
 
-    def _curve_values(self) -> dict[str, float]:
+    def _curve_values(self) -> dict[str, Any]:
         return {"threshold_db": self.threshold_db, "ratio": self.ratio, "knee_db": self.knee_db}
 
     def total_makeup_db(self) -> float:
@@ -157,7 +157,7 @@ class Gate(Processor):
     hold_ms: float = param(50.0, lo=0.0, hi=500.0, unit="ms", step=1.0)
     release_ms: float = param(100.0, lo=5.0, hi=2000.0, unit="ms", scale="log")
 
-    def _curve_values(self) -> dict[str, float]:
+    def _curve_values(self) -> dict[str, Any]:
         return {"threshold_db": self.threshold_db, "ratio": self.ratio, "range_db": self.range_db}
 
     def transfer_curve(self, in_db: np.ndarray) -> np.ndarray:
@@ -227,7 +227,7 @@ class MultibandCompressor(Processor):
     @classmethod
     def neutral(cls) -> MultibandCompressor:
         """Every band at ratio 1:1 and 0 dB make-up: only the crossovers' allpass remains."""
-        return cls(bands=[MultibandBand.neutral() for _ in range(3)])
+        return cls(bands=tuple(MultibandBand.neutral() for _ in range(3)))
 
     @property
     def crossovers_hz(self) -> tuple[float, float]:
@@ -250,7 +250,7 @@ class MultibandCompressor(Processor):
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Each band's gain reduction over time, ``(3, frames)`` in dB (<= 0)."""
-        return self.process_with_trace(samples, sr)[1]
+        return self.gain_change_db(samples, sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Compress ``samples`` band by band (a new array)."""
@@ -418,7 +418,7 @@ class Limiter(Processor):
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Gain reduction over time in dB (<= 0; the drive is not included)."""
-        return self.process_with_trace(samples, sr)[1]
+        return self.gain_change_db(samples, sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Limit ``samples`` (a new array; never above the ceiling, true peak)."""

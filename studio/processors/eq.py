@@ -253,7 +253,7 @@ class DynamicEQ(Processor):
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Band gain over time (dB; negative cut, positive boost), one value per frame."""
-        return self.process_with_trace(samples, sr)[1]
+        return self.gain_change_db(samples, sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Apply the dynamic band (a new array; the input is not written to)."""

@@ -40,7 +40,10 @@ def decay_curves(ir: np.ndarray, sr: int) -> tuple[Curve, ...]:
 
     stride = max(1, ir.shape[-1] // _CURVE_POINTS)
     times = np.arange(0, ir.shape[-1], stride) / sr
-    labels = {"x_label": t("curves.axes.time_s"), "y_label": t("curves.axes.energy_to_come_db")}
+    labels: dict[str, Any] = {
+        "x_label": t("curves.axes.time_s"),
+        "y_label": t("curves.axes.energy_to_come_db"),
+    }
     out = []
     bands = (("all_frequencies", None), ("around_1khz", 1000.0), ("around_8khz", 8000.0))
     for name, centre in bands:
@@ -268,7 +271,8 @@ class Delay(_StereoOut, Processor):
         from studio.dsp.biquad import sos_response
 
         self.check_rate(sr)
-        coefs = delay_dsp.feedback_sos(self.low_cut_hz, self.high_cut_hz, sr)[0]
+        low, high = np.asarray(self.low_cut_hz), np.asarray(self.high_cut_hz)
+        coefs = delay_dsp.feedback_sos(low, high, sr)[0]
         sos = np.insert(coefs, 3, 1.0, axis=1)  # (b0, b1, b2, 1, a1, a2) per section
         loss_db = 20.0 * np.log10(abs(sos_response(sos, np.array([freq_hz]), sr)[0]))
         fb = self.feedback_pct / 100.0
@@ -292,7 +296,10 @@ class Delay(_StereoOut, Processor):
         floor = -60.0
         with np.errstate(divide="ignore"):
             dry_db = 20.0 * np.log10(1.0 - self.mix_pct / 100.0)
-        labels = {"x_label": t("curves.axes.time_s"), "y_label": t("curves.axes.level_1khz_db")}
+        labels: dict[str, Any] = {
+            "x_label": t("curves.axes.time_s"),
+            "y_label": t("curves.axes.level_1khz_db"),
+        }
         x = np.repeat(np.concatenate([[0.0], times]), 3)
         out = []
         for ch, name in enumerate((t("curves.names.left"), t("curves.names.right"))):

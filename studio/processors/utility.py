@@ -208,7 +208,8 @@ class Pan(Processor):
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """Gain of each side (dB) across every pan position, the current one marked."""
         positions = np.linspace(-1.0, 1.0, 201)
-        gains = pan_gains(positions, self.law)
+        left, right = pan_gains(positions, self.law)
+        gains = (np.asarray(left), np.asarray(right))
         return _position_curves(gains, positions, self.pan, self.spec("pan").label)
 
     def describe(self) -> str:
@@ -297,7 +298,8 @@ class Balance(Processor):
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """Gain of each side (dB) across every balance position, the current one marked."""
         positions = np.linspace(-1.0, 1.0, 201)
-        gains = balance_gains(positions, self.law)
+        left, right = balance_gains(positions, self.law)
+        gains = (np.asarray(left), np.asarray(right))
         label = self.spec("balance").label
         return _position_curves(gains, positions, self.balance, label, n_source_channels=2)
 

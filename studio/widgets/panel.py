@@ -231,7 +231,8 @@ class ProcessorPanel(widgets.VBox):
 
     def _section(self, obj: Parametric, path: Path) -> widgets.Widget:
         """Controls for one object: its values, then its nested objects."""
-        rows, advanced = [], []
+        rows: list[widgets.Widget] = []
+        advanced: list[widgets.Widget] = []
         for spec in type(obj).specs():
             if spec.name == "bypass":
                 continue  # shown as the switch at the top of the object's section
