@@ -367,7 +367,7 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
     bias = TUBE_BIAS if curve in ("tube", "excite") else 0.0
     out = np.empty(x.shape, dtype=np.float64)
     for ch in range(x.shape[0]):
-        src = np.ascontiguousarray(x[ch], dtype=np.float64)
+        src = np.array(x[ch], dtype=np.float64)  # a copy: the caller's may be read-only
         dst = out[ch]
         oversampled_curve(
             src,
