@@ -262,8 +262,9 @@ def split_bands(
 
     Band ``k`` is the high-passes of the crossovers below it, the low-pass of its own
     upper crossover and the allpasses of the crossovers above (:func:`band_sos`); all
-    bands are computed in one pass over the samples (:func:`studio.dsp.biquad.apply_sos_bank`). The bands
-    have the input's shape and dtype and sum to the input through :func:`allpass_sos`.
+    bands are computed in one pass over the samples
+    (:func:`studio.dsp.biquad.apply_sos_bank`). The bands have the input's shape and
+    dtype and sum to the input through :func:`allpass_sos`.
 
     Each crossover may be a number, a per-frame array or an Envelope (a crossover that
     moves over time). Moving crossovers get new LR4 coefficients every ``block``
