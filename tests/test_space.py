@@ -397,3 +397,35 @@ def test_reverb_is_linear(character, decay, damping, scale):
     together = rv.reverb(a + scale * b, SR, **kw)
     apart = rv.reverb(a, SR, **kw) + scale * rv.reverb(np.vstack([b, b]), SR, **kw)
     np.testing.assert_allclose(together, apart, atol=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 2999, 3000, 50_000, 200_001])
+def test_overlap_add_with_any_block_size_equals_direct_convolution(n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((2, n))
+    ir = rng.standard_normal((2, 3000))
+    ir.flags.writeable = False  # the spectrum is kept between calls
+    expected = fftconvolve(x, ir, axes=-1)[:, :n]
+    np.testing.assert_allclose(rv.convolve(x, ir), expected, atol=1e-9)
+    np.testing.assert_allclose(rv.convolve(x, ir), expected, atol=1e-9)  # from the kept one
+
+
+def test_a_writable_impulse_response_is_never_taken_from_the_kept_spectra():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 20_000))
+    ir = rng.standard_normal((2, 1000))
+    first = rv.convolve(x, ir)
+    ir *= 2.0  # the same array, changed in place
+    np.testing.assert_allclose(rv.convolve(x, ir), 2.0 * first, atol=1e-9)
+
+
+def test_pre_delay_shifts_the_wet_signal_like_a_delayed_impulse_response():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 30_000))
+    ir = rng.standard_normal((2, 2000)) * 0.01
+    pad = 480  # 10 ms at 48 kHz
+    delayed = np.concatenate([np.zeros((2, pad)), ir], axis=1)
+    expected = fftconvolve(x, delayed, axes=-1)[:, : x.shape[1]]
+    out = rv.convolution_reverb(x, SR, ir, mix_pct=100.0, pre_delay_ms=10.0)
+    np.testing.assert_allclose(out, expected, atol=1e-9)
+    assert np.all(out[:, :pad] == 0.0)
