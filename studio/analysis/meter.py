@@ -200,7 +200,8 @@ def measure(audio: Audio) -> Measurement:
     Raises
     ------
     AudioDataError
-        If the samples contain NaN or infinite values (the message names the audio).
+        If the audio has no samples, or they contain NaN or infinite values (the
+        message names the audio).
 
     Examples
     --------
@@ -231,6 +232,11 @@ def measure(audio: Audio) -> Measurement:
         )
     what = audio.name or "audio"
     samples, sr = audio.samples, audio.sr
+    if samples.shape[1] == 0:
+        raise AudioDataError(
+            f"{what}: has no samples (0 frames), so there is nothing to measure. "
+            "Check the file or the region it was cut from."
+        )
     # First: it also rejects NaN and Inf with a message naming the audio.
     envelope = peak_envelope(samples, sr, hop_s=SERIES_HOP_S, what=what)
     peaks = envelope.peaks
