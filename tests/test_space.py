@@ -12,6 +12,7 @@ from studio.dsp import impulses
 from studio.dsp import reverb as rv
 from studio.dsp.control import Envelope
 from studio.errors import AudioDataError, ParameterError
+from studio.io import load_impulse_response
 from studio.processors.base import processor_from_dict
 from studio.processors.space import ConvolutionReverb, Delay, Reverb
 
@@ -228,7 +229,7 @@ def test_user_impulse_response_file(tmp_path):
     mono = (rng.standard_normal(n) * np.exp(-np.arange(n) / 800)).astype(np.float32)
     path = tmp_path / "my_room.wav"
     sf.write(path, mono, 44100, subtype="FLOAT")
-    ir = impulses.load_impulse_response(path, SR)
+    ir = load_impulse_response(path, SR)
     assert ir.shape == (2, round(n * SR / 44100))  # resampled to the processing rate
     np.testing.assert_array_equal(ir[0], ir[1])  # mono used for both sides
     assert np.mean(np.sum(ir.astype(np.float64) ** 2, axis=1)) == pytest.approx(1.0, rel=1e-5)
@@ -429,3 +430,28 @@ def test_pre_delay_shifts_the_wet_signal_like_a_delayed_impulse_response():
     out = rv.convolution_reverb(x, SR, ir, mix_pct=100.0, pre_delay_ms=10.0)
     np.testing.assert_allclose(out, expected, atol=1e-9)
     assert np.all(out[:, :pad] == 0.0)
+
+
+def test_impulse_response_files_are_checked_plainly(tmp_path):
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(1000, dtype=np.float32), SR, subtype="FLOAT")
+    with pytest.raises(ParameterError, match=r"silent\.wav' is silent"):
+        load_impulse_response(silent, SR)
+    quad = tmp_path / "quad.wav"
+    sf.write(quad, np.full((500, 4), 0.1, dtype=np.float32), SR, subtype="FLOAT")
+    with pytest.raises(ParameterError, match=r"quad\.wav' has 4 channels"):
+        load_impulse_response(quad, SR)
+    with pytest.raises(ParameterError, match=r"nowhere\.wav' does not exist"):
+        load_impulse_response(tmp_path / "nowhere.wav", SR)
+
+
+def test_dsp_reads_no_files():
+    """Loading files is studio.io's job; the DSP layer only computes."""
+    import pathlib
+
+    import studio.dsp
+
+    for source in pathlib.Path(studio.dsp.__file__).parent.glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        for call in ("from studio.io", "import soundfile", "open(", "read_text(", "Path("):
+            assert call not in text, f"{source.name} uses {call}"
