@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import ParameterError
 
 __all__ = [
@@ -95,7 +96,7 @@ def band_coefficients(
         np.asarray(q, dtype=np.float64),
     )
     _check_band(kind, f, qq, sr)
-    a = 10.0 ** (g / 40.0)
+    a = db_to_gain(g / 2.0)  # the cookbook's A = 10**(gain_db/40)
     w0 = 2.0 * np.pi * f / sr
     cos_w0 = np.cos(w0)
     alpha = np.sin(w0) / (2.0 * qq)
@@ -176,8 +177,7 @@ def sos_response(sos: np.ndarray, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
 
 def sos_response_db(sos: np.ndarray, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
     """Magnitude response in dB of second-order sections (what the EQ curve shows)."""
-    with np.errstate(divide="ignore"):
-        return 20.0 * np.log10(np.abs(sos_response(sos, freqs_hz, sr)))
+    return gain_to_db(sos_response(sos, freqs_hz, sr))
 
 
 def _normalised(sos_blocks: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from studio.dsp.units import db_to_gain
 from studio.errors import ParameterError
 
 __all__ = ["IR_NAMES", "impulse_response"]
@@ -165,7 +166,7 @@ def _spring(sr: int) -> np.ndarray:
     rng = np.random.default_rng(53)
     for ch, (trip_s, spread_s) in enumerate(((0.035, 0.016), (0.0373, 0.018))):
         beta = spread_s * np.pi / 5000.0
-        r = 10.0 ** (-3.0 * trip_s / rt60_s)
+        r = db_to_gain(-60.0 * trip_s / rt60_s)  # -60 dB after rt60_s
         q = r * np.exp(-1j * (2.0 * np.pi * f * trip_s + beta * f * f))
         h = np.fft.irfft(q / (1.0 - q), size)[:n]
         t = np.arange(n) / sr

@@ -51,6 +51,7 @@ import numpy as np
 
 from studio.audio import as_samples
 from studio.dsp.truepeak import non_finite_message
+from studio.dsp.units import gain_to_db, power_to_db
 from studio.errors import AudioDataError
 
 __all__ = [
@@ -281,8 +282,7 @@ def k_weighting_analog_db(freqs_hz: np.ndarray | Sequence[float]) -> np.ndarray:
         gain *= (proto.high_gain * s * s + proto.mid_gain * s + proto.low_gain) / (
             s * s + s / proto.q + 1.0
         )
-    with np.errstate(divide="ignore"):
-        return 20.0 * np.log10(np.abs(gain))
+    return gain_to_db(gain)
 
 
 def k_weighting_response_db(freqs_hz: np.ndarray | Sequence[float], sr: int) -> np.ndarray:
@@ -302,8 +302,7 @@ def k_weighting_response_db(freqs_hz: np.ndarray | Sequence[float], sr: int) -> 
     if factor > 1:
         _, hi = signal.freqz(_interpolator(factor), worN=f.ravel(), fs=rate)
         gain = gain * np.abs(hi) / factor
-    with np.errstate(divide="ignore"):
-        return (20.0 * np.log10(gain)).reshape(f.shape)
+    return gain_to_db(gain).reshape(f.shape)
 
 
 #: Below this state magnitude (about -2000 dB) a K-filter in digital silence is at rest.
@@ -544,8 +543,7 @@ def _window_power(
 
 
 def _to_lufs(power: np.ndarray | float) -> np.ndarray | float:
-    with np.errstate(divide="ignore"):
-        return LOUDNESS_OFFSET_DB + 10.0 * np.log10(power)
+    return LOUDNESS_OFFSET_DB + power_to_db(power)
 
 
 def _gated(power: np.ndarray, relative_gate_lu: float) -> np.ndarray:

@@ -44,6 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from studio.dsp.control import Control, resolve
+from studio.dsp.units import db_to_gain, db_to_power, power_to_db
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
@@ -209,14 +210,14 @@ def line_coefficients(
     att_high_db = att_mid_db / ratio
     c1 = np.cos(2.0 * np.pi * MID_HZ / sr)
     c2 = np.cos(2.0 * np.pi * min(HIGH_HZ, 0.45 * sr) / sr)
-    r2 = 10.0 ** ((att_high_db - att_mid_db) / 10.0)  # wanted |H(high)|^2 / |H(mid)|^2
+    r2 = db_to_power(att_high_db - att_mid_db)  # wanted |H(high)|^2 / |H(mid)|^2
     r2 = np.clip(r2, (1.0 - c1) / (1.0 - c2) * 1.0001, 1.0)
     big_a = c1 - r2 * c2
     big_b = 1.0 - r2
     with np.errstate(invalid="ignore", divide="ignore"):
         poles = (big_a - np.sqrt(np.maximum(big_a**2 - big_b**2, 0.0))) / big_b
     poles = np.minimum(np.where(big_b > 1e-12, poles, 0.0), MAX_POLE)
-    gains = 10.0 ** (att_mid_db / 20.0) * np.sqrt(1.0 - 2.0 * poles * c1 + poles**2) / (1.0 - poles)
+    gains = db_to_gain(att_mid_db) * np.sqrt(1.0 - 2.0 * poles * c1 + poles**2) / (1.0 - poles)
     return np.minimum(gains, 0.9999), poles
 
 
@@ -227,7 +228,7 @@ def _late_gain(delays: np.ndarray, sr: int, decay_s: np.ndarray | float) -> np.n
     ``q = 10**(-6 / (sr T))`` per sample, so the output energy is about
     ``1 / (M (1 - q))`` (output mix of unit length).
     """
-    q = 10.0 ** (-6.0 / (sr * np.asarray(decay_s, dtype=np.float64)))
+    q = db_to_power(-60.0 / (sr * np.asarray(decay_s, dtype=np.float64)))
     return np.sqrt(float(np.sum(delays)) * (1.0 - q))
 
 
@@ -480,8 +481,7 @@ def energy_decay_db(ir: np.ndarray) -> np.ndarray:
     """
     energy = np.sum(np.atleast_2d(np.asarray(ir, dtype=np.float64)) ** 2, axis=0)
     edc = np.cumsum(energy[::-1])[::-1]
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(edc / edc[0]) if edc[0] > 0 else np.full(len(edc), -np.inf)
+    return power_to_db(edc / edc[0]) if edc[0] > 0 else np.full(len(edc), -np.inf)
 
 
 # --------------------------------------------------------------------------- convolution
@@ -595,7 +595,7 @@ def convolution_reverb(
     n = x.shape[-1]
     pre = resolve(pre_delay_ms, n, sr, name="pre_delay_ms")
     mix = np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0
-    gain = np.power(10.0, np.asarray(resolve(output_db, n, sr, name="output_db")) / 20.0)
+    gain = db_to_gain(np.asarray(resolve(output_db, n, sr, name="output_db"), dtype=np.float64))
     dry = np.stack([left, right])
     if not np.any(mix):
         return dry.copy() if np.ndim(gain) == 0 and gain == 1.0 else (dry * gain).astype(x.dtype)

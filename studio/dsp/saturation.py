@@ -46,6 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from studio.dsp.control import Control, resolve
+from studio.dsp.units import db_to_gain
 from studio.errors import ParameterError
 
 __all__ = [
@@ -67,7 +68,7 @@ CHARACTERS = ("soft_clip", "tape", "tube")
 TUBE_BIAS = 0.3
 
 #: Level of the sine used for automatic gain compensation (-12 dBFS peak).
-AUTO_GAIN_REFERENCE = 10.0 ** (-12.0 / 20.0)
+AUTO_GAIN_REFERENCE = db_to_gain(-12.0)
 
 _TAPE_EMPHASIS_HZ = 4000.0
 _TAPE_EMPHASIS_DB = 4.0
@@ -113,7 +114,7 @@ def _auto_gain_table(character: str) -> tuple[np.ndarray, np.ndarray]:
     drives_db = np.arange(0.0, 48.05, 0.1)
     phase = (np.arange(4096) + 0.5) / 4096.0
     sine = AUTO_GAIN_REFERENCE * np.sin(2.0 * np.pi * phase)
-    g = 10.0 ** (drives_db / 20.0)
+    g = db_to_gain(drives_db)
     shaped = shape(g[:, None] * sine[None, :], character)
     shaped -= shaped.mean(axis=1, keepdims=True)  # the tube's DC is removed afterwards
     rms_out = np.sqrt(np.mean(shaped**2, axis=1))
@@ -148,10 +149,10 @@ def static_curve(
     off). A straight diagonal line means clean; where it bends, harmonics are born.
     """
     a = np.asarray(amplitude, dtype=np.float64)
-    g = 10.0 ** (drive_db / 20.0)
+    g = db_to_gain(drive_db)
     c = auto_gain(drive_db, character) if auto_gain_on else 1.0
     m = mix_pct / 100.0
-    return 10.0 ** (output_db / 20.0) * ((1.0 - m) * a + m * c * shape(g * a, character))
+    return db_to_gain(output_db) * ((1.0 - m) * a + m * c * shape(g * a, character))
 
 
 # --------------------------------------------------------------------------- oversampling
@@ -453,12 +454,12 @@ def saturate(
     n = x.shape[-1]
     drive = resolve(drive_db, n, sr, name="drive_db")
     m = np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0
-    out_gain = np.power(10.0, np.asarray(resolve(output_db, n, sr, name="output_db")) / 20.0)
+    out_gain = db_to_gain(np.asarray(resolve(output_db, n, sr, name="output_db"), dtype=np.float64))
     if character not in CHARACTERS:
         shape(0.0, character)  # raises the plain error
     if not np.any(m):
         return _scaled_copy(x, out_gain)
-    wet = _wet(x, sr, np.power(10.0, np.asarray(drive) / 20.0), character, oversample)
+    wet = _wet(x, sr, db_to_gain(np.asarray(drive, dtype=np.float64)), character, oversample)
     if auto_gain_on:
         wet *= auto_gain(drive, character)
     out = (1.0 - m) * x + m * wet if np.any(m != 1.0) else wet
@@ -546,7 +547,7 @@ def excite(
         raise ParameterError(
             f"exciter: freq_hz must lie between 0 and the Nyquist frequency ({sr / 2:g} Hz)."
         )
-    drive = np.power(10.0, np.asarray(resolve(drive_db, n, sr, name="drive_db")) / 20.0)
+    drive = db_to_gain(np.asarray(resolve(drive_db, n, sr, name="drive_db"), dtype=np.float64))
     band = _highpass(x.astype(np.float64), sr, freq)
     # only what the tube curve adds: shape(g * band, "tube") / g - band
     harmonics = _highpass(_oversampled(band, oversample, "excite", drive), sr, freq)

@@ -51,6 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from studio.audio import as_samples
+from studio.dsp.units import gain_to_db
 from studio.errors import AudioDataError
 
 __all__ = [
@@ -130,7 +131,7 @@ def _phase_matrix(factor: int) -> np.ndarray:
 
 
 def _to_db(amplitude: float) -> float:
-    return 20.0 * math.log10(amplitude) if amplitude > 0 else -math.inf
+    return gain_to_db(float(amplitude))
 
 
 def _checked(samples: np.ndarray, what: str) -> tuple[np.ndarray, float]:
@@ -360,8 +361,7 @@ def _compiled_hop_peaks(x: np.ndarray, factor: int, edges: np.ndarray) -> tuple[
 
 
 def _array_to_db(amplitude: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return 20.0 * np.log10(np.asarray(amplitude, dtype=np.float64))
+    return gain_to_db(np.asarray(amplitude, dtype=np.float64))
 
 
 def _interpolated_hop_peaks(
