@@ -363,3 +363,16 @@ def test_compiled_curve_path_of_short_and_empty_signals():
         got = sat._oversampled(x, 8, "tape", 2.0)
         assert got.shape == x.shape
         np.testing.assert_allclose(got, expected, atol=1e-14)
+
+
+@pytest.mark.parametrize(("attenuation_db", "width"), [(100.0, 0.0833), (100.0, 0.5), (60.0, 0.1)])
+def test_kaiser_design_is_scipys(attenuation_db, width):
+    from scipy.signal import firwin, kaiserord
+
+    assert sat._kaiser_order(attenuation_db, width) == pytest.approx(
+        kaiserord(attenuation_db, width)
+    )
+    numtaps, beta = kaiserord(attenuation_db, width)
+    numtaps |= 1
+    expected = firwin(numtaps, 0.45, window=("kaiser", beta))
+    np.testing.assert_allclose(sat._kaiser_lowpass(numtaps, 0.45, beta), expected, atol=1e-15)

@@ -158,6 +158,37 @@ def static_curve(
 # --------------------------------------------------------------------------- oversampling
 
 
+#: Stop-band attenuation of the oversampling filters, in dB.
+_STOPBAND_DB = 100.0
+
+
+def _kaiser_order(attenuation_db: float, width: float) -> tuple[int, float]:
+    """Kaiser's estimates of the taps and window shape a low-pass needs.
+
+    For ``attenuation_db`` of stop band and a transition ``width`` (a fraction of the
+    Nyquist frequency); the formulas of ``scipy.signal.kaiserord``.
+    """
+    a = abs(attenuation_db)
+    if a > 50.0:
+        beta = 0.1102 * (a - 8.7)
+    elif a > 21.0:
+        beta = 0.5842 * (a - 21.0) ** 0.4 + 0.07886 * (a - 21.0)
+    else:
+        beta = 0.0
+    return int(np.ceil((a - 7.95) / 2.285 / (np.pi * width) + 1.0)), beta
+
+
+def _kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:
+    """Kaiser-windowed sinc low-pass, ``cutoff`` a fraction of Nyquist, unit gain at 0 Hz.
+
+    The design of ``scipy.signal.firwin(numtaps, cutoff, window=("kaiser", beta))``
+    (the same formula; scipy.signal itself takes most of a second to import).
+    """
+    m = np.arange(numtaps) - 0.5 * (numtaps - 1)
+    h = cutoff * np.sinc(cutoff * m) * np.kaiser(numtaps, beta)
+    return h / np.sum(h)
+
+
 @lru_cache(maxsize=8)
 def _stage_filter(stage: int) -> np.ndarray:
     """Linear-phase low-pass for 2x stage ``stage`` (1 = nearest the original rate).
@@ -167,17 +198,15 @@ def _stage_filter(stage: int) -> np.ndarray:
     stages run at ``2**stage fs``, pass up to 0.5 fs and stop only where their images
     (or the components folding back onto the audio band) begin.
     """
-    from scipy.signal import firwin, kaiserord
-
     rate = 2.0**stage
     if stage == 1:
         pass_f, stop_f = 0.4167, 0.5
     else:
         pass_f, stop_f = 0.5, rate / 2.0 - 0.5
     nyquist = rate / 2.0
-    numtaps, beta = kaiserord(100.0, (stop_f - pass_f) / nyquist)
+    numtaps, beta = _kaiser_order(_STOPBAND_DB, (stop_f - pass_f) / nyquist)
     numtaps |= 1  # odd length: a whole-sample delay that resample_poly removes exactly
-    h = firwin(numtaps, (pass_f + stop_f) / 2.0, window=("kaiser", beta), fs=rate)
+    h = _kaiser_lowpass(numtaps, (pass_f + stop_f) / 2.0 / nyquist, beta)
     if stage > 1:
         # A half-band filter (cutoff at a quarter of its rate): the windowed sinc is zero
         # at every even distance from the centre. firwin leaves rounding noise there
