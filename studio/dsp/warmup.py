@@ -19,6 +19,7 @@ needs a kernel still being compiled simply waits for it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def warm_up(*, everything: bool = False) -> list[str]:
     return failed
 
 
-_COMPRESSOR = {
+_COMPRESSOR: dict[str, Any] = {
     "threshold_db": -30.0,
     "ratio": 4.0,
     "knee_db": 6.0,
