@@ -10,13 +10,16 @@ The entry points a newcomer needs are here at the top::
     studio.save(out, "out.wav", subtype="PCM_24")
     demo = studio.demo.session()               # the built-in multitrack
 
-Heavy parts (scipy, the processors, the widgets) load on first use; numba and the
-compiled kernels are warmed at import, so the first processing call is quick too.
+Heavy parts (scipy, the processors, the widgets) load on first use. numba's compiler
+starts in a background thread here (:mod:`studio.dsp.warmup`), so the import is quick
+and a processing call that comes a moment later pays only for its own kernels.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 from studio.audio import Audio
@@ -186,24 +189,35 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from studio.processors.utility import Balance, Fader, Gain, Mute, Pan, Polarity
 
 
-def _warm_compiled_kernels() -> None:
-    """Load numba and one cached kernel now, so the first processing call is quick.
+def _warm_up_in_background() -> threading.Thread | None:
+    """Start numba's compiler in a daemon thread; return the thread.
 
-    The recursions that cannot be vectorised run as numba kernels cached on disk; even
-    cached, the first one a process calls costs about half a second (numba starting
-    up). Paying it here keeps it out of the first slider move and the first call.
+    The recursions that cannot be vectorised run as numba kernels; the first one a
+    process calls costs numba's start-up (about 0.5 s) before its own compilation (or
+    loading from the disk cache). Doing that here, synchronously, made every
+    ``import studio`` slow; in a background thread the import returns at once and the
+    start-up overlaps with whatever comes next (in a notebook: the learner reading, the
+    next cells). Only the start-up: a first call right after the import then waits no
+    longer than it would have anyway (:mod:`studio.dsp.warmup` has the longer list).
+    Set the environment variable ``STUDIO_WARM_UP=0`` to skip it.
     """
-    import numpy as np
+    if os.environ.get("STUDIO_WARM_UP", "1").strip() in ("0", "false", "no", "off"):
+        return None
 
-    from studio.dsp.dynamics import smooth_gain_db
+    def run() -> None:
+        try:
+            from studio.dsp.warmup import start_compiler
 
-    try:
-        smooth_gain_db(np.zeros(1), 0.5, 0.5)
-    except Exception:  # noqa: BLE001 - warming is an optimisation; a real call will say more
-        pass
+            start_compiler()
+        except Exception:  # noqa: BLE001 - warming is an optimisation; a real call will say more
+            pass
+
+    thread = threading.Thread(target=run, name="studio-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
-_warm_compiled_kernels()
+_WARM_UP = _warm_up_in_background()
 
 
 def __getattr__(name: str) -> Any:

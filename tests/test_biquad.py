@@ -126,3 +126,22 @@ def test_float32_in_float32_out_and_input_untouched(rng):
     y = apply_sos(x, band_sos("peak", 100.0, 6.0, 1.0, SR))
     assert y.dtype == np.float32 and y.shape == x.shape
     np.testing.assert_array_equal(x, before)
+
+
+def test_a_bank_of_cascades_equals_each_cascade_alone():
+    from studio.dsp.biquad import apply_sos, apply_sos_bank, band_sos
+
+    rng = np.random.default_rng(3)
+    cascades = [
+        np.concatenate([band_sos("low_pass", 300.0, 0.0, 0.7071, 48000)] * 2),
+        band_sos("peak", 1000.0, 6.0, 1.4, 48000),
+        np.concatenate([band_sos("high_pass", 80.0, 0.0, 0.5, 48000)] * 3),
+    ]
+    for x in (rng.standard_normal((2, 5000)), rng.standard_normal((3, 999)).astype(np.float32)):
+        outs = apply_sos_bank(x, cascades)
+        assert len(outs) == 3
+        for out, sos in zip(outs, cascades, strict=True):
+            assert out.dtype == x.dtype and out.shape == x.shape
+            np.testing.assert_array_equal(out, apply_sos(x, sos))
+    mono = rng.standard_normal(777)
+    np.testing.assert_array_equal(apply_sos_bank(mono, cascades)[1], apply_sos(mono, cascades[1]))

@@ -298,3 +298,81 @@ def test_block_processing_joins_without_a_seam():
     blocked = sat._through_curve(x, 8, lambda b, start, stop: sat.shape(3.0 * b, "tube"))
     whole = sat.downsample(sat.shape(3.0 * sat.upsample(x, 8), "tube"), 8)
     np.testing.assert_allclose(blocked, whole, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- compiled path
+
+
+def test_half_band_stages_have_exact_zero_taps():
+    for stage in (2, 3):
+        h = sat._stage_filter(stage)
+        c = (h.size - 1) // 2
+        offsets = np.arange(h.size) - c
+        assert np.all(h[(offsets % 2 == 0) & (offsets != 0)] == 0.0)
+        assert np.all(h[offsets % 2 == 1] != 0.0)
+    assert np.count_nonzero(sat._stage_filter(1) == 0.0) == 0  # not a half-band filter
+
+
+def test_compiled_tanh_is_within_three_ulp_of_numpy():
+    from studio.dsp._oversampling_kernels import tanh_array
+
+    x = np.concatenate(
+        [
+            np.linspace(-25.0, 25.0, 200_001),
+            np.logspace(-300, 1.4, 20_001),
+            -np.logspace(-300, 1.4, 20_001),
+            [0.0, -0.0, 19.06, -19.06, 1e300, -1e300],
+        ]
+    )
+    got = np.empty_like(x)
+    tanh_array(x, got)
+    expected = np.tanh(x)
+    ulp = np.spacing(np.maximum(np.abs(expected), np.finfo(np.float64).tiny))
+    assert np.max(np.abs(got - expected) / ulp) <= 3.0
+    assert np.all(np.signbit(got) == np.signbit(expected))
+
+
+@pytest.mark.parametrize("curve", ["soft_clip", "tape", "tube", "excite"])
+@pytest.mark.parametrize("factor", [1, 2, 4, 8])
+def test_compiled_curve_path_equals_the_readable_reference(curve, factor):
+    # Longer than two kernel blocks, so block seams and both signal ends are covered.
+    x = np.random.default_rng(11).standard_normal((2, 2 * sat._KERNEL_BLOCK + 777)) * 0.4
+    g = 4.0
+    up = sat.upsample(x, factor)
+    if curve == "excite":
+        expected = sat.downsample(sat.shape(g * up, "tube") / g - up, factor)
+    else:
+        expected = sat.downsample(sat.shape(g * up, curve), factor)
+    got = sat._oversampled(x, factor, curve, g)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14)
+
+
+def test_compiled_curve_path_follows_a_drive_per_frame():
+    x = np.random.default_rng(12).standard_normal((1, sat._KERNEL_BLOCK + 301)) * 0.4
+    drive = np.linspace(1.0, 8.0, x.shape[1])
+    expected = sat._through_curve(
+        x, 8, lambda b, start, stop: sat.shape(b * np.repeat(drive, 8)[start:stop], "tube")
+    )
+    np.testing.assert_allclose(sat._oversampled(x, 8, "tube", drive), expected, atol=1e-14)
+
+
+def test_compiled_curve_path_of_short_and_empty_signals():
+    for n in (0, 1, 5, 97):
+        x = np.random.default_rng(n).standard_normal((2, n)) * 0.5
+        expected = sat.downsample(sat.shape(2.0 * sat.upsample(x, 8), "tape"), 8)
+        got = sat._oversampled(x, 8, "tape", 2.0)
+        assert got.shape == x.shape
+        np.testing.assert_allclose(got, expected, atol=1e-14)
+
+
+@pytest.mark.parametrize(("attenuation_db", "width"), [(100.0, 0.0833), (100.0, 0.5), (60.0, 0.1)])
+def test_kaiser_design_is_scipys(attenuation_db, width):
+    from scipy.signal import firwin, kaiserord
+
+    assert sat._kaiser_order(attenuation_db, width) == pytest.approx(
+        kaiserord(attenuation_db, width)
+    )
+    numtaps, beta = kaiserord(attenuation_db, width)
+    numtaps |= 1
+    expected = firwin(numtaps, 0.45, window=("kaiser", beta))
+    np.testing.assert_allclose(sat._kaiser_lowpass(numtaps, 0.45, beta), expected, atol=1e-15)

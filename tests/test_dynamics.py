@@ -155,11 +155,13 @@ def test_impossible_parameters(kwargs, match):
 # --- the fused kernel against its definition ------------------------------------------
 
 
-def test_fast_path_equals_the_pure_python_definition(rng):
-    # longer than one chunk, so the smoother's state is carried across chunks
+@pytest.mark.parametrize("knee_db", [6.0, 0.0, 24.0])
+def test_fast_path_equals_the_pure_python_definition(rng, knee_db):
+    # longer than one chunk, so the smoother's state is carried across chunks; quiet
+    # frames (below the knee, where the fast path skips the logarithm) and loud ones
     n = CHUNK_FRAMES + 5000
     x = (rng.standard_normal((2, n)) * np.linspace(0.01, 0.5, n)).astype(np.float32)
-    kw = {"threshold_db": -24.0, "ratio": 4.0, "knee_db": 6.0}
+    kw = {"threshold_db": -24.0, "ratio": 4.0, "knee_db": knee_db}
     a, r = time_constant_coef(3.0, SR), time_constant_coef(80.0, SR)
     _, trace = compress(x, SR, attack_ms=3.0, release_ms=80.0, **kw)
     expected = compressor_gain_db_reference(detector_level_db(x), attack=a, release=r, **kw)

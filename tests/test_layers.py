@@ -1,5 +1,6 @@
 """The layering holds: data layers import no widget or plotting library; import is quick."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -51,8 +52,32 @@ def test_mastering_never_imports_mixing():
 
 
 def test_import_studio_is_light():
-    # numba is warmed at import on purpose (see studio/__init__.py); the rest loads on use
+    # numba starts in a background thread at import (see studio/__init__.py); the rest
+    # loads on use
     heavy = ("scipy.signal", "ipywidgets", "plotly")
     code = f"import sys, studio; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_import_studio_starts_the_compiler_in_a_background_thread():
+    code = (
+        "import sys, studio; alive = studio._WARM_UP.is_alive(); "
+        "studio._WARM_UP.join(); print(alive, 'numba' in sys.modules)"
+    )
+    env = {**os.environ, "STUDIO_WARM_UP": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    # still running when the import returned (it takes a good part of a second), and
+    # numba loaded once it finished
+    assert out.stdout.split() == ["True", "True"]
+
+
+def test_the_background_start_can_be_turned_off():
+    env = {**os.environ, "STUDIO_WARM_UP": "0"}
+    code = "import sys, studio; print(studio._WARM_UP, 'numba' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["None", "False"]

@@ -529,3 +529,53 @@ def test_windowed_loudness_generalises_momentary():
     assert ten.lufs[0] == pytest.approx(-20.0, abs=0.05)
     with pytest.raises(AudioDataError, match="whole number"):
         loudness.windowed_loudness(x, SR, window_s=0.405)
+
+
+# --------------------------------------------------------------------------- compiled pass
+
+
+def _reference_hop_sums(x, sr, hop_s):
+    """Per-channel sums of squares and L*R sums of the K-weighted signal, hop by hop."""
+    y, rate = loudness._k_weighted(np.atleast_2d(np.asarray(x, dtype=np.float64)), sr)
+    n_hops = int(np.floor(x.shape[-1] / (hop_s * sr) + 1e-9))
+    edges = np.rint(np.arange(n_hops + 1) * (hop_s * rate)).astype(np.int64)
+    y = y[:, : edges[-1]]
+    per_channel = np.add.reduceat(np.square(y), edges[:-1], axis=-1)
+    cross = np.add.reduceat(y[0] * y[-1], edges[:-1])
+    return per_channel, cross, edges
+
+
+@pytest.mark.parametrize("sr", [8000, 22050, 44100, 48000, 96000])
+@pytest.mark.parametrize("hop_s", [0.01, 0.1])
+def test_compiled_hop_energies_equal_the_filtered_signal_summed(sr, hop_s):
+    rng = np.random.default_rng(sr)
+    n = int(10.3 * sr)  # several two-second chunks and a partial hop at the end
+    x = rng.standard_normal((2, n)) * np.linspace(0.01, 0.5, n)
+    x[:, int(1.1 * sr) : int(8.4 * sr)] = 0.0  # silence long enough for the filter to rest
+    x = x.astype(np.float32)
+    expected, expected_cross, edges = _reference_hop_sums(x, sr, hop_s)
+    got, cross = loudness._k_hop_energies(x, sr, edges, True)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12 * np.max(expected))
+    np.testing.assert_allclose(cross, expected_cross, rtol=1e-10, atol=1e-12 * np.max(got))
+    # the filter rings down in the first silent chunks and rests from 4 s: exact zeros
+    assert np.all(got[:, round(4.0 / hop_s) : round(8.0 / hop_s)] == 0.0)
+    assert np.all(got[:, : round(1.0 / hop_s)] > 0.0)
+
+
+def test_integrated_loudness_equals_the_reference_within_a_millionth_of_a_lu():
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((2, 10 * SR)) * 0.1).astype(np.float32)
+    per_channel, _, _ = _reference_hop_sums(x, SR, loudness.GATING_HOP_S)
+    power = np.lib.stride_tricks.sliding_window_view(per_channel.sum(axis=0), 4).sum(-1)
+    blocks = power / (0.4 * SR)
+    lufs = -0.691 + 10 * np.log10(blocks)
+    kept = blocks[lufs > -70.0]
+    gate = -0.691 + 10 * np.log10(kept.mean()) - 10.0
+    expected = -0.691 + 10 * np.log10(kept[-0.691 + 10 * np.log10(kept) > gate].mean())
+    assert abs(loudness.integrated_loudness(x, SR) - expected) < 1e-6
+
+
+def test_read_only_samples_are_measured():
+    x = np.random.default_rng(2).standard_normal((2, 2 * SR)) * 0.1
+    x.flags.writeable = False
+    assert np.isfinite(loudness.integrated_loudness(x, SR))

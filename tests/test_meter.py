@@ -406,3 +406,49 @@ def test_summary_has_the_new_rows():
                   "Mono fold loss", "1.00"):  # fmt: skip
         assert words in text
     assert "n/a" not in text
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_measure_refuses_empty_audio_and_names_it(channels):
+    with pytest.raises(AudioDataError, match=r"^intro\.wav: has no samples \(0 frames\)"):
+        measure(Audio(np.zeros((channels, 0), dtype=np.float32), SR, "intro.wav"))
+    with pytest.raises(AudioDataError, match=r"^audio: has no samples"):
+        measure(Audio(np.zeros((channels, 0)), SR))
+
+
+def test_measure_makes_no_copy_of_long_audio():
+    """The meter reads the samples a few seconds at a time: its own memory stays small."""
+    import tracemalloc
+
+    x = np.random.default_rng(1).standard_normal((2, 60 * SR)).astype(np.float32) * 0.1
+    audio = Audio(x, SR, "minute")
+    measure(Audio(x[:, : 5 * SR], SR))  # compiled kernels loaded outside the count
+    tracemalloc.start()
+    try:
+        measure(audio)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.25 * x.nbytes
+
+
+@pytest.mark.parametrize(
+    ("sr", "n"),
+    [(48000, 3 * 48000), (48000, 3 * 48000 + 123), (44100, 44100 + 7), (8000, 8000 * 2),
+     (96000, 96000 + 480), (48000, 479), (48000, 5), (48000, 1)],
+)  # fmt: skip
+def test_compiled_true_peak_trace_equals_the_matrix_reference(sr, n):
+    from studio.dsp import truepeak
+
+    rng = np.random.default_rng(n)
+    x = (rng.standard_normal((2, n)) * 0.3).astype(np.float32)
+    x[:, n // 3 : n // 2] = 0.0  # silent hops read 0
+    hop = 0.01 * sr
+    edges = np.rint(np.arange(int(np.floor(n / hop + 1e-9)) + 1) * hop).astype(np.int64)
+    factor = truepeak.oversampling_factor(sr)
+    peak = float(np.max(np.abs(x)))
+    expected, expected_best = truepeak._interpolated_hop_peaks(x, factor, edges, peak)
+    got, best = truepeak._compiled_hop_peaks(x, factor, edges)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=3e-7, atol=0)
+    assert best == pytest.approx(expected_best, rel=3e-7)

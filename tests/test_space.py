@@ -12,6 +12,7 @@ from studio.dsp import impulses
 from studio.dsp import reverb as rv
 from studio.dsp.control import Envelope
 from studio.errors import AudioDataError, ParameterError
+from studio.io import load_impulse_response
 from studio.processors.base import processor_from_dict
 from studio.processors.space import ConvolutionReverb, Delay, Reverb
 
@@ -228,7 +229,7 @@ def test_user_impulse_response_file(tmp_path):
     mono = (rng.standard_normal(n) * np.exp(-np.arange(n) / 800)).astype(np.float32)
     path = tmp_path / "my_room.wav"
     sf.write(path, mono, 44100, subtype="FLOAT")
-    ir = impulses.load_impulse_response(path, SR)
+    ir = load_impulse_response(path, SR)
     assert ir.shape == (2, round(n * SR / 44100))  # resampled to the processing rate
     np.testing.assert_array_equal(ir[0], ir[1])  # mono used for both sides
     assert np.mean(np.sum(ir.astype(np.float64) ** 2, axis=1)) == pytest.approx(1.0, rel=1e-5)
@@ -397,3 +398,60 @@ def test_reverb_is_linear(character, decay, damping, scale):
     together = rv.reverb(a + scale * b, SR, **kw)
     apart = rv.reverb(a, SR, **kw) + scale * rv.reverb(np.vstack([b, b]), SR, **kw)
     np.testing.assert_allclose(together, apart, atol=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 2999, 3000, 50_000, 200_001])
+def test_overlap_add_with_any_block_size_equals_direct_convolution(n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((2, n))
+    ir = rng.standard_normal((2, 3000))
+    ir.flags.writeable = False  # the spectrum is kept between calls
+    expected = fftconvolve(x, ir, axes=-1)[:, :n]
+    np.testing.assert_allclose(rv.convolve(x, ir), expected, atol=1e-9)
+    np.testing.assert_allclose(rv.convolve(x, ir), expected, atol=1e-9)  # from the kept one
+
+
+def test_a_writable_impulse_response_is_never_taken_from_the_kept_spectra():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 20_000))
+    ir = rng.standard_normal((2, 1000))
+    first = rv.convolve(x, ir)
+    ir *= 2.0  # the same array, changed in place
+    np.testing.assert_allclose(rv.convolve(x, ir), 2.0 * first, atol=1e-9)
+
+
+def test_pre_delay_shifts_the_wet_signal_like_a_delayed_impulse_response():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 30_000))
+    ir = rng.standard_normal((2, 2000)) * 0.01
+    pad = 480  # 10 ms at 48 kHz
+    delayed = np.concatenate([np.zeros((2, pad)), ir], axis=1)
+    expected = fftconvolve(x, delayed, axes=-1)[:, : x.shape[1]]
+    out = rv.convolution_reverb(x, SR, ir, mix_pct=100.0, pre_delay_ms=10.0)
+    np.testing.assert_allclose(out, expected, atol=1e-9)
+    assert np.all(out[:, :pad] == 0.0)
+
+
+def test_impulse_response_files_are_checked_plainly(tmp_path):
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(1000, dtype=np.float32), SR, subtype="FLOAT")
+    with pytest.raises(ParameterError, match=r"silent\.wav' is silent"):
+        load_impulse_response(silent, SR)
+    quad = tmp_path / "quad.wav"
+    sf.write(quad, np.full((500, 4), 0.1, dtype=np.float32), SR, subtype="FLOAT")
+    with pytest.raises(ParameterError, match=r"quad\.wav' has 4 channels"):
+        load_impulse_response(quad, SR)
+    with pytest.raises(ParameterError, match=r"nowhere\.wav' does not exist"):
+        load_impulse_response(tmp_path / "nowhere.wav", SR)
+
+
+def test_dsp_reads_no_files():
+    """Loading files is studio.io's job; the DSP layer only computes."""
+    import pathlib
+
+    import studio.dsp
+
+    for source in pathlib.Path(studio.dsp.__file__).parent.glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        for call in ("from studio.io", "import soundfile", "open(", "read_text(", "Path("):
+            assert call not in text, f"{source.name} uses {call}"

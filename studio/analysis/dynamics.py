@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.units import power_to_db
 from studio.errors import AudioDataError
 
 __all__ = [
@@ -58,8 +59,7 @@ def _check_audio(audio: Audio, what: str) -> None:
 
 
 def _db(power: np.ndarray | float) -> np.ndarray | float:
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(power)
+    return power_to_db(power)
 
 
 def psr_from(short_term_lufs: np.ndarray, window_true_peak_dbtp: np.ndarray) -> np.ndarray:

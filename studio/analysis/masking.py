@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.units import power_to_db
 from studio.errors import AudioDataError
 from studio.text import t
 
@@ -314,9 +315,8 @@ def estimate_masking(
     _, p_maskee = band_power_frames(
         padded(maskee), lower, upper, window_s=window_s, hop_s=hop_s, what="estimate_masking"
     )
-    with np.errstate(divide="ignore"):
-        db_masker = 10.0 * np.log10(p_masker)
-        db_maskee = 10.0 * np.log10(p_maskee)
+    db_masker = power_to_db(p_masker)
+    db_maskee = power_to_db(p_maskee)
     present_masker = _present(db_masker, range_db)
     present_maskee = _present(db_maskee, range_db)
     both = present_masker & present_maskee

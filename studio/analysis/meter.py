@@ -206,7 +206,8 @@ def measure(audio: Audio) -> Measurement:
     Raises
     ------
     AudioDataError
-        If the samples contain NaN or infinite values (the message names the audio).
+        If the audio has no samples, or they contain NaN or infinite values (the
+        message names the audio).
 
     Examples
     --------
@@ -229,6 +230,7 @@ def measure(audio: Audio) -> Measurement:
     )
     from studio.dsp.loudness import SERIES_HOP_S, SHORT_TERM_WINDOW_S, loudness_profile
     from studio.dsp.truepeak import peak_envelope
+    from studio.dsp.units import power_to_db
 
     if not isinstance(audio, Audio):
         raise AudioDataError(
@@ -237,6 +239,11 @@ def measure(audio: Audio) -> Measurement:
         )
     what = audio.name or "audio"
     samples, sr = audio.samples, audio.sr
+    if samples.shape[1] == 0:
+        raise AudioDataError(
+            f"{what}: has no samples (0 frames), so there is nothing to measure. "
+            "Check the file or the region it was cut from."
+        )
     # First: it also rejects NaN and Inf with a message naming the audio.
     envelope = peak_envelope(samples, sr, hop_s=SERIES_HOP_S, what=what)
     peaks = envelope.peaks
@@ -258,8 +265,7 @@ def measure(audio: Audio) -> Measurement:
     if samples.shape[0] > 2:
         others = samples[2:]
         total_square += float(np.einsum("cn,cn->", others, others, dtype=np.float64))
-    with np.errstate(divide="ignore"):
-        rms = 10.0 * math.log10(total_square / samples.size) if total_square > 0 else -math.inf
+    rms = power_to_db(total_square / samples.size)
     crest = peaks.sample_peak_dbfs - rms if math.isfinite(rms) else math.nan
     window_hops = int(round(CORRELATION_WINDOW_S / SERIES_HOP_S))
     correlation_times, correlation_series = correlation_from_sums(sums, window_hops)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.units import db_to_power, power_to_db
 from studio.errors import AudioDataError
 
 __all__ = [
@@ -49,8 +50,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 def _power_db(power: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(power)
+    return power_to_db(power)
 
 
 def _check_audio(audio: Audio, what: str) -> None:
@@ -119,7 +119,7 @@ class Spectrum:
             raise AudioDataError("Spectrum.smoothed: the spectrum has no range to smooth.")
         n = max(2, int(math.ceil(math.log2(high / low) * points_per_octave)) + 1)
         out_f = np.geomspace(low, high, n)
-        power = 10.0 ** (self.level_dbfs / 10.0)
+        power = db_to_power(self.level_dbfs)
         smooth = smooth_fractional_octave(f, power, b, out_f)
         return Spectrum(
             freqs_hz=_readonly(out_f),

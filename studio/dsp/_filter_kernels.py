@@ -110,3 +110,43 @@ def band_gain_blocks(
     if count:
         # the last, partial block: pad with its final value, as the reference does
         out[blk] = (total + state * (block - count)) / block
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def sos_bank(x, coefs, out):  # noqa: D103 - see biquad.apply_sos_bank
+    # out[k, c, i]: channel c through cascade k (coefs: (n_cascades, n_sections, 6),
+    # normalised; shorter cascades padded with [1, 0, 0, 1, 0, 0], which passes the
+    # signal exactly). Every cascade reads the same input sample in the same loop, so
+    # the processor overlaps their recursions (and those of two channels side by side).
+    n_ch, n = x.shape
+    n_casc, n_sec = coefs.shape[0], coefs.shape[1]
+    s = np.zeros((n_casc, n_sec, 4))
+    c = 0
+    while c < n_ch:
+        pair = c + 1 < n_ch
+        c1 = c + 1 if pair else c
+        s[:] = 0.0
+        for i in range(n):
+            u0 = np.float64(x[c, i])
+            u1 = np.float64(x[c1, i])
+            for k in range(n_casc):
+                v0 = u0
+                v1 = u1
+                for j in range(n_sec):
+                    b0 = coefs[k, j, 0]
+                    b1 = coefs[k, j, 1]
+                    b2 = coefs[k, j, 2]
+                    a1 = coefs[k, j, 4]
+                    a2 = coefs[k, j, 5]
+                    y0 = b0 * v0 + s[k, j, 0]
+                    y1 = b0 * v1 + s[k, j, 1]
+                    s[k, j, 0] = b1 * v0 - a1 * y0 + s[k, j, 2]
+                    s[k, j, 1] = b1 * v1 - a1 * y1 + s[k, j, 3]
+                    s[k, j, 2] = b2 * v0 - a2 * y0
+                    s[k, j, 3] = b2 * v1 - a2 * y1
+                    v0 = y0
+                    v1 = y1
+                out[k, c, i] = v0
+                if pair:
+                    out[k, c1, i] = v1
+        c += 2 if pair else 1

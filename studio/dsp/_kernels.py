@@ -75,22 +75,27 @@ def compressor_gain(level, threshold, slope, knee, attack, release, state, out):
 
 @njit(cache=True, nogil=True)
 def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
-    log10_peak, threshold, slope, knee, attack, release, state, offset, trace, exponent
+    peak, threshold, slope, knee, attack, release, state, offset, quiet, trace, exponent
 ):
     # level = max(20 * log10(peak), floor), then exactly compressor_gain's steps; also
     # writes the exponent of the gain, (trace * ln(10)/20 + offset), for numpy's exp.
+    # At or below ``quiet`` (just under the level where the knee starts) the target is
+    # 0 dB whatever the exact level, so its logarithm is not taken.
     half = 0.5 * knee
     soft_on = knee > 0.0
     floor = DETECTOR_FLOOR_DB
     to_log = LN10_OVER_20
-    for n in range(log10_peak.shape[0]):
-        level = 20.0 * log10_peak[n]
-        level = level if level > floor else floor
-        over = level - threshold
-        u = over + half
-        soft = slope * (u * u) / (2.0 * knee) if soft_on else 0.0
-        hard = slope * over if over > 0.0 else 0.0
-        target = soft if (soft_on and -half <= over and over <= half) else hard
+    for n in range(peak.shape[0]):
+        p = np.float64(peak[n])
+        target = 0.0
+        if p > quiet:
+            level = 20.0 * np.log10(p)
+            level = level if level > floor else floor
+            over = level - threshold
+            u = over + half
+            soft = slope * (u * u) / (2.0 * knee) if soft_on else 0.0
+            hard = slope * over if over > 0.0 else 0.0
+            target = soft if (soft_on and -half <= over and over <= half) else hard
         coef = attack if target < state else release
         state = coef * state + (1.0 - coef) * target
         trace[n] = state

@@ -242,32 +242,3 @@ def echo(  # noqa: D103 - documented in delay.py (echo_reference)
             else:
                 line[0, n & mask] = x_l[n] + fb * out[0]
                 line[1, n & mask] = x_r[n] + fb * out[1]
-
-
-# --------------------------------------------------------------------------- oversampling
-# Not a feedback effect, but the saturation's hot loop lives here too: one phase of a
-# polyphase FIR filter. 2x interpolation is two phases interleaved; 2x decimation is
-# the sum of two phases over the even and odd input samples (see saturation.py). The
-# tests compare the result with ``scipy.signal.resample_poly``.
-
-_CHUNK = 512
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def fir_phase(x, start, taps, out):  # noqa: D103 - see saturation.py
-    # out[i] = sum_j taps[j] * x[start + i + j]. Outputs are computed a chunk at a time,
-    # tap by tap, so the inner loop runs over contiguous samples (vectorised).
-    n = out.shape[0]
-    n_taps = taps.shape[0]
-    acc = np.empty(_CHUNK)
-    for i0 in range(0, n, _CHUNK):
-        m = min(_CHUNK, n - i0)
-        for i in range(m):
-            acc[i] = 0.0
-        for j in range(n_taps):
-            t = taps[j]
-            base = start + i0 + j
-            for i in range(m):
-                acc[i] += t * x[base + i]
-        for i in range(m):
-            out[i0 + i] = acc[i]

@@ -19,8 +19,11 @@ runs coefficients that change every block of frames (:func:`apply_sos_blocks`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import ParameterError
 
 __all__ = [
@@ -93,7 +96,7 @@ def band_coefficients(
         np.asarray(q, dtype=np.float64),
     )
     _check_band(kind, f, qq, sr)
-    a = 10.0 ** (g / 40.0)
+    a = db_to_gain(g / 2.0)  # the cookbook's A = 10**(gain_db/40)
     w0 = 2.0 * np.pi * f / sr
     cos_w0 = np.cos(w0)
     alpha = np.sin(w0) / (2.0 * qq)
@@ -174,8 +177,7 @@ def sos_response(sos: np.ndarray, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
 
 def sos_response_db(sos: np.ndarray, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
     """Magnitude response in dB of second-order sections (what the EQ curve shows)."""
-    with np.errstate(divide="ignore"):
-        return 20.0 * np.log10(np.abs(sos_response(sos, freqs_hz, sr)))
+    return gain_to_db(sos_response(sos, freqs_hz, sr))
 
 
 def _normalised(sos_blocks: np.ndarray) -> np.ndarray:
@@ -223,6 +225,33 @@ def apply_sos(samples: np.ndarray, sos: np.ndarray) -> np.ndarray:
         return np.array(x, dtype=x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
     coefs = _normalised(sos_arr.reshape(1, -1, 6))
     return _run(samples, coefs, max(1, np.shape(samples)[-1]))
+
+
+def apply_sos_bank(samples: np.ndarray, cascades: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Filter the same samples through several cascades in one pass; one output each.
+
+    ``[apply_sos(samples, sos) for sos in cascades]`` with the same numbers, computed in
+    one loop over the samples (the cascades' recursions overlap, so three cascades cost
+    about as much as one): a crossover's bands, for instance. Outputs have the input's
+    dtype (float32 stays float32; other dtypes come back as float64).
+    """
+    from studio.dsp._filter_kernels import sos_bank
+
+    x = np.asarray(samples)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    squeeze = x.ndim == 1
+    x2 = np.ascontiguousarray(x.reshape(1, -1) if squeeze else x)
+    sets = [np.asarray(sos, dtype=np.float64).reshape(-1, 6) for sos in cascades]
+    n_sec = max((len(sos) for sos in sets), default=0)
+    coefs = np.tile(np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), (len(sets), max(n_sec, 1), 1))
+    for k, sos in enumerate(sets):
+        coefs[k, : len(sos)] = sos
+    coefs = _normalised(coefs)
+    out = np.empty((len(sets), *x2.shape), dtype=x2.dtype)
+    if x2.size and len(sets):
+        sos_bank(x2, coefs, out)
+    return [o[0] if squeeze else o for o in out]
 
 
 def apply_sos_blocks(samples: np.ndarray, sos_blocks: np.ndarray, block: int) -> np.ndarray:

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from studio.audio import as_samples
-from studio.dsp.biquad import apply_sos_blocks, band_coefficients
+from studio.dsp.biquad import apply_sos_bank, apply_sos_blocks, band_coefficients
 from studio.dsp.biquad import band_sos as biquad_sos
 from studio.dsp.control import Control, is_varying, resolve
 from studio.dsp.filters import BLOCK_FRAMES
@@ -260,20 +260,18 @@ def split_bands(
 ) -> list[np.ndarray]:
     """Split ``samples`` into ``len(crossovers_hz) + 1`` bands, lowest first.
 
-    The tree runs each filter once: split at the lowest crossover, then split the upper
-    part again, ...; each lower band then passes through the allpasses of the higher
-    crossovers. The bands have the input's shape and dtype and sum to the input through
-    :func:`allpass_sos`.
+    Band ``k`` is the high-passes of the crossovers below it, the low-pass of its own
+    upper crossover and the allpasses of the crossovers above (:func:`band_sos`); all
+    bands are computed in one pass over the samples
+    (:func:`studio.dsp.biquad.apply_sos_bank`). The bands have the input's shape and
+    dtype and sum to the input through :func:`allpass_sos`.
 
     Each crossover may be a number, a per-frame array or an Envelope (a crossover that
     moves over time). Moving crossovers get new LR4 coefficients every ``block``
     frames (the filters keep their memory, so a sweep has no clicks); each split's
     upper band is its allpass minus its low band, so the bands still sum to the input
-    through the per-block allpass chain (:func:`allpass_sos_blocks`). With only
-    numbers, the fixed filters run as before.
+    through the per-block allpass chain (:func:`allpass_sos_blocks`).
     """
-    from scipy import signal
-
     x = as_samples(samples)
     if any(is_varying(f) for f in crossovers_hz):
         moving = resolve_crossovers(crossovers_hz, x.shape[-1], sr)
@@ -283,15 +281,8 @@ def split_bands(
             return _split_moving(x, moving, sr, int(block))
         crossovers_hz = moving  # type: ignore[assignment]  # constant arrays: numbers
     freqs = check_crossovers(crossovers_hz, sr)  # type: ignore[arg-type]
-    bands = []
-    rest = x
-    for k, f in enumerate(freqs):
-        low = signal.sosfilt(lr4_lowpass_sos(f, sr), rest, axis=-1)
-        rest = signal.sosfilt(lr4_highpass_sos(f, sr), rest, axis=-1)
-        if k + 1 < len(freqs):
-            low = signal.sosfilt(
-                np.concatenate([lr4_allpass_sos(g, sr) for g in freqs[k + 1 :]]), low, axis=-1
-            )
-        bands.append(low.astype(x.dtype, copy=False))
-    bands.append(rest.copy() if rest is x else rest.astype(x.dtype, copy=False))
-    return bands
+    if not freqs:
+        return [x.copy()]
+    # Each band is its own cascade (band_sos: the high-passes below it, its low-pass,
+    # the allpasses above), all run in one pass over the samples.
+    return apply_sos_bank(x, band_sos(freqs, sr))

@@ -41,6 +41,7 @@ from functools import lru_cache
 import numpy as np
 
 from studio.audio import as_samples
+from studio.dsp.units import db_to_power, gain_to_db, power_to_db
 from studio.errors import ParameterError
 
 __all__ = [
@@ -114,7 +115,7 @@ def _shaping_filter(sr: int) -> tuple[float, ...]:
     freqs = np.arange(n_fft // 2 + 1) * sr / n_fft
     threshold = _threshold_db(freqs)
     threshold = np.minimum(threshold, threshold.min() + SHAPING_RANGE_DB)
-    sensitivity = 10.0 ** (-threshold / 10.0)  # weight of noise power at each frequency
+    sensitivity = db_to_power(-threshold)  # weight of noise power at each frequency
     autocorr = np.fft.irfft(sensitivity)[: SHAPING_ORDER + 1]
     coefs = solve_toeplitz(autocorr[:-1], autocorr[1:])
     return tuple(float(c) for c in coefs)
@@ -138,7 +139,7 @@ def noise_floor_dbfs(
     The flat TPDF floor is drawn at its total level (``LSB**2 / 4`` against a full-scale
     sine: -93.3 dBFS at 16 bits); shaping moves it up and down by ``20 log10 |H(f)|``.
     """
-    floor = 10.0 * math.log10(tpdf_noise_power(bit_depth) / 0.5)
+    floor = power_to_db(tpdf_noise_power(bit_depth) / 0.5)
     freqs = np.asarray(freqs_hz, dtype=np.float64)
     if noise_shaping == "none":
         return np.full(freqs.shape, floor)
@@ -146,7 +147,7 @@ def noise_floor_dbfs(
     coefs = shaping_filter(sr)
     z1 = np.exp(-2j * np.pi * freqs / sr)
     h = 1.0 - sum(c * z1 ** (k + 1) for k, c in enumerate(coefs))
-    return floor + 20.0 * np.log10(np.abs(h))
+    return floor + gain_to_db(h)
 
 
 def _check_shaping(noise_shaping: str) -> None:

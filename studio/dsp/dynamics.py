@@ -55,6 +55,7 @@ import numpy as np
 from studio.audio import Audio, as_samples
 from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients, band_sos
 from studio.dsp.control import Control, Envelope, resolve
+from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
@@ -705,28 +706,29 @@ def _compress_fast(
     out = np.empty_like(x)
     size = min(n, CHUNK_FRAMES)
     peak = np.empty(size, dtype=x.dtype)
-    log10_peak = np.empty(size)
     gain = np.empty(size, dtype=x.dtype)
     offset = makeup * _DB_TO_LOG
     one = x.dtype.type(1.0)
     m = x.dtype.type(mix)
+    # Below this peak the curve asks for no reduction (the level is under the knee's
+    # start, threshold - knee/2), so the kernel need not take its logarithm there. A
+    # hair lower than the exact point, so rounding cannot put a frame on the wrong side.
+    quiet = float(db_to_gain(threshold - 0.5 * knee)) * (1.0 - 1e-12)
     state = 0.0
-    with np.errstate(divide="ignore"):
-        for start in range(0, n, size):
-            stop = min(start + size, n)
-            w = stop - start
-            p, lp, g = peak[:w], log10_peak[:w], gain[:w]
-            k.abs_peak_range(x, start, stop, p)
-            np.log10(p, out=lp, dtype=np.float64)
-            state = k.compressor_chunk(
-                lp, threshold, slope, knee, attack, release, state, offset, trace[start:stop], g
-            )
-            np.exp(g, out=g)
-            if mix != 1.0:
-                g -= one
-                g *= m
-                g += one
-            np.multiply(x[:, start:stop], g, out=out[:, start:stop])
+    for start in range(0, n, size):
+        stop = min(start + size, n)
+        w = stop - start
+        p, g = peak[:w], gain[:w]
+        k.abs_peak_range(x, start, stop, p)
+        state = k.compressor_chunk(
+            p, threshold, slope, knee, attack, release, state, offset, quiet, trace[start:stop], g
+        )
+        np.exp(g, out=g)
+        if mix != 1.0:
+            g -= one
+            g *= m
+            g += one
+        np.multiply(x[:, start:stop], g, out=out[:, start:stop])
     return out, trace
 
 

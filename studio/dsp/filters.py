@@ -44,6 +44,7 @@ import numpy as np
 
 from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients
 from studio.dsp.control import Control, is_varying, resolve
+from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
@@ -167,7 +168,7 @@ def tilt_sos(tilt_db: float | np.ndarray, pivot_hz: float | np.ndarray, sr: int)
     if not np.all(np.isfinite(g)):
         raise ParameterError("tilt: tilt_db must be a finite number.")
     _check_freq(p, sr, "tilt", "pivot_hz")
-    gain = 10.0 ** (g / 20.0)
+    gain = db_to_gain(g)
     k = np.tan(np.pi * p / sr)  # bilinear transform prewarped to the pivot
     norm = 1.0 / (1.0 + gain * k)
     zero = np.zeros_like(g)
@@ -503,8 +504,8 @@ def _band_gain_blocks(
     with np.errstate(divide="ignore", invalid="ignore"):
         reach_db = np.where(slope > 0.0, rng / slope, np.inf)  # dB from threshold to range
     cap_db = thr - reach_db if boost else thr + reach_db
-    knee_lin = 10.0 ** (thr / 20.0)
-    cap_lin = 10.0 ** (np.clip(cap_db, -400.0, 400.0) / 20.0)
+    knee_lin = db_to_gain(thr)
+    cap_lin = db_to_gain(np.clip(cap_db, -400.0, 400.0))
     coefs = [np.asarray(v, dtype=np.float64) for v in (attack, release)]
     timing = n if any(v.ndim for v in coefs) else 1  # one coefficient, or one per frame
     att, rel = (np.ascontiguousarray(np.broadcast_to(v, (timing,))) for v in coefs)

@@ -1,4 +1,4 @@
-"""Impulse responses made in code, and loading your own.
+"""Impulse responses made in code (your own files are loaded by :mod:`studio.io`).
 
 An impulse response (IR) is what a space does to a single click: the early reflections
 off nearby surfaces, then a dense tail that dies away, faster in the highs than in the
@@ -27,17 +27,15 @@ RT60: amplitude ``exp(-ln(1000) t / RT60)`` falls by 60 dB in ``RT60`` seconds.
 
 from __future__ import annotations
 
-import os
-import warnings
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from studio.errors import ParameterError, StudioWarning
+from studio.dsp.units import db_to_gain
+from studio.errors import ParameterError
 
-__all__ = ["IR_NAMES", "impulse_response", "load_impulse_response"]
+__all__ = ["IR_NAMES", "impulse_response"]
 
 IR_NAMES = ("small_room", "hall", "plate", "spring")
 
@@ -168,7 +166,7 @@ def _spring(sr: int) -> np.ndarray:
     rng = np.random.default_rng(53)
     for ch, (trip_s, spread_s) in enumerate(((0.035, 0.016), (0.0373, 0.018))):
         beta = spread_s * np.pi / 5000.0
-        r = 10.0 ** (-3.0 * trip_s / rt60_s)
+        r = db_to_gain(-60.0 * trip_s / rt60_s)  # -60 dB after rt60_s
         q = r * np.exp(-1j * (2.0 * np.pi * f * trip_s + beta * f * f))
         h = np.fft.irfft(q / (1.0 - q), size)[:n]
         t = np.arange(n) / sr
@@ -204,45 +202,3 @@ def impulse_response(name: str, sr: int) -> np.ndarray:
     if not sr > 0:
         raise ParameterError(f"impulse response: sample rate must be positive; got {sr!r}.")
     return _built_in(name, int(sr))
-
-
-@lru_cache(maxsize=8)
-def _loaded(path: str, mtime_ns: int, size: int, sr: int) -> np.ndarray:
-    from fractions import Fraction
-
-    from studio.io import load
-
-    with warnings.catch_warnings():  # the level is normalised below; only that warning goes
-        warnings.filterwarnings("ignore", message=".*above full scale", category=StudioWarning)
-        audio = load(path, dtype="float64")
-    samples = audio.samples
-    if samples.shape[0] > 2:
-        raise ParameterError(
-            f"impulse response '{Path(path).name}' has {samples.shape[0]} channels; "
-            "use a mono or stereo file."
-        )
-    if samples.shape[0] == 1:
-        samples = np.repeat(samples, 2, axis=0)
-    if audio.sr != sr:
-        from scipy.signal import resample_poly
-
-        ratio = Fraction(sr, audio.sr).limit_denominator(1000)
-        samples = resample_poly(samples, ratio.numerator, ratio.denominator, axis=-1)
-    out = _normalised(samples)
-    out.flags.writeable = False
-    return out
-
-
-def load_impulse_response(path: str | os.PathLike[str], sr: int) -> np.ndarray:
-    """Load an impulse response file for use at rate ``sr``: ``(2, frames)`` float32.
-
-    Mono files are used for both channels; files at another sample rate are resampled
-    (polyphase, ``scipy.signal.resample_poly``); the result is scaled to unit energy
-    like the built-in ones. Cached while the file is unchanged.
-    """
-    file = Path(path)
-    try:
-        stat = file.stat()
-    except OSError:
-        raise ParameterError(f"impulse response file '{file}' does not exist.") from None
-    return _loaded(str(file.resolve()), stat.st_mtime_ns, stat.st_size, int(sr))

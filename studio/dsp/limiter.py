@@ -68,6 +68,7 @@ import numpy as np
 
 from studio.audio import as_samples
 from studio.dsp.control import Control, resolve
+from studio.dsp.units import db_to_gain
 from studio.errors import ParameterError
 
 __all__ = [
@@ -516,7 +517,7 @@ def limit(
     else:
         lookahead = max(1, int(round(float(look_ms) * 1e-3 * sr)))
         ramp = lookahead
-    drive = np.power(10.0, np.asarray(drive_db) / 20.0)
+    drive = db_to_gain(np.asarray(drive_db, dtype=np.float64))
     if np.ndim(drive) == 0:
         drive = float(drive)
     driven = x if np.ndim(drive) == 0 and drive == 1.0 else _apply(x, np.zeros(n), drive)

@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from studio.dsp.control import Control, resolve
+from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
@@ -149,7 +150,7 @@ def balance_gains(
 def centre_gain_db(law: str) -> float:
     """Level in dB of each side when a mono sound is panned to the centre."""
     _check_law(law)
-    return float(20.0 * np.log10(_share_gain(0.5, law)))
+    return float(gain_to_db(_share_gain(0.5, law)))
 
 
 def _as_float(samples: np.ndarray) -> np.ndarray:
@@ -173,7 +174,7 @@ def apply_gain(samples: np.ndarray, sr: int, *, gain_db: Control) -> np.ndarray:
     """
     x = _as_float(samples)
     g = resolve(gain_db, x.shape[-1], sr, name="gain_db")
-    return _scaled(x, np.power(10.0, np.asarray(g) / 20.0))
+    return _scaled(x, db_to_gain(np.asarray(g, dtype=np.float64)))
 
 
 def invert_polarity(samples: np.ndarray, *, channels: str = "all") -> np.ndarray:

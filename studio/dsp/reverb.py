@@ -37,13 +37,14 @@ decorrelated (wide). ``width_pct`` narrows them towards mono, keeping their leve
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
 from studio.dsp.control import Control, resolve
+from studio.dsp.units import db_to_gain, db_to_power, power_to_db
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
@@ -209,14 +210,14 @@ def line_coefficients(
     att_high_db = att_mid_db / ratio
     c1 = np.cos(2.0 * np.pi * MID_HZ / sr)
     c2 = np.cos(2.0 * np.pi * min(HIGH_HZ, 0.45 * sr) / sr)
-    r2 = 10.0 ** ((att_high_db - att_mid_db) / 10.0)  # wanted |H(high)|^2 / |H(mid)|^2
+    r2 = db_to_power(att_high_db - att_mid_db)  # wanted |H(high)|^2 / |H(mid)|^2
     r2 = np.clip(r2, (1.0 - c1) / (1.0 - c2) * 1.0001, 1.0)
     big_a = c1 - r2 * c2
     big_b = 1.0 - r2
     with np.errstate(invalid="ignore", divide="ignore"):
         poles = (big_a - np.sqrt(np.maximum(big_a**2 - big_b**2, 0.0))) / big_b
     poles = np.minimum(np.where(big_b > 1e-12, poles, 0.0), MAX_POLE)
-    gains = 10.0 ** (att_mid_db / 20.0) * np.sqrt(1.0 - 2.0 * poles * c1 + poles**2) / (1.0 - poles)
+    gains = db_to_gain(att_mid_db) * np.sqrt(1.0 - 2.0 * poles * c1 + poles**2) / (1.0 - poles)
     return np.minimum(gains, 0.9999), poles
 
 
@@ -227,7 +228,7 @@ def _late_gain(delays: np.ndarray, sr: int, decay_s: np.ndarray | float) -> np.n
     ``q = 10**(-6 / (sr T))`` per sample, so the output energy is about
     ``1 / (M (1 - q))`` (output mix of unit length).
     """
-    q = 10.0 ** (-6.0 / (sr * np.asarray(decay_s, dtype=np.float64)))
+    q = db_to_power(-60.0 / (sr * np.asarray(decay_s, dtype=np.float64)))
     return np.sqrt(float(np.sum(delays)) * (1.0 - q))
 
 
@@ -480,36 +481,80 @@ def energy_decay_db(ir: np.ndarray) -> np.ndarray:
     """
     energy = np.sum(np.atleast_2d(np.asarray(ir, dtype=np.float64)) ** 2, axis=0)
     edc = np.cumsum(energy[::-1])[::-1]
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(edc / edc[0]) if edc[0] > 0 else np.full(len(edc), -np.inf)
+    return power_to_db(edc / edc[0]) if edc[0] > 0 else np.full(len(edc), -np.inf)
 
 
 # --------------------------------------------------------------------------- convolution
 
 
+#: IR spectra kept for reuse: (id of a read-only IR, FFT size, dtype) -> (IR, spectrum).
+_SPECTRA: OrderedDict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_SPECTRA_KEPT = 4
+
+
+def _ir_spectrum(ir: np.ndarray, dtype: np.dtype, size: int) -> np.ndarray:
+    """``rfft(ir, size)`` in ``dtype``'s precision.
+
+    Kept for read-only IRs (the built-in and loaded ones), which cannot change, so a
+    slider move does not transform the same IR again.
+    """
+    from scipy import fft
+
+    h = np.asarray(ir, dtype=dtype)
+    if not isinstance(ir, np.ndarray) or ir.flags.writeable:
+        return fft.rfft(h, size, axis=-1)
+    key = (id(ir), size, np.dtype(dtype).str)
+    hit = _SPECTRA.get(key)
+    if hit is not None and hit[0] is ir:  # the entry holds ir, so its id is not reused
+        _SPECTRA.move_to_end(key)
+        return hit[1]
+    spectrum = fft.rfft(h, size, axis=-1)
+    _SPECTRA[key] = (ir, spectrum)
+    while len(_SPECTRA) > _SPECTRA_KEPT:
+        _SPECTRA.popitem(last=False)
+    return spectrum
+
+
+def _block_size(n: int, taps: int) -> int:
+    """FFT size for overlap-add: the fewest operations (blocks x size x log2 size)."""
+    from scipy import fft
+
+    candidates = {fft.next_fast_len(max(k * taps, 8192), real=True) for k in (2, 4, 8, 16)}
+    candidates.add(fft.next_fast_len(n + taps - 1, real=True))  # one block for it all
+    candidates = {c for c in candidates if c >= taps}
+
+    def cost(size: int) -> float:
+        return -(-n // (size - taps + 1)) * size * np.log2(size)
+
+    return min(sorted(candidates), key=cost)
+
+
 def convolve(samples: np.ndarray, ir: np.ndarray) -> np.ndarray:
     """Convolve each output channel with its impulse response, same length as the input.
 
-    FFT overlap-add: the input is cut into blocks a few times the IR's length, each
-    block is multiplied with the IR's spectrum and the overlapping results are added.
-    ``samples`` ``(1 or C, frames)``; ``ir`` ``(C, taps)``: a mono input feeds every IR
-    channel. Computed in the input's precision (float32 stays float32).
+    FFT overlap-add: the input is cut into blocks, each block is multiplied with the
+    IR's spectrum and the overlapping results are added. The block size gives the
+    fewest operations for this length (one block for a short preview, a few times the
+    IR's length for a song), and the spectrum of a read-only IR is kept for the next
+    call. ``samples`` ``(1 or C, frames)``; ``ir`` ``(C, taps)``: a mono input feeds
+    every IR channel. Computed in the input's precision (float32 stays float32).
     """
     from scipy import fft
 
     x = np.asarray(samples)
-    h = np.asarray(ir, dtype=x.dtype)
-    n, taps = x.shape[-1], h.shape[-1]
-    n_out = h.shape[0]
-    size = fft.next_fast_len(max(4 * taps, 8192), real=True)
-    if n + taps - 1 <= size:
-        size = fft.next_fast_len(n + taps - 1, real=True)
+    n, (n_out, taps) = x.shape[-1], np.shape(ir)
+    if n == 0:
+        return np.zeros((n_out, 0), dtype=x.dtype)
+    size = _block_size(n, taps)
     hop = size - taps + 1
-    spectrum = fft.rfft(h, size, axis=-1)
+    spectrum = _ir_spectrum(ir, x.dtype, size)
     out = np.zeros((n_out, n + size), dtype=x.dtype)
     for start in range(0, n, hop):
         block = fft.rfft(x[:, start : start + hop], size, axis=-1)
-        block = block * spectrum
+        if block.shape == spectrum.shape:
+            block *= spectrum
+        else:  # a mono input feeds every IR channel
+            block = block * spectrum
         out[:, start : start + size] += fft.irfft(block, size, axis=-1)
     return out[:, :n]
 
@@ -550,16 +595,19 @@ def convolution_reverb(
     n = x.shape[-1]
     pre = resolve(pre_delay_ms, n, sr, name="pre_delay_ms")
     mix = np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0
-    gain = np.power(10.0, np.asarray(resolve(output_db, n, sr, name="output_db")) / 20.0)
+    gain = db_to_gain(np.asarray(resolve(output_db, n, sr, name="output_db"), dtype=np.float64))
     dry = np.stack([left, right])
     if not np.any(mix):
         return dry.copy() if np.ndim(gain) == 0 and gain == 1.0 else (dry * gain).astype(x.dtype)
-    h = np.atleast_2d(np.asarray(ir, dtype=x.dtype))
+    h = np.atleast_2d(ir)
     if np.ndim(pre) == 0:
-        pad = round(float(pre) * 1e-3 * sr)
-        h = np.concatenate([np.zeros((h.shape[0], pad), dtype=x.dtype), h], axis=1) if pad else h
-    wet = convolve(x, h)
-    if np.ndim(pre):
+        # A delayed IR gives the delayed convolution: shift the output (the IR's
+        # spectrum stays the same when only the pre-delay moves).
+        pad = min(round(float(pre) * 1e-3 * sr), n)
+        wet = np.zeros((h.shape[0], n), dtype=x.dtype)
+        wet[:, pad:] = convolve(x[:, : n - pad], h)
+    else:
+        wet = convolve(x, h)
         delay = np.asarray(pre) * 1e-3 * sr
         wet = np.stack([_fractional_delay(ch, delay) for ch in wet])
     if np.ndim(mix) == 0:

@@ -32,9 +32,10 @@ stored; computed at the normal rate they fold back ("alias") to unrelated, inhar
 frequencies that sound harsh and gritty. Here the curve runs at 8x the sample rate
 (three 2x stages of linear-phase Kaiser-window filters with 100 dB stop-band, passing
 up to 0.417 sr), so harmonics up to 4x the original Nyquist frequency are computed
-correctly and filtered away before coming back down. The filters run as compiled
-polyphase loops (the same numbers as ``scipy.signal.resample_poly``), block by block
-with overlapping edges so memory stays small and the blocks join without a seam.
+correctly and filtered away before coming back down. The filters and the
+curve run in one compiled loop (the same numbers as ``scipy.signal.resample_poly`` and
+:func:`shape`; see ``_oversampling_kernels``), block by block with overlapping edges so
+memory stays small and the blocks join without a seam.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from studio.dsp.control import Control, resolve
+from studio.dsp.units import db_to_gain
 from studio.errors import ParameterError
 
 __all__ = [
@@ -66,7 +68,7 @@ CHARACTERS = ("soft_clip", "tape", "tube")
 TUBE_BIAS = 0.3
 
 #: Level of the sine used for automatic gain compensation (-12 dBFS peak).
-AUTO_GAIN_REFERENCE = 10.0 ** (-12.0 / 20.0)
+AUTO_GAIN_REFERENCE = db_to_gain(-12.0)
 
 _TAPE_EMPHASIS_HZ = 4000.0
 _TAPE_EMPHASIS_DB = 4.0
@@ -112,7 +114,7 @@ def _auto_gain_table(character: str) -> tuple[np.ndarray, np.ndarray]:
     drives_db = np.arange(0.0, 48.05, 0.1)
     phase = (np.arange(4096) + 0.5) / 4096.0
     sine = AUTO_GAIN_REFERENCE * np.sin(2.0 * np.pi * phase)
-    g = 10.0 ** (drives_db / 20.0)
+    g = db_to_gain(drives_db)
     shaped = shape(g[:, None] * sine[None, :], character)
     shaped -= shaped.mean(axis=1, keepdims=True)  # the tube's DC is removed afterwards
     rms_out = np.sqrt(np.mean(shaped**2, axis=1))
@@ -147,13 +149,44 @@ def static_curve(
     off). A straight diagonal line means clean; where it bends, harmonics are born.
     """
     a = np.asarray(amplitude, dtype=np.float64)
-    g = 10.0 ** (drive_db / 20.0)
+    g = db_to_gain(drive_db)
     c = auto_gain(drive_db, character) if auto_gain_on else 1.0
     m = mix_pct / 100.0
-    return 10.0 ** (output_db / 20.0) * ((1.0 - m) * a + m * c * shape(g * a, character))
+    return db_to_gain(output_db) * ((1.0 - m) * a + m * c * shape(g * a, character))
 
 
 # --------------------------------------------------------------------------- oversampling
+
+
+#: Stop-band attenuation of the oversampling filters, in dB.
+_STOPBAND_DB = 100.0
+
+
+def _kaiser_order(attenuation_db: float, width: float) -> tuple[int, float]:
+    """Kaiser's estimates of the taps and window shape a low-pass needs.
+
+    For ``attenuation_db`` of stop band and a transition ``width`` (a fraction of the
+    Nyquist frequency); the formulas of ``scipy.signal.kaiserord``.
+    """
+    a = abs(attenuation_db)
+    if a > 50.0:
+        beta = 0.1102 * (a - 8.7)
+    elif a > 21.0:
+        beta = 0.5842 * (a - 21.0) ** 0.4 + 0.07886 * (a - 21.0)
+    else:
+        beta = 0.0
+    return int(np.ceil((a - 7.95) / 2.285 / (np.pi * width) + 1.0)), beta
+
+
+def _kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:
+    """Kaiser-windowed sinc low-pass, ``cutoff`` a fraction of Nyquist, unit gain at 0 Hz.
+
+    The design of ``scipy.signal.firwin(numtaps, cutoff, window=("kaiser", beta))``
+    (the same formula; scipy.signal itself takes most of a second to import).
+    """
+    m = np.arange(numtaps) - 0.5 * (numtaps - 1)
+    h = cutoff * np.sinc(cutoff * m) * np.kaiser(numtaps, beta)
+    return h / np.sum(h)
 
 
 @lru_cache(maxsize=8)
@@ -165,17 +198,24 @@ def _stage_filter(stage: int) -> np.ndarray:
     stages run at ``2**stage fs``, pass up to 0.5 fs and stop only where their images
     (or the components folding back onto the audio band) begin.
     """
-    from scipy.signal import firwin, kaiserord
-
     rate = 2.0**stage
     if stage == 1:
         pass_f, stop_f = 0.4167, 0.5
     else:
         pass_f, stop_f = 0.5, rate / 2.0 - 0.5
     nyquist = rate / 2.0
-    numtaps, beta = kaiserord(100.0, (stop_f - pass_f) / nyquist)
+    numtaps, beta = _kaiser_order(_STOPBAND_DB, (stop_f - pass_f) / nyquist)
     numtaps |= 1  # odd length: a whole-sample delay that resample_poly removes exactly
-    return firwin(numtaps, (pass_f + stop_f) / 2.0, window=("kaiser", beta), fs=rate)
+    h = _kaiser_lowpass(numtaps, (pass_f + stop_f) / 2.0 / nyquist, beta)
+    if stage > 1:
+        # A half-band filter (cutoff at a quarter of its rate): the windowed sinc is zero
+        # at every even distance from the centre. firwin leaves rounding noise there
+        # (1e-17); exact zeros let the compiled stages skip those taps.
+        c = (numtaps - 1) // 2
+        offsets = np.arange(numtaps) - c
+        h[(offsets % 2 == 0) & (offsets != 0)] = 0.0
+    h.flags.writeable = False
+    return h
 
 
 def _stages(factor: int) -> int:
@@ -222,39 +262,35 @@ def _phases(stage: int) -> _Phases:
 
 def _up2(x: np.ndarray, stage: int) -> np.ndarray:
     """2x interpolation: even and odd output samples are two filter phases."""
-    from studio.dsp._reverb_kernels import fir_phase
-
+    if len(x) == 0:
+        return np.zeros(0)
     ph = _phases(stage)
     padded = np.pad(x, ph.pad)
     out = np.empty(2 * len(x))
-    phase = np.empty(len(x))
     for p in (0, 1):
-        fir_phase(padded, ph.pad + ph.up_first[p], ph.up_taps[p], phase)
-        out[p::2] = phase
+        taps = ph.up_taps[p]
+        start = ph.pad + ph.up_first[p]
+        # out[2i + p] = sum_j taps[j] * x[i + first + j]: a "valid" correlation
+        out[p::2] = np.correlate(padded[start : start + len(x) + len(taps) - 1], taps, "valid")
     return out
 
 
 def _down2(x: np.ndarray, stage: int) -> np.ndarray:
-    """2x decimation: ``out[i] = sum_j taps[j] x[2i + first + j]``, split by parity of j."""
-    from studio.dsp._reverb_kernels import fir_phase
-
+    """2x decimation: ``out[i] = sum_j taps[j] x[2i + first + j]``."""
+    if len(x) == 0:
+        return np.zeros(0)
     ph = _phases(stage)
     padded = np.pad(x, ph.pad)
-    out = np.empty(len(x) // 2)
-    part = np.empty(len(out))
-    base = ph.pad + ph.down_first
-    for p, dest in ((0, out), (1, part)):
-        samples = np.ascontiguousarray(padded[(base + p) % 2 :: 2])
-        fir_phase(samples, (base + p) // 2, ph.down_phases[p], dest)
-    out += part
-    return out
+    start = ph.pad + ph.down_first
+    full = np.correlate(padded[start : start + len(x) + len(ph.down_taps) - 1], ph.down_taps)
+    return full[::2].copy()
 
 
 def upsample(samples: np.ndarray, factor: int) -> np.ndarray:
     """Raise the sample rate by ``factor`` (1, 2, 4 or 8); float64, time-aligned.
 
     The same result as ``scipy.signal.resample_poly(x, 2, 1, window=h)`` applied once
-    per stage, computed by a compiled polyphase loop.
+    per stage: the readable reference for the compiled path (:func:`_oversampled`).
     """
     out = np.array(np.atleast_2d(samples), dtype=np.float64)  # always a new array
     for stage in range(1, _stages(factor) + 1):
@@ -281,7 +317,8 @@ def _through_curve(x: np.ndarray, factor: int, curve) -> np.ndarray:
 
     ``curve`` receives the oversampled block and the oversampled index range it covers
     (for time-varying drive). The result equals doing it on the whole signal at once,
-    with memory bounded by the block size.
+    with memory bounded by the block size. The readable reference for
+    :func:`_oversampled`, which the processing uses.
     """
     n = x.shape[-1]
     out = np.empty(x.shape, dtype=np.float64)
@@ -295,12 +332,91 @@ def _through_curve(x: np.ndarray, factor: int, curve) -> np.ndarray:
     return out
 
 
+#: The compiled path's curve codes (see ``_oversampling_kernels``).
+_CURVE_CODES = {"soft_clip": 0, "tape": 1, "tube": 2, "excite": 3}
+#: Zeros kept before and after every level's samples in the compiled path: more than any
+#: phase reaches (the first stage's decimator reaches 77 samples either side).
+_KERNEL_PAD = 96
+#: Frames per block in the compiled path, and the context kept on each side: more than
+#: the filters reach (87 frames at 8x: 39 for each first stage, 4.5 for the others).
+_KERNEL_BLOCK = 8192
+_KERNEL_MARGIN = 96
+
+
+def _trimmed(taps: np.ndarray, first: int) -> tuple[np.ndarray, int]:
+    """Drop exact-zero taps from both ends; ``first`` moves with the leading ones."""
+    nonzero = np.flatnonzero(taps)
+    return taps[nonzero[0] : nonzero[-1] + 1], first + int(nonzero[0])
+
+
+@lru_cache(maxsize=4)
+def _kernel_plan(n_stages: int) -> tuple[np.ndarray, np.ndarray]:
+    """The compiled path's filters: a pool of taps and, per stage, four filters in it.
+
+    ``plan[s]`` rows: up even, up odd (first = buffer index of the first tap for input
+    0), down from the odd samples, down from the even samples (first = index of the
+    first tap for output 0 in the half-length array). Every buffer holds its samples
+    after ``_KERNEL_PAD`` zeros (an even number, so the parities below are fixed).
+    """
+    pad = _KERNEL_PAD
+    pool: list[np.ndarray] = [np.zeros(1)]  # never empty (no stages at 1x)
+    plan = np.zeros((n_stages, 4, 3), dtype=np.int64)
+    used = 1
+    for s in range(n_stages):
+        ph = _phases(s + 1)
+        c = -ph.down_first  # the filter's centre (odd)
+        filters = [
+            _trimmed(ph.up_taps[0], pad + ph.up_first[0]),
+            _trimmed(ph.up_taps[1], pad + ph.up_first[1]),
+            # down: out[i] = sum_j d[j] v[2i - c + j]; with v[t] at buffer index pad + t,
+            # even j read the odd samples, odd j the even ones
+            _trimmed(ph.down_taps[0::2], (pad - c - 1) // 2),
+            _trimmed(ph.down_taps[1::2], (pad - c + 1) // 2),
+        ]
+        for row, (taps, first) in enumerate(filters):
+            plan[s, row] = (used, taps.size, first)
+            pool.append(taps)
+            used += taps.size
+    # Writable (the compiled signature takes plain arrays); private to this module.
+    return np.ascontiguousarray(np.concatenate(pool), dtype=np.float64), plan
+
+
+def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarray) -> np.ndarray:
+    """Upsample, ``curve`` at the high rate, downsample: the compiled path, float64.
+
+    The same numbers as :func:`downsample` of ``shape(drive * upsample(x))`` (or, for
+    ``"excite"``, of what the tube curve adds, divided by the drive), within float
+    rounding; the drive is one value or one per frame.
+    """
+    from studio.dsp._oversampling_kernels import oversampled_curve
+
+    stages = _stages(factor)
+    pool, plan = _kernel_plan(stages)
+    drive_arr = np.ascontiguousarray(np.atleast_1d(drive), dtype=np.float64)
+    step = 1 if drive_arr.size > 1 else 0
+    bias = TUBE_BIAS if curve in ("tube", "excite") else 0.0
+    out = np.empty(x.shape, dtype=np.float64)
+    for ch in range(x.shape[0]):
+        src = np.array(x[ch], dtype=np.float64)  # a copy: the caller's may be read-only
+        dst = out[ch]
+        oversampled_curve(
+            src,
+            pool,
+            plan,
+            _KERNEL_PAD,
+            128,
+            _KERNEL_BLOCK,
+            _CURVE_CODES[curve],
+            drive_arr,
+            step,
+            float(np.tanh(bias)),
+            bias,
+            dst,
+        )
+    return out
+
+
 # --------------------------------------------------------------------------- saturate
-
-
-def _per_frame(value: float | np.ndarray, factor: int) -> float | np.ndarray:
-    """A per-frame control stretched to the oversampled rate (held for each frame)."""
-    return np.repeat(value, factor) if np.ndim(value) else value
 
 
 def _shelf_sos(gain_db: float, sr: int) -> np.ndarray:
@@ -312,21 +428,17 @@ def _shelf_sos(gain_db: float, sr: int) -> np.ndarray:
 
 def _wet(x: np.ndarray, sr: int, drive: float | np.ndarray, character: str, factor: int):
     """The fully saturated signal (float64), before compensation and mixing."""
-    from scipy.signal import butter, sosfilt
+    from studio.dsp.biquad import apply_sos
+    from studio.dsp.filters import butterworth_sos
 
+    x = np.asarray(x, dtype=np.float64)
     if character == "tape":  # emphasise highs so they saturate first
-        x = sosfilt(_shelf_sos(_TAPE_EMPHASIS_DB, sr), x, axis=-1)
-    drive_up = _per_frame(drive, factor)
-
-    def curve(block: np.ndarray, start: int, stop: int) -> np.ndarray:
-        g = drive_up[start:stop] if np.ndim(drive_up) else drive_up
-        return shape(block * g, character)
-
-    wet = _through_curve(x, factor, curve)
+        x = apply_sos(x, _shelf_sos(_TAPE_EMPHASIS_DB, sr))
+    wet = _oversampled(x, factor, character, drive)
     if character == "tape":  # the exact inverse shelf: quiet signals come back unchanged
-        wet = sosfilt(_shelf_sos(-_TAPE_EMPHASIS_DB, sr), wet, axis=-1)
+        wet = apply_sos(wet, _shelf_sos(-_TAPE_EMPHASIS_DB, sr))
     elif character == "tube":  # the asymmetric curve adds a DC offset
-        wet = sosfilt(butter(1, _DC_BLOCK_HZ, "highpass", fs=sr, output="sos"), wet, axis=-1)
+        wet = apply_sos(wet, butterworth_sos("high_pass", _DC_BLOCK_HZ, "6", sr))
     return wet
 
 
@@ -371,12 +483,12 @@ def saturate(
     n = x.shape[-1]
     drive = resolve(drive_db, n, sr, name="drive_db")
     m = np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0
-    out_gain = np.power(10.0, np.asarray(resolve(output_db, n, sr, name="output_db")) / 20.0)
+    out_gain = db_to_gain(np.asarray(resolve(output_db, n, sr, name="output_db"), dtype=np.float64))
     if character not in CHARACTERS:
         shape(0.0, character)  # raises the plain error
     if not np.any(m):
         return _scaled_copy(x, out_gain)
-    wet = _wet(x, sr, np.power(10.0, np.asarray(drive) / 20.0), character, oversample)
+    wet = _wet(x, sr, db_to_gain(np.asarray(drive, dtype=np.float64)), character, oversample)
     if auto_gain_on:
         wet *= auto_gain(drive, character)
     out = (1.0 - m) * x + m * wet if np.any(m != 1.0) else wet
@@ -399,24 +511,22 @@ def _highpass(x: np.ndarray, sr: int, freq_hz: float | np.ndarray) -> np.ndarray
     A time-varying corner is followed block by block (256 frames, coefficients from
     each block's mean, filter state carried across).
     """
-    from scipy.signal import sosfilt
-
-    from studio.dsp.biquad import band_sos
+    from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_sos
 
     def sos(f: float) -> np.ndarray:
         one = band_sos("high_pass", float(f), 0.0, 0.7071, sr)
         return np.concatenate([one, one])
 
+    x = np.asarray(x, dtype=np.float64)
     if np.ndim(freq_hz) == 0:
-        return sosfilt(sos(float(freq_hz)), x, axis=-1)
-    out = np.empty(x.shape, dtype=np.float64)
-    state = np.zeros((2, x.shape[0], 2))
+        return apply_sos(x, sos(float(freq_hz)))
     block = 256
-    for start in range(0, x.shape[-1], block):
-        stop = start + block
-        f = float(np.mean(freq_hz[start:stop]))
-        out[:, start:stop], state = sosfilt(sos(f), x[:, start:stop], axis=-1, zi=state)
-    return out
+    n_blocks = -(-x.shape[-1] // block)
+    freqs = np.asarray(freq_hz, dtype=np.float64)
+    sets = np.stack(
+        [sos(float(np.mean(freqs[b * block : (b + 1) * block]))) for b in range(n_blocks)]
+    )
+    return apply_sos_blocks(x, sets, block)
 
 
 def excite(
@@ -466,14 +576,9 @@ def excite(
         raise ParameterError(
             f"exciter: freq_hz must lie between 0 and the Nyquist frequency ({sr / 2:g} Hz)."
         )
-    drive = np.power(10.0, np.asarray(resolve(drive_db, n, sr, name="drive_db")) / 20.0)
+    drive = db_to_gain(np.asarray(resolve(drive_db, n, sr, name="drive_db"), dtype=np.float64))
     band = _highpass(x.astype(np.float64), sr, freq)
-    g_up = _per_frame(drive, oversample)
-
-    def curve(block: np.ndarray, start: int, stop: int) -> np.ndarray:
-        g = g_up[start:stop] if np.ndim(g_up) else g_up
-        return shape(block * g, "tube") / g - block  # only what the curve adds
-
-    harmonics = _highpass(_through_curve(band, oversample, curve), sr, freq)
+    # only what the tube curve adds: shape(g * band, "tube") / g - band
+    harmonics = _highpass(_oversampled(band, oversample, "excite", drive), sr, freq)
     out = x + amount * harmonics
     return out.astype(x.dtype, copy=False)

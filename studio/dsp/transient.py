@@ -18,6 +18,7 @@ from studio.dsp.dynamics import (
     kernels,
     time_constant_coef,
 )
+from studio.dsp.units import gain_to_db
 
 __all__ = ["shape_transients", "transient_gain_db"]
 
@@ -56,8 +57,8 @@ def _transient_amounts(samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.nda
     fast = follow(TRANSIENT_FAST_MS)
     slow = follow(TRANSIENT_SLOW_MS)
     tail = follow(TRANSIENT_TAIL_MS)
-    onset = 20.0 * np.log10(fast / slow) / TRANSIENT_FULL_DB
-    decay = 20.0 * np.log10(tail / fast) / TRANSIENT_FULL_DB
+    onset = gain_to_db(fast / slow) / TRANSIENT_FULL_DB
+    decay = gain_to_db(tail / fast) / TRANSIENT_FULL_DB
     return np.clip(onset, 0.0, 1.0), np.clip(decay, 0.0, 1.0)
 
 

@@ -20,6 +20,7 @@ from studio.dsp import delay as delay_dsp
 from studio.dsp import impulses
 from studio.dsp import reverb as reverb_dsp
 from studio.errors import ParameterError
+from studio.io import load_impulse_response
 from studio.processors.base import Capabilities, Curve, Processor, param
 from studio.text import t
 
@@ -184,7 +185,7 @@ class ConvolutionReverb(_StereoOut, Processor):
     def impulse_response(self, sr: int) -> np.ndarray:
         """The IR in use at rate ``sr`` (unit energy, ``(2, frames)`` float32, read-only)."""
         if self.ir_path is not None:
-            return impulses.load_impulse_response(self.ir_path, sr)
+            return load_impulse_response(self.ir_path, sr)
         return impulses.impulse_response(self.ir, sr)
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
