@@ -118,8 +118,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for key, value in report.items():
             if isinstance(value, float):
                 value = f"{value:.2f}"
-            elif isinstance(value, dict):
+            elif isinstance(value, (dict, list)):
                 value = json.dumps(value)
+                if len(value) > 600:  # the whole of it is in the JSON file
+                    value = value[:597] + "..."
             terminalreporter.write_line(f"{key:>28}: {value}")
     terminalreporter.write_line(f"(also in {TIMINGS_FILE.relative_to(REPO)})")
 

@@ -419,21 +419,43 @@ def screenshot_top(lab: LabNotebook, locator, path: Path) -> None:
 
 
 def panel_layout(lab: LabNotebook, panel_selector: str) -> dict:
-    """Where a panel's controls, plot and player sit (px), with the panel at the top."""
+    """Where a panel's controls, plot and player sit (px), as the page shows them now.
+
+    Also whether the plot sits beside the controls, and whether the plot and the player
+    are fully inside the notebook's visible area.
+    """
     return lab.page.evaluate(
         """(sel) => {
           const panel = document.querySelector(sel);
-          panel.scrollIntoView({block: 'start'});
           const box = (e) => { if (!e) return null; const r = e.getBoundingClientRect();
             return {x: Math.round(r.x), y: Math.round(r.y), w: Math.round(r.width),
                     h: Math.round(r.height)}; };
-          return {panel: box(panel), controls: box(panel.querySelector('.studio-panel-controls')),
-                  plot: box(panel.querySelector('.studio-plot')),
-                  player: box(panel.querySelector('.studio-player')),
-                  viewport: {w: innerWidth, h: innerHeight}};
+          const area = box(window.jupyterapp.shell.currentWidget.content.node);
+          const parts = {panel: box(panel),
+                         controls: box(panel.querySelector('.studio-panel-controls')),
+                         plot: box(panel.querySelector('.studio-plot')),
+                         player: box(panel.querySelector('.studio-player')), notebook_area: area};
+          const inside = (b) => !!b && b.y >= area.y && b.y + b.h <= area.y + area.h;
+          parts.plot_beside_controls = parts.plot.x >= parts.controls.x + parts.controls.w - 1;
+          parts.plot_in_view = inside(parts.plot);
+          parts.player_in_view = inside(parts.player);
+          return parts;
         }""",
         panel_selector,
     )
+
+
+def screenshot_whole(lab: LabNotebook, locator, path: Path) -> None:
+    """A picture of all of ``locator`` (same width; the page made tall enough for it)."""
+    viewport = dict(lab.page.viewport_size)
+    lab.page.set_viewport_size({"width": viewport["width"], "height": 2400})
+    try:
+        locator.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+        lab.page.wait_for_timeout(400)
+        locator.screenshot(path=path)
+    finally:
+        lab.page.set_viewport_size(viewport)
+        lab.page.wait_for_timeout(300)
 
 
 def player_kernel(lab: LabNotebook, player_id: str) -> dict:
@@ -472,6 +494,9 @@ def test_run_all_settles(lab, browser_report, artifacts_dir):
     snap = lab.snapshot()
     report["kernel_rss_after_run_all_mb"] = snap["memory"]["rss_mb"]
     report["kernel_peak_rss_mb"] = snap["memory"]["peak_rss_mb"]
+    # Reported, not asserted: measured 437-438 MB here (target 400 MB), so an assertion
+    # would fail on every run until the kernel's footprint shrinks.
+    report["kernel_rss_target_mb"] = RSS_TARGET_MB
     report["kernel_widgets_after_run_all"] = snap["widget_count"]
     report["page_models_after_run_all"] = lab.js("modelCount()")
     RUN["first"] = {**result, "snapshot": snap, "page_models": report["page_models_after_run_all"]}
@@ -506,10 +531,10 @@ def test_every_view_shows_what_the_kernel_holds(lab, first, browser_report, arti
     layout = {}
     for name in PANELS:
         selector = f".studio-panel-{name}"
-        layout[name] = panel_layout(lab, selector)
         panel = lab.page.locator(selector).first
         screenshot_top(lab, panel, artifacts_dir / f"start_here_panel_{name}.png")
-        panel.screenshot(path=artifacts_dir / f"start_here_panel_{name}_whole.png")
+        layout[name] = panel_layout(lab, selector)
+        screenshot_whole(lab, panel, artifacts_dir / f"start_here_panel_{name}_whole.png")
     browser_report["panel_layout_px"] = layout
     screenshot_top(
         lab, lab.page.locator(".studio-track-player").first, artifacts_dir / "start_here_listen.png"
@@ -568,6 +593,73 @@ def test_eq_gain_redraws_curve_and_swaps_audio(lab, first, browser_report, artif
     problems, _ = check_views(lab, lab.snapshot())
     assert not problems, "\n".join(problems)
     lab.assert_no_hidden_errors(mark, "typing an EQ gain")
+
+
+def test_slider_keys_and_drag_reach_kernel_and_audio(lab, first, browser_report):
+    """Home/End take a log slider to both ends; a mouse drag lands where the page shows."""
+    mark = lab.mark()
+    page = lab.page
+    snap = lab.snapshot()
+    comp = next(p for p in snap["panels"] if p["processor_class"] == "Compressor")
+    panel = page.locator(".studio-panel-Compressor").first
+    player_sel = ".studio-panel-Compressor .studio-player"
+
+    def kernel_value(name: str) -> float:
+        values = lab.kernel_call("panel_values", processor_class="Compressor", paths=[[name]])
+        return values[name]
+
+    def checksum() -> str:
+        return dataset(lab, player_sel)["processedChecksum"]
+
+    def panel_message() -> str:
+        shown = lab.snapshot()["panels"]
+        return next(p for p in shown if p["processor_class"] == "Compressor")["message"]
+
+    ratio = panel.locator(".studio-param-ratio .noUi-handle").first
+    ratio.scroll_into_view_if_needed()
+    for key, end in (("Home", 1.0), ("End", 20.0)):  # ends at 20:1, so the threshold matters
+        before = checksum()
+        ratio.press(key)
+        poll(
+            lambda: kernel_value("ratio"),
+            lambda v, e=end: math.isclose(v, e, rel_tol=1e-9),
+            STEP_TIMEOUT_S,
+            f"the kernel's ratio to reach {end} ({key})",
+        )
+        poll(checksum, lambda c, b=before: c != b, STEP_TIMEOUT_S, f"new audio after {key}")
+        settle_views(lab)
+        assert panel_message() == "", f"the panel refused the slider's end ({key})"
+        assert_player_matches(lab, comp["player"], f"pressing {key} on the ratio slider")
+
+    # drag the threshold 60 px to the left, in small steps as a hand would
+    threshold = panel.locator(".studio-param-threshold_db .noUi-handle").first
+    threshold.scroll_into_view_if_needed()
+    box = threshold.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    before = checksum()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 13):
+        page.mouse.move(x - 5 * step, y)
+        page.wait_for_timeout(25)
+    page.mouse.up()
+    started = time.monotonic()
+    poll(checksum, lambda c: c != before, STEP_TIMEOUT_S, "new audio after the drag")
+    browser_report["slider_drag_release_to_audio_s"] = time.monotonic() - started
+    settle_views(lab)
+    control_id = comp["controls"]["threshold_db"]["id"]
+    in_page = lab.js("values(arg)", [control_id])[control_id]
+    in_kernel = kernel_value("threshold_db")
+    readout = panel.locator(".studio-param-threshold_db .widget-readout").first.text_content()
+    assert in_kernel < -18.0, f"the drag did not move the threshold down: {in_kernel}"
+    assert math.isclose(in_page, in_kernel, abs_tol=1e-9), (
+        f"the slider shows {in_page} but the kernel uses {in_kernel}"
+    )
+    assert number_in(readout) == pytest.approx(in_kernel, abs=0.051)
+    assert_player_matches(lab, comp["player"], "dragging the threshold")
+    problems, _ = check_views(lab, lab.snapshot())
+    assert not problems, "\n".join(problems)
+    lab.assert_no_hidden_errors(mark, "pressing Home/End and dragging sliders")
 
 
 # ---------------------------------------------------------------------------------------
@@ -754,8 +846,12 @@ def test_chain_panel_drives_kernel_and_audio(lab, first, browser_report, artifac
         assert after > at or after < 0.5, f"switching to {side} moved the position {at} -> {after}"
         kernel_player = player_kernel(lab, player_id)
         assert kernel_player["active"] == side, "the kernel does not know which side plays"
-        level = lab.js("outputLevel()")
-        assert level["dbfs"] > -60.0, f"no sound while side {side} plays: {level}"
+        poll(
+            lambda: lab.js("outputLevel()"),
+            lambda lv: lv["dbfs"] > -60.0,
+            3.0,
+            f"sound at the output while side {side} plays",
+        )  # a rest lasts under 3 s
     player.locator(".studio-player-play").click()
     poll(lambda: dataset(lab, player_sel), lambda d: d["state"] == "paused", 5.0, "pause")
     assert_player_matches(lab, player_id, "switching A/B/C")
@@ -780,20 +876,24 @@ def test_second_run_all_closes_old_widgets(lab, first, browser_report, artifacts
     report["kernel_widgets_after_second_run"] = snap["widget_count"]
     report["page_models_after_second_run"] = lab.js("modelCount()")
     report["kernel_rss_after_second_run_mb"] = snap["memory"]["rss_mb"]
+    report["kernel_rss_growth_second_run_mb"] = round(
+        snap["memory"]["rss_mb"] - first["snapshot"]["memory"]["rss_mb"], 1
+    )
     lab.assert_no_hidden_errors(mark, "running all cells a second time")
 
+    # every rule is checked, and all that fail are reported together
     problems, _ = check_views(lab, snap)
-    assert not problems, "after the second Run All:\n" + "\n".join(problems)
     grown = {
         kind: (first["snapshot"]["widget_kinds"].get(kind, 0), count)
         for kind, count in snap["widget_kinds"].items()
         if count > first["snapshot"]["widget_kinds"].get(kind, 0)
     }
-    assert snap["widget_count"] <= first["snapshot"]["widget_count"], (
-        f"the kernel holds {snap['widget_count']} widgets after the second Run All, "
-        f"{first['snapshot']['widget_count']} after the first: re-running left widgets open "
-        f"(kind: (first, second)): {grown}"
-    )
+    if snap["widget_count"] > first["snapshot"]["widget_count"]:
+        problems.append(
+            f"the kernel holds {snap['widget_count']} widgets after the second Run All, "
+            f"{first['snapshot']['widget_count']} after the first: re-running left widgets "
+            f"open (kind: (first, second)): {grown}"
+        )
     # The issue's rule: no more than the first Run All beyond the new audio. Closing the
     # first run's widgets costs one comm_close each, which the rule wants too (re-running
     # closes old widgets): it is reported, and bounded per widget, apart from the rest.
@@ -802,17 +902,19 @@ def test_second_run_all_closes_old_widgets(lab, first, browser_report, artifacts
     closed = before["widget_count"] + second["payload"]["widgets_opened"] - snap["widget_count"]
     report["second_run_all_extra_beyond_new_audio_mb"] = round(extra / 1e6, 3)
     report["second_run_all_widgets_closed"] = closed
-    assert second["close_bytes"] <= CLOSE_BYTES_PER_WIDGET * max(1, closed), (
-        f"closing {closed} widgets sent {second['close_bytes'] / 1e6:.2f} MB"
-    )
+    if second["close_bytes"] > CLOSE_BYTES_PER_WIDGET * max(1, closed):
+        problems.append(f"closing {closed} widgets sent {second['close_bytes'] / 1e6:.2f} MB")
     beyond = (extra - second["close_bytes"]) / 1e6
-    assert beyond <= RERUN_SLACK_MB, (
-        f"the second Run All sent {second['total_bytes'] / 1e6:.2f} MB, the first "
-        f"{first['total_bytes'] / 1e6:.2f} MB: {beyond:.2f} MB more beyond new audio "
-        f"({new_audio / 1e6:.2f} MB) and closing ({second['close_bytes'] / 1e6:.2f} MB); "
-        f"by kind: {second['payload']['mb_by_widget_kind_over_10kb']}"
-    )
-    assert second["total_bytes"] / 1e6 <= PAYLOAD_LIMIT_MB
+    if beyond > RERUN_SLACK_MB:
+        problems.append(
+            f"the second Run All sent {second['total_bytes'] / 1e6:.2f} MB, the first "
+            f"{first['total_bytes'] / 1e6:.2f} MB: {beyond:.2f} MB more beyond new audio "
+            f"({new_audio / 1e6:.2f} MB) and closing ({second['close_bytes'] / 1e6:.2f} MB); "
+            f"by kind: {second['payload']['mb_by_widget_kind_over_10kb']}"
+        )
+    if second["total_bytes"] / 1e6 > PAYLOAD_LIMIT_MB:
+        problems.append(f"the second Run All sent {second['total_bytes'] / 1e6:.2f} MB")
+    assert not problems, "after the second Run All:\n" + "\n".join(problems)
 
 
 # ---------------------------------------------------------------------------------------
