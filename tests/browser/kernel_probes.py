@@ -96,6 +96,10 @@ def _panel(panel: Any) -> dict:
 
     shown = [child.model_id for child in panel.plot_area.children]
     cached = sorted(plot.figure.model_id for plot in panel._plots.values())
+
+    def synced(control: Any) -> str:
+        return "index" if "index" in control.keys else "value"  # a drop-down syncs its index
+
     return {
         "id": panel.model_id,
         "processor_class": type(panel.processor).__name__,
@@ -106,7 +110,13 @@ def _panel(panel: Any) -> dict:
         "message": panel.message.value,
         "settings": panel.processor.to_dict(),
         "controls": {
-            format_path(path): {"id": control.model_id, "value": _plain(control.value)}
+            format_path(path): {
+                "id": control.model_id,
+                "synced": synced(control),
+                "synced_value": _plain(getattr(control, synced(control))),
+                "value": _plain(control.value),
+                "setting": _plain(panel.processor.get(path)),
+            }
             for path, control in panel.controls.items()
         },
     }

@@ -105,12 +105,12 @@
     return out;
   }
 
-  /** Values of widget models as the page holds them (what a slider shows). */
-  async function values(ids) {
+  /** One synced value of widget models as the page holds it (what a control shows). */
+  async function values(ids, key = "value") {
     const out = {};
     for (const id of ids) {
       const model = await modelOrNull(id);
-      out[id] = model ? model.get("value") : null;
+      out[id] = model ? model.get(key) : null;
     }
     return out;
   }
