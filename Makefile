@@ -33,6 +33,7 @@ browser-deps:
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check studio tests benchmarks tools
 	$(BIN)/ruff format --check studio tests benchmarks tools
+	$(BIN)/mypy
 
 test: $(VENV)/.test-installed browser-deps lint
 	$(BIN)/python -m pytest

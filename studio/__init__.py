@@ -50,6 +50,7 @@ _LAZY = {
     "Polarity": "studio.processors.utility",
     "Mute": "studio.processors.utility",
     "Pan": "studio.processors.utility",
+    "Fader": "studio.processors.utility",
     "Balance": "studio.processors.utility",
     "HighPass": "studio.processors.filters",
     "LowPass": "studio.processors.filters",
@@ -117,6 +118,7 @@ __all__ = [
     "Gain",
     "Polarity",
     "Mute",
+    "Fader",
     "Pan",
     "Balance",
     "HighPass",
@@ -181,7 +183,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from studio.processors.modulation import AutoPan, Chorus, Flanger, Phaser, Tremolo, Vibrato
     from studio.processors.space import ConvolutionReverb, Delay, Reverb
     from studio.processors.stereo import MultibandWidth, StereoWidth
-    from studio.processors.utility import Balance, Gain, Mute, Pan, Polarity
+    from studio.processors.utility import Balance, Fader, Gain, Mute, Pan, Polarity
 
 
 def _warm_compiled_kernels() -> None:

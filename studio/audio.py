@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.errors import AudioDataError
+from studio.text import t
 
 __all__ = ["Audio", "as_samples"]
 
@@ -126,8 +127,11 @@ class Audio:
         return Audio(self.samples.mean(axis=0, keepdims=True), self.sr, self.name)
 
     def __repr__(self) -> str:
-        label = f"{self.name!r}, " if self.name else ""
-        return (
-            f"Audio({label}{self.n_channels} ch, {self.duration_s:.2f} s at {self.sr} Hz, "
-            f"{self.samples.dtype})"
+        return t(
+            "audio.repr",
+            name=f"{self.name!r}, " if self.name else "",
+            channels=self.n_channels,
+            duration_s=self.duration_s,
+            sr=self.sr,
+            dtype=self.samples.dtype,
         )

@@ -47,6 +47,7 @@ import soundfile as sf
 
 from studio.audio import Audio
 from studio.errors import AudioDataError, AudioFileError, ParameterError, StudioWarning
+from studio.text import t
 
 __all__ = ["FileInfo", "info", "load", "save"]
 
@@ -74,7 +75,8 @@ _SALVAGE_BLOCK_FRAMES = 4096  # read size when recovering the decodable part of 
 _SNIFF_BYTES = 1024
 
 # (offset, magic bytes, offset2, bytes2, what it is): checked in order on the first bytes.
-_MAGIC = (
+# What a file is, in words, goes into error messages only: English by design, like them.
+_MAGIC = (  # prose: ok (file kinds for error messages)
     (0, b"RIFF", 8, b"WAVE", "a WAV file"),
     (0, b"RIFX", 8, b"WAVE", "a WAV file"),
     (0, b"RF64", 8, b"WAVE", "a WAV file"),
@@ -92,7 +94,7 @@ _MAGIC = (
     (0, b"PK\x03\x04", 0, b"", "a ZIP archive (unzip it first)"),
     (0, b"\x1f\x8b", 0, b"", "a gzip archive (unpack it first)"),
 )
-_AUDIO_KINDS = frozenset(
+_AUDIO_KINDS = frozenset(  # prose: ok (file kinds for error messages)
     {"a WAV file", "an AIFF file", "a FLAC file", "an Ogg file", "an MP3 file"}
 )
 
@@ -125,9 +127,14 @@ class FileInfo:
     subtype: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.format} {self.subtype}, {self.n_channels} ch, {self.sr} Hz, "
-            f"{self.duration_s:.2f} s ({self.n_frames} frames)"
+        return t(
+            "audio.file_info",
+            format=self.format,
+            subtype=self.subtype,
+            channels=self.n_channels,
+            sr=self.sr,
+            duration_s=self.duration_s,
+            frames=self.n_frames,
         )
 
 
@@ -212,15 +219,16 @@ def load(
     if n_read < expected:
         notes.append(_shortfall_message(label, n_read, expected, sr, read_error))
     elif read_error:
-        notes.append(f"{label!r}: soundfile stopped reading early ({read_error}).")
+        notes.append(f"{label!r}: soundfile stopped reading early ({read_error}).")  # prose: ok
     if fmt == "OGG" and not _ogg_ends_cleanly(file):
-        notes.append(
+        notes.append(  # prose: ok (a warning)
             f"{label!r} ends without the Ogg end-of-stream marker, so it was probably cut "
             f"short; loaded the {n_read / sr:.3f} s that are there."
         )
 
     samples = np.ascontiguousarray(frames.T)
-    _refuse_non_finite(samples, sr, f"{label!r} contains", "Fix or re-export the file.")
+    advice = "Fix or re-export the file."  # prose: ok (an error message)
+    _refuse_non_finite(samples, sr, f"{label!r} contains", advice)
     for note in notes:
         warnings.warn(note, StudioWarning, stacklevel=2)
     peak = float(np.max(np.abs(samples)))
@@ -315,7 +323,7 @@ def _open_for_reading(file: Path) -> sf.SoundFile:
         raise AudioFileError(f"{file.name!r} cannot be opened: {exc.strerror}.") from None
 
 
-def _unreadable_message(file: Path, exc: BaseException) -> str:
+def _unreadable_message(file: Path, exc: BaseException) -> str:  # prose: ok (error text)
     try:
         with open(file, "rb") as handle:
             head = handle.read(_SNIFF_BYTES)
@@ -333,7 +341,7 @@ def _unreadable_message(file: Path, exc: BaseException) -> str:
     return f"{file.name!r} is not an audio file soundfile can read ({looks})."
 
 
-def _sniff(head: bytes) -> str | None:
+def _sniff(head: bytes) -> str | None:  # prose: ok (file kinds for error messages)
     """Guess what a file is from its first bytes, in words, or None."""
     for off, magic, off2, magic2, kind in _MAGIC:
         if head[off : off + len(magic)] == magic and head[off2 : off2 + len(magic2)] == magic2:
@@ -349,7 +357,7 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def _libsndfile_reason(exc: BaseException) -> str:
+def _libsndfile_reason(exc: BaseException) -> str:  # prose: ok (error text)
     """Return libsndfile's own explanation, minus its file name and misleading phrases."""
     text = str(getattr(exc, "error_string", "") or exc).strip()
     text = text.split(": ", 1)[1] if text.startswith("Error opening") and ": " in text else text
@@ -359,7 +367,7 @@ def _libsndfile_reason(exc: BaseException) -> str:
     return f"libsndfile says: {text[0].lower()}{text[1:]}"
 
 
-def _describe_format(fmt: str) -> str:
+def _describe_format(fmt: str) -> str:  # prose: ok (file kinds for error messages)
     return {"WAV": "a WAV file", "AIFF": "an AIFF file", "OGG": "an Ogg file"}.get(
         fmt, f"a {fmt} file"
     )
@@ -374,7 +382,7 @@ def _read_all(file: Path, n_frames: int, dtype: np.dtype) -> tuple[np.ndarray, s
         with sf.SoundFile(file) as f:
             return f.read(n_frames, dtype=dtype.name, always_2d=True), ""
     except (sf.SoundFileError, RuntimeError) as exc:
-        reason = _libsndfile_reason(exc) or "a decoding error"
+        reason = _libsndfile_reason(exc) or "a decoding error"  # prose: ok (error text)
     blocks = []
     with sf.SoundFile(file) as f:
         try:
@@ -388,7 +396,7 @@ def _read_all(file: Path, n_frames: int, dtype: np.dtype) -> tuple[np.ndarray, s
     return np.concatenate(blocks), reason
 
 
-def _shortfall_message(
+def _shortfall_message(  # prose: ok (the text of a warning or an error)
     label: str, n_read: int, expected: int, sr: int, reason: str, *, loaded: bool = True
 ) -> str:
     missing = expected - n_read
@@ -458,7 +466,7 @@ def _wav_claim(
             if linear and block_align:
                 return size // block_align, []
             if size > present:
-                return None, [
+                return None, [  # prose: ok (a warning)
                     f"{label!r} is cut short: its header promises {size} bytes of audio but "
                     f"only {present} are in the file ({100.0 * (size - present) / size:.1f}% "
                     "missing); only the part that is there can be played."
@@ -597,7 +605,7 @@ def save(
     samples = audio.samples
     if samples.shape[1] == 0:
         raise AudioDataError(f"Cannot save {label!r}: the audio has no frames.")
-    _refuse_non_finite(
+    _refuse_non_finite(  # prose: ok (an error message)
         samples,
         audio.sr,
         f"Cannot save {label!r}: the audio contains",
@@ -619,7 +627,7 @@ def save(
             if isinstance(exc, OSError):
                 reason = exc.strerror or str(exc)
             else:
-                reason = _libsndfile_reason(exc) or "soundfile reported an error"
+                reason = _libsndfile_reason(exc) or "soundfile reported an error"  # prose: ok
             raise AudioFileError(
                 f"Could not write {label!r} as {fmt} {subtype} ({audio.n_channels} ch, "
                 f"{audio.sr} Hz): {reason}. Any existing file of that name is untouched."
@@ -667,7 +675,7 @@ def _resolve_subtype(fmt: str, subtype: str | None) -> str:
     return choice
 
 
-def _exists_message(target: Path) -> str:
+def _exists_message(target: Path) -> str:  # prose: ok (an error message)
     return (
         f"{target.name!r} already exists ({target}); not replacing it. "
         "Pass overwrite=True to replace it, or choose another name."
@@ -677,7 +685,7 @@ def _exists_message(target: Path) -> str:
 def _check_destination(target: Path, overwrite: bool) -> None:
     folder = target.parent
     if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
+        what = "is not a folder" if folder.exists() else "does not exist"  # prose: ok
         raise AudioFileError(
             f"Cannot save {target.name!r}: the folder {folder} {what}. Create it first."
         )
@@ -707,7 +715,7 @@ def _check_full_scale(samples: np.ndarray, subtype: str, label: str, clip: bool)
             "or pass clip=True to clip on purpose."
         )
     n_over = int(np.count_nonzero(magnitude > 1.0))
-    return (
+    return (  # prose: ok (a warning)
         f"Clipped {n_over} sample(s) of {label!r} ({100.0 * n_over / samples.size:.3f}%) "
         f"to full scale; the peak was {over_db:+.2f} dBFS. You may hear it as distortion."
     )

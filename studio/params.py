@@ -33,6 +33,7 @@ import numpy as np
 
 from studio.dsp.control import Envelope
 from studio.errors import ParameterError
+from studio.text import cache_key, has, processor_name, processor_title, t
 
 __all__ = [
     "Leaf",
@@ -100,9 +101,12 @@ class ParamSpec:
     neutral : float or str or bool or None
         The value at which the parameter does nothing (None when no value is neutral).
     help : str
-        One line saying what a learner hears when this parameter moves.
+        One line saying what a learner hears when this parameter moves. The specs a
+        class gives (:meth:`Parametric.specs`) carry the catalogue's words
+        (``studio/text/<language>/params.toml``) in the current language; what the
+        declaration itself says is the fallback for a class the catalogue does not know.
     label : str
-        Short human name for controls and text.
+        Short human name for controls and text (from the catalogue, like ``help``).
     choices : tuple of str or None
         Allowed values of a choice parameter.
     step : float or None
@@ -162,9 +166,13 @@ class ParamSpec:
         return lo, hi
 
     def format(self, value: Any) -> str:
-        """Return ``value`` as text with its unit (``"-18.0 dB"``, ``"4.0:1"``)."""
+        """Return ``value`` as text with its unit (``"-18.0 dB"``, ``"4.0:1"``).
+
+        An envelope is said in words: where it starts and ends, its extremes, when and
+        how it moves (``"moves from -30 dB to -20 dB over 1-3 s, 2 points, linear"``).
+        """
         if isinstance(value, Envelope):
-            return value.describe(self.format)
+            return self._envelope_text(value)
         if self.kind != "number":
             return str(value)
         text = f"{value:.4g}" if abs(value) >= 1000 or value == 0 else f"{value:.3g}"
@@ -172,26 +180,55 @@ class ParamSpec:
             return f"{text}{self.unit}"
         return f"{text} {self.unit}".strip()
 
+    def _envelope_text(self, envelope: Envelope) -> str:
+        first, last = envelope.values[0], envelope.values[-1]
+        low, high = envelope.range
+        shapes = "/".join(
+            t(f"describe.automation.shapes.{shape}")
+            if has(f"describe.automation.shapes.{shape}")
+            else shape
+            for shape in dict.fromkeys(envelope.shapes)
+        )
+        wider = low < min(first, last) or high > max(first, last)
+        return t(
+            "describe.automation.moves_between" if wider else "describe.automation.moves",
+            first=self.format(first),
+            last=self.format(last),
+            low=self.format(low),
+            high=self.format(high),
+            start_s=envelope.times_s[0],
+            end_s=envelope.times_s[-1],
+            points=len(envelope.values),
+            shapes=shapes or t("describe.automation.constant"),
+        )
+
+    # Error messages are for whoever called the code, in English by design.
     def range_text(self) -> str:
-        """Human-readable range, e.g. ``"between 1 and 20 :1"``."""
+        """The range in an error message, e.g. ``"between 1 and 20 :1"``."""
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices or ())
         if self.kind == "bool":
-            return "True or False"
+            return "True or False"  # prose: ok (error messages only, English by design)
         return f"between {self.lo:g} and {self.hi:g} {self.unit}".rstrip()
 
     def where(self, owner: str) -> str:
-        """How messages name this parameter: ``"EQBand: frequency (freq_hz)"``."""
-        label = self.label or self.name
+        """How messages name this parameter: ``"EQBand: frequency (freq_hz)"``.
+
+        A spec without its words (as declared) takes its label from the catalogue.
+        """
+        label = self.label or _label_now(self)
         return f"{owner}: {self.name}" if label == self.name else f"{owner}: {label} ({self.name})"
 
-    def _number(self, value: Any, where: str) -> float:
+    def _number(self, value: Any, owner: str, point: int = 0) -> float:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ParameterError(f"{where} must be a number {self.range_text()}; got {value!r}.")
+            raise ParameterError(
+                f"{self._where(owner, point)} must be a number {self.range_text()}; got {value!r}."
+            )
         number = float(value)
         if not math.isfinite(number):
             raise ParameterError(
-                f"{where} must be a finite number {self.range_text()}; got {value!r}."
+                f"{self._where(owner, point)} must be a finite number {self.range_text()}; "
+                f"got {value!r}."
             )
         lo, hi = self.lo, self.hi
         if lo is not None and math.isclose(number, lo, rel_tol=_SNAP_REL):
@@ -199,8 +236,14 @@ class ParamSpec:
         if hi is not None and math.isclose(number, hi, rel_tol=_SNAP_REL):
             number = hi
         if (lo is not None and number < lo) or (hi is not None and number > hi):
-            raise ParameterError(f"{where} must be {self.range_text()}; got {number:g}.")
+            raise ParameterError(
+                f"{self._where(owner, point)} must be {self.range_text()}; got {number:g}."
+            )
         return number
+
+    def _where(self, owner: str, point: int = 0) -> str:
+        where = self.where(owner)
+        return f"{where} (envelope point {point})" if point else where
 
     def check(self, value: Any, owner: str) -> Any:
         """Return ``value`` normalised, or raise a plain :class:`ParameterError`.
@@ -208,32 +251,31 @@ class ParamSpec:
         ``owner`` names the object (and the path to it) in the message. A number that
         differs from an end of the range only by float rounding is taken as that end.
         """
-        where = self.where(owner)
         if self.kind == "choice":
             if isinstance(value, int | np.integer) and not isinstance(value, bool):
                 value = str(int(value))  # numeric choices: stages=6 means "6"
             if value not in (self.choices or ()):
-                raise ParameterError(f"{where} must be {self.range_text()}; got {value!r}.")
+                raise ParameterError(
+                    f"{self.where(owner)} must be {self.range_text()}; got {value!r}."
+                )
             return value
         if self.kind == "bool":
             if not isinstance(value, bool | np.bool_):
-                raise ParameterError(f"{where} must be True or False; got {value!r}.")
+                raise ParameterError(f"{self.where(owner)} must be True or False; got {value!r}.")
             return bool(value)
         if isinstance(value, Mapping) and "times_s" in value:
             value = Envelope.from_dict(value)
         if isinstance(value, Envelope):
             if not self.automatable:
                 raise ParameterError(
-                    f"{where} cannot move over time; give one number {self.range_text()}."
+                    f"{self.where(owner)} cannot move over time; give one number "
+                    f"{self.range_text()}."
                 )
-            checked = [
-                self._number(v, f"{where} (envelope point {i + 1})")
-                for i, v in enumerate(value.values)
-            ]
+            checked = [self._number(v, owner, i + 1) for i, v in enumerate(value.values)]
             if checked != list(value.values):
                 value = Envelope(value.times_s, checked, value.shape)
             return value
-        return self._number(value, where)
+        return self._number(value, owner)
 
 
 def param(
@@ -269,9 +311,13 @@ def param(
     neutral : optional
         The value at which this parameter leaves the sound unchanged.
     help : str
-        One line: what the learner hears when it moves.
+        One line: what the learner hears when it moves. The studio's own classes leave
+        it out: their words live in the text catalogue (``params.toml``), which wins over
+        what a declaration says, except in a class the catalogue does not know (a
+        learner's own processor), whose declared words are shown.
     label : str, optional
-        Short human name; derived from the field name when omitted.
+        Short human name (the same rules as ``help``); derived from the field name when
+        omitted.
     choices : iterable of str, optional
         Allowed values for a choice parameter.
     step : float, optional
@@ -349,6 +395,34 @@ def _label_from_name(name: str) -> str:
     return name.replace("_", " ")
 
 
+def _label_now(spec: ParamSpec) -> str:
+    """The label of a spec that carries none (as declared), looked up for a message."""
+    cls = _REGISTRY.get(spec.owner)
+    if cls is not None:
+        for worded in cls.specs():
+            if worded.name == spec.name:
+                return worded.label
+    return _label_from_name(spec.name)
+
+
+def _catalogued(cls: type, name: str, entry: str) -> str | None:
+    """Entry ``entry`` of field ``name`` of ``cls`` in the catalogue (None: it has none).
+
+    The class and its bases are searched, most specific first, down to the class that
+    declares the field: a field that a class the catalogue does not know declares
+    itself (in a learner's own processor) keeps the words of its declaration.
+    """
+    for klass in cls.__mro__:
+        if klass is object:
+            break
+        key = f"params.{klass.__name__}.{name}.{entry}"
+        if has(key):
+            return t(key)
+        if name in vars(klass).get("__annotations__", {}):
+            break
+    return None
+
+
 # ----------------------------------------------------------------------------- registry
 
 _REGISTRY: dict[str, type[Parametric]] = {}
@@ -406,9 +480,23 @@ class Parametric:
     Subclasses are frozen dataclasses. This base validates every declared field on
     construction (converting plain data such as dicts and lists into nested objects),
     and offers access by path at any depth, plain-data round trips and plain words.
+
+    The words (labels, help lines, the title, the layout of :meth:`describe`) come from
+    the text catalogue (:mod:`studio.text`) in the current language; a class the
+    catalogue does not know shows what it declares (``label=``, ``help=``, the first
+    line of its docstring).
     """
 
-    _specs_cache: ClassVar[dict[type, tuple[ParamSpec, ...]]] = {}
+    # class -> its declarations as written (no words looked up): what validation needs.
+    _declared_cache: ClassVar[dict[type, tuple[ParamSpec, ...]]] = {}
+    # (class, language, revision) -> its specs with their words: what people read.
+    _specs_cache: ClassVar[dict[tuple[type, str, int], tuple[ParamSpec, ...]]] = {}
+    # (class, what, language, revision) -> a title, a name or a field's words.
+    _words_cache: ClassVar[dict[tuple[Any, ...], Any]] = {}
+
+    #: A base too general to lend its title to a subclass that has none of its own
+    #: (read from the class itself only, never inherited).
+    _generic: ClassVar[bool] = True
 
     #: Whether nested data always records the class (True where subclasses are many,
     #: as for processors in a chain).
@@ -421,35 +509,52 @@ class Parametric:
     # -- declarations ---------------------------------------------------------------------
 
     @classmethod
-    def specs(cls) -> tuple[ParamSpec, ...]:
-        """Return the parameter declarations of this class, in field order."""
-        cached = Parametric._specs_cache.get(cls)
+    def _declared_specs(cls) -> tuple[ParamSpec, ...]:
+        """The declarations as written, in field order, without looking up any words.
+
+        Validation, presets and processing need only these, so building an object
+        never reads the text catalogue.
+        """
+        cached = Parametric._declared_cache.get(cls)
         if cached is None:
             out = []
             for f in dataclasses.fields(cls):  # type: ignore[arg-type]
                 pending = f.metadata.get(_SPEC_KEY)
                 if pending is not None:
-                    out.append(
-                        dataclasses.replace(
-                            pending,
-                            name=f.name,
-                            label=pending.label or _label_from_name(f.name),
-                            owner=cls.__name__,
-                        )
-                    )
+                    out.append(dataclasses.replace(pending, name=f.name, owner=cls.__name__))
             out.sort(key=lambda s: s.name == "bypass")  # the on/off switch goes last
-            cached = Parametric._specs_cache[cls] = tuple(out)
+            cached = Parametric._declared_cache[cls] = tuple(out)
+        return cached
+
+    @classmethod
+    def specs(cls) -> tuple[ParamSpec, ...]:
+        """Return the parameter declarations of this class, in field order.
+
+        Each carries its label and help line in the current language (see
+        :mod:`studio.text`); they are looked up once per class and language.
+        """
+        key = (cls, *cache_key())
+        cached = Parametric._specs_cache.get(key)
+        if cached is None:
+            cached = Parametric._specs_cache[key] = tuple(
+                dataclasses.replace(
+                    s,
+                    label=_catalogued(cls, s.name, "label") or s.label or _label_from_name(s.name),
+                    help=_catalogued(cls, s.name, "help") or s.help,
+                )
+                for s in cls._declared_specs()
+            )
         return cached
 
     @classmethod
     def spec(cls, name: str) -> ParamSpec:
-        """Return the declaration of parameter ``name``."""
+        """Return the declaration of parameter ``name`` (with its words)."""
         for s in cls.specs():
             if s.name == name:
                 return s
         raise ParameterError(
             f"{cls.__name__} has no parameter {name!r}; "
-            f"its parameters are {', '.join(s.name for s in cls.specs())}."
+            f"its parameters are {', '.join(s.name for s in cls._declared_specs())}."
         )
 
     @classmethod
@@ -475,18 +580,91 @@ class Parametric:
         """The smallest and largest number of items an items field allows."""
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             if f.name == field_name and _ITEMS_KEY in f.metadata:
-                return f.metadata.get("count", (0, None))  # type: ignore[no-any-return]
+                return f.metadata.get("count", (0, None))
         raise ParameterError(f"{cls.__name__} has no list of items called {field_name!r}.")
+
+    @classmethod
+    def _cached_words(cls, what: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        key = (cls, *what, *cache_key())
+        if key not in Parametric._words_cache:
+            Parametric._words_cache[key] = make()
+        return Parametric._words_cache[key]
 
     @classmethod
     def item_label(cls, field_name: str) -> str:
         """What one item of an items field is called in words ("band", "stage")."""
-        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-            if f.name == field_name:
-                label = f.metadata.get("item_label")
-                if label:
-                    return str(label)
-        return field_name[:-1] if field_name.endswith("s") else field_name
+
+        def make() -> str:
+            found = _catalogued(cls, field_name, "item")
+            if found is not None:
+                return found
+            for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+                if f.name == field_name and f.metadata.get("item_label"):
+                    return str(f.metadata["item_label"])
+            return field_name[:-1] if field_name.endswith("s") else field_name
+
+        return cls._cached_words(("item", field_name), make)
+
+    @classmethod
+    def field_words(cls, name: str) -> tuple[str, str]:
+        """Label and help line of any field: a parameter, a list of items or a child.
+
+        Examples
+        --------
+        >>> from studio.processors.eq import ParametricEQ
+        >>> ParametricEQ.field_words("bands")[0]
+        'bands'
+        """
+
+        def make() -> tuple[str, str]:
+            for s in cls.specs():
+                if s.name == name:
+                    return s.label, s.help
+            declared = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+            if name not in declared:
+                raise ParameterError(f"{cls.__name__} has no field {name!r}.")
+            label = _catalogued(cls, name, "label") or _label_from_name(name)
+            help_ = _catalogued(cls, name, "help") or declared[name].metadata.get("help", "")
+            return label, str(help_)
+
+        return cls._cached_words(("field", name), make)
+
+    @classmethod
+    def class_title(cls) -> str:
+        """The line that opens :meth:`describe`, e.g. ``"Gain: turn the whole ..."``.
+
+        From the catalogue (``processors.toml``); a class it does not know gives the
+        first line of its own docstring, else its name.
+        """
+
+        def make() -> str:
+            for klass in cls.__mro__:
+                if klass is object or (vars(klass).get("_generic") and klass is not cls):
+                    break
+                found = processor_title(klass.__name__, None)
+                if found is not None:
+                    return str(found)
+                doc = vars(klass).get("__doc__") or ""
+                if doc.strip() and not doc.startswith(f"{klass.__name__}("):  # not dataclass's
+                    return doc.strip().splitlines()[0]
+            return cls.__name__
+
+        return cls._cached_words(("title",), make)
+
+    @classmethod
+    def class_name(cls) -> str:
+        """A short name for headings and lists, e.g. ``"Parametric EQ"`` (else the class name)."""
+
+        def make() -> str:
+            for klass in cls.__mro__:
+                if klass is object or (vars(klass).get("_generic") and klass is not cls):
+                    break
+                found = processor_name(klass.__name__, None)
+                if found is not None:
+                    return str(found)
+            return cls.__name__
+
+        return cls._cached_words(("name",), make)
 
     @property
     def owner_label(self) -> str:
@@ -497,7 +675,7 @@ class Parametric:
 
     def __post_init__(self) -> None:
         owner = self.owner_label
-        for spec in self.specs():
+        for spec in self._declared_specs():
             value = spec.check(getattr(self, spec.name), owner)
             object.__setattr__(self, spec.name, value)
         for name, item_type in self.item_fields().items():
@@ -543,7 +721,7 @@ class Parametric:
 
     def values(self) -> dict[str, Any]:
         """Return the declared parameter values of this object (name -> value)."""
-        return {s.name: getattr(self, s.name) for s in self.specs()}
+        return {s.name: getattr(self, s.name) for s in self._declared_specs()}
 
     def get(self, path: Path | str) -> Any:
         """The value (or nested object) at ``path``.
@@ -570,8 +748,11 @@ class Parametric:
             raise ParameterError(f"{self.owner_label}: {format_path(steps)} is not a parameter.")
         return type(owner).spec(steps[-1])
 
-    def leaves(self, prefix: Path = ()) -> Iterator[Leaf]:
+    def leaves(self, prefix: Path = (), *, words: bool = True) -> Iterator[Leaf]:
         """Every declared value at any depth, with its path, spec and owning object.
+
+        ``words=False`` gives the specs as declared, without looking up their label and
+        help (what checks and processing need; it never reads the text catalogue).
 
         Examples
         --------
@@ -579,13 +760,13 @@ class Parametric:
         >>> [leaf.path for leaf in ParametricEQ().leaves()][:3]
         [('phase',), ('bypass',), ('bands', 0, 'kind')]
         """
-        for spec in self.specs():
+        for spec in self.specs() if words else self._declared_specs():
             yield Leaf((*prefix, spec.name), spec, getattr(self, spec.name), self)
         for name in self.item_fields():
             for i, item in enumerate(getattr(self, name)):
-                yield from item.leaves((*prefix, name, i))
+                yield from item.leaves((*prefix, name, i), words=words)
         for name in self.child_fields():
-            yield from getattr(self, name).leaves((*prefix, name))
+            yield from getattr(self, name).leaves((*prefix, name), words=words)
 
     def nested(self, prefix: Path = ()) -> Iterator[tuple[Path, Parametric]]:
         """Yield this object and every object nested in it, with their paths (depth first)."""
@@ -599,7 +780,7 @@ class Parametric:
     @property
     def moves(self) -> bool:
         """Whether any value at any depth is an envelope (automation)."""
-        return any(isinstance(leaf.value, Envelope) for leaf in self.leaves())
+        return any(isinstance(leaf.value, Envelope) for leaf in self.leaves(words=False))
 
     # -- changing -----------------------------------------------------------------------
 
@@ -635,10 +816,11 @@ class Parametric:
     def map_values(self, fn: Callable[[Leaf], Any]) -> Any:
         """A copy with every declared value at any depth replaced by ``fn(leaf)``.
 
-        Objects whose values do not change are kept as they are (not copied).
+        Objects whose values do not change are kept as they are (not copied). The
+        leaves' specs are as declared (no label or help looked up).
         """
         changes: dict[str, Any] = {}
-        for spec in self.specs():
+        for spec in self._declared_specs():
             old = getattr(self, spec.name)
             new = fn(Leaf((spec.name,), spec, old, self))
             if new is not old:
@@ -689,7 +871,7 @@ class Parametric:
     def to_dict(self) -> dict[str, Any]:
         """Return the values as plain JSON-ready data (nested objects and envelopes too)."""
         data: dict[str, Any] = {}
-        for spec in self.specs():
+        for spec in self._declared_specs():
             value = getattr(self, spec.name)
             data[spec.name] = value.to_dict() if isinstance(value, Envelope) else value
         for name, item_type in self.item_fields().items():
@@ -707,48 +889,65 @@ class Parametric:
     @classmethod
     def neutral(cls) -> Any:
         """Return an instance whose parameters are all at their neutral values."""
-        kwargs = {s.name: s.neutral for s in cls.specs() if s.neutral is not None}
+        kwargs = {s.name: s.neutral for s in cls._declared_specs() if s.neutral is not None}
         return cls(**kwargs)
 
     def is_neutral(self) -> bool:
         """True when every parameter that has a neutral value is at it (nested too)."""
-        own = all(getattr(self, s.name) == s.neutral for s in self.specs() if s.neutral is not None)
+        own = all(
+            getattr(self, s.name) == s.neutral
+            for s in self._declared_specs()
+            if s.neutral is not None
+        )
         nested = all(
             item.is_neutral() for name in self.item_fields() for item in getattr(self, name)
         ) and all(getattr(self, name).is_neutral() for name in self.child_fields())
         return own and nested
 
-    # -- words --------------------------------------------------------------------------
+    # -- words ------------------------------------------------------------------------
+
+    def _param_lines(self, indent: str = "  ") -> list[str]:
+        """One line per parameter (the on/off switch aside): label, value, what it does."""
+        lines = []
+        for s in self.specs():
+            if s.name == "bypass":
+                continue  # said in the headline when on
+            value = getattr(self, s.name)
+            text = s.format(value)
+            if s.neutral is not None and not isinstance(value, Envelope) and value == s.neutral:
+                text = t("describe.neutral", value=text)
+            key = "describe.line" if s.help else "describe.line_plain"
+            lines.append(indent + t(key, label=s.label, value=text, help=s.help))
+        return lines
 
     def describe_lines(self, indent: str = "  ") -> list[str]:
         """Return one line per parameter: value with unit, then what it does."""
-        lines = []
-        for s in self.specs():
-            value = getattr(self, s.name)
-            if s.name == "bypass":
-                continue  # said in the headline when on
-            note = " (neutral)" if s.neutral is not None and value == s.neutral else ""
-            lines.append(f"{indent}{s.label}: {s.format(value)}{note} - {s.help}".rstrip(" -"))
+        lines = self._param_lines(indent)
+        cls = type(self)
         for name in self.item_fields():
             for i, item in enumerate(getattr(self, name), start=1):
-                lines.append(f"{indent}{type(self).item_label(name)} {i}: {item.summary()}")
+                line = t(
+                    "describe.item", item=cls.item_label(name), number=i, summary=item.summary()
+                )
+                lines.append(indent + line)
         for name in self.child_fields():
             inner = getattr(self, name).describe().replace("\n", "\n" + indent)
-            lines.append(f"{indent}{name}: {inner}")
+            lines.append(
+                indent + t("describe.child", label=cls.field_words(name)[0], description=inner)
+            )
         return lines
 
     def summary(self) -> str:
         """One-line summary of the values, e.g. ``"peak 400 Hz, +3 dB, Q 1"``."""
         return ", ".join(
-            f"{s.label} {s.format(getattr(self, s.name))}"
+            t("describe.summary_part", label=s.label, value=s.format(getattr(self, s.name)))
             for s in self.specs()
             if s.name != "bypass"
         )
 
     def headline(self) -> str:
-        """What this is, in a few words (the first line of the class docstring)."""
-        doc = (type(self).__doc__ or "").strip().splitlines()
-        return doc[0] if doc else type(self).__name__
+        """What this is, in a few words (its title: see :meth:`class_title`)."""
+        return type(self).class_title()
 
     def describe(self) -> str:
         """Plain-words description: what this is and what every parameter is set to."""
@@ -803,7 +1002,7 @@ def _replace_at(obj: Any, path: Path, value: Any, root: str, done: Path) -> Any:
         index = part if part >= 0 else len(obj) + part
         return (*obj[:index], new_value, *obj[index + 1 :])
     if not rest:  # the leaf itself: check it here so the message names the whole path
-        for spec in type(obj).specs():
+        for spec in type(obj)._declared_specs():
             if spec.name == part:
                 where_owner = f"{root} {format_path(done)}".rstrip() if done else root
                 new_value = spec.check(new_value, where_owner)

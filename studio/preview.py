@@ -316,12 +316,12 @@ def apply_blend(proc: Processor, dry: np.ndarray, wet: np.ndarray, sr: int) -> n
     out = wet
     names = proc.capabilities.blend
     if "mix_pct" in names:
-        mix = np.asarray(resolve(proc.mix_pct, n, sr, name="mix_pct"), dtype=dtype)
+        mix = np.asarray(resolve(proc.get("mix_pct"), n, sr, name="mix_pct"), dtype=dtype)
         mix = mix / np.asarray(100.0, dtype=dtype)
         source = dry if dry.shape[0] == wet.shape[0] else np.repeat(dry, wet.shape[0], axis=0)
         out = mix * wet + (np.asarray(1.0, dtype=dtype) - mix) * source
     if "output_db" in names:
-        level = resolve(proc.output_db, n, sr, name="output_db")
+        level = resolve(proc.get("output_db"), n, sr, name="output_db")
         out = np.asarray(db_to_gain(level), dtype=dtype) * out
     return np.asarray(out, dtype=dtype)
 

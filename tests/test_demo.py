@@ -22,7 +22,7 @@ from scipy import signal
 import studio
 from studio.analysis import Finding, Findings
 from studio.audio import Audio
-from studio.demo import TRACK_NAMES, DemoSession, Fader, cache, multitrack, session
+from studio.demo import TRACK_NAMES, DemoSession, cache, multitrack, session
 from studio.demo.multitrack import _cached_session
 from studio.demo.render import render_tracks, track_rows
 from studio.demo.song import PROGRESSION, compose, plan_sections
@@ -108,7 +108,7 @@ def test_mixdown_equals_the_static_balance(short):
 
 def test_rough_mix_never_clips(short):
     hot = dataclasses.replace(
-        short, balance={name: Fader(12.0, f.pan) for name, f in short.balance.items()}
+        short, balance={name: f.replace(gain_db=12.0) for name, f in short.balance.items()}
     )
     # exactly -6 dBFS to float32 precision (a float32 sample resolves about 1e-6 dB)
     assert _db(np.max(np.abs(hot.mixdown().samples))) == pytest.approx(-6.0, abs=1e-5)

@@ -9,7 +9,9 @@ import pytest
 import soundfile as sf
 
 from studio.audio import Audio
-from studio.widgets.listen import MIX_LABEL, OggPlayer, TrackPlayer, listen
+from studio.widgets.listen import OggPlayer, TrackPlayer, listen, mix_label
+
+MIX_LABEL = mix_label()
 
 SR = 48000
 

@@ -30,6 +30,7 @@ from studio.widgets.player import (
     MAX_PREVIEW_S,
     ABPlayer,
     Player,
+    browser_texts,
     decode_samples,
     encode_samples,
     float32_checksum,
@@ -545,11 +546,12 @@ def test_js_gains_and_status_line_agree_with_python(tmp_path: Path) -> None:
         cases.append({"sides": sides, "match": bool(rng.random() < 0.85)})
     script = """
 import { matchGainsDb, statusText } from "./player.mjs";
-console.log(JSON.stringify(input.map(({ sides, match }) => ({
-  gains: matchGainsDb(sides, match), text: statusText(sides, match),
+console.log(JSON.stringify(input.cases.map(({ sides, match }) => ({
+  gains: matchGainsDb(sides, match), text: statusText(sides, match, input.texts),
 }))));
 """
-    out = run_node(tmp_path, script, ("player",), cases)
+    data = {"cases": cases, "texts": browser_texts()}
+    out = run_node(tmp_path, script, ("player",), data)
     for case, got in zip(cases, out, strict=True):
         sides = case["sides"]
         gains = match_gains_db(

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import subprocess
 import sys
 import textwrap
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import studio.analysis.findings
 import studio.demo
 import studio.text
+from studio.dsp.control import Envelope
 from studio.errors import StudioError, TextError
-from studio.processors.base import Parametric, registered_processors
+from studio.params import param
+from studio.processors.base import Parametric, Processor, registered_processors
+from studio.processors.dynamics import Compressor, Gate
 from studio.text import (
     fields_of,
     has,
@@ -33,6 +37,7 @@ from studio.text import (
 from studio.text.audit import find_prose, format_prose
 
 TEXT_ROOT = Path(studio.text.__file__).parent
+STUDIO_ROOT = TEXT_ROOT.parent
 AREAS = sorted(p.stem for p in (TEXT_ROOT / "en").glob("*.toml"))
 
 
@@ -77,7 +82,8 @@ def test_has_and_keys():
     assert not has("params.Compressor.nope.help") and not has("nodot") and not has("zz.top")
     assert "lessons.mixing.eq.title" in keys("lessons")
     assert "lessons.mixing.eq.title" in keys("lessons", "es")
-    assert "params.Compressor.ratio.help" not in keys("params", "es")
+    assert "params.Compressor.ratio.help" in keys("params", "es")
+    assert "params.Gate.ratio.help" not in keys("params", "es")
 
 
 def test_fields_of():
@@ -120,9 +126,9 @@ def test_use_language_restores_after_an_error():
 
 
 def test_missing_translations_fall_back_to_english_key_by_key():
-    english_help = t("params.Compressor.ratio.help")
+    english_help = t("params.Gate.ratio.help")
     with use_language("es"):
-        assert t("params.Compressor.ratio.help") == english_help  # not translated yet
+        assert t("params.Gate.ratio.help") == english_help  # not translated yet
         assert t("findings.severity.problem") == "problema"  # translated
         assert t("demo.keys.D minor") == "re menor"
 
@@ -189,18 +195,22 @@ def test_every_processor_and_item_class_is_covered():
 
 
 @pytest.mark.parametrize("cls", _parametric_classes(), ids=lambda c: c.__name__)
-def test_catalogue_holds_todays_declarations(cls):
-    """Label and help of every parameter, and the title, as the processor declares them."""
+def test_every_word_of_a_processor_comes_from_the_catalogue(cls):
+    """Labels, help lines, item names and titles are the catalogue's; declarations hold none."""
     for spec in cls.specs():
-        assert param_text(cls, spec.name) == (spec.label, spec.help), spec.name
+        assert (spec.label, spec.help) == param_text(cls, spec.name), spec.name
+        assert spec.help, f"{cls.__name__}.{spec.name} has no help line"
     for field in dataclasses.fields(cls):
+        declared = field.metadata.get("studio.param")
+        if declared is not None:  # units, ranges and flags only: no words in the code
+            assert (declared.label, declared.help) == ("", ""), field.name
+        if "studio.items" in field.metadata or "studio.child" in field.metadata:
+            assert not field.metadata.get("help") and not field.metadata.get("item_label")
+            assert cls.field_words(field.name) == param_text(cls, field.name)
         if "studio.items" in field.metadata:
-            label, help_ = param_text(cls, field.name)
-            assert (label, help_) == (field.name, field.metadata.get("help", ""))
-            assert t(f"params.{cls.__name__}.{field.name}.item")
-    doc = inspect.getdoc(cls) or ""
-    assert processor_title(cls) == doc.splitlines()[0]
-    assert processor_name(cls)
+            assert cls.item_label(field.name) == t(f"params.{cls.__name__}.{field.name}.item")
+    assert cls.class_title() == processor_title(cls)
+    assert cls.class_name() == processor_name(cls)
 
 
 def test_catalogue_has_no_words_for_parameters_that_do_not_exist():
@@ -229,8 +239,28 @@ def test_param_text_falls_back_through_base_classes():
 
 
 def test_param_text_follows_the_language():
+    english = param_text("Compressor", "ratio")
     with use_language("es"):
-        assert param_text("Compressor", "ratio") == param_text("Compressor", "ratio")
+        assert param_text("Compressor", "ratio") == (
+            "proporción",
+            t("params.Compressor.ratio.help"),
+        )
+        assert param_text("Compressor", "ratio") != english
+        assert param_text("Gate", "ratio") == with_english(lambda: param_text("Gate", "ratio"))
+
+
+def with_english(fn):
+    with use_language("en"):
+        return fn()
+
+
+def test_cache_key_follows_the_language_and_a_new_reading():
+    language_now, revision = studio.text.cache_key()
+    assert language_now == "en"
+    with use_language("es"):
+        assert studio.text.cache_key() == ("es", revision)
+    studio.text._clear_cache()
+    assert studio.text.cache_key() == ("en", revision + 1)
 
 
 def test_every_lesson_has_a_title_in_every_language():
@@ -322,11 +352,166 @@ def test_audit_accepts_modules_folders_and_lists(tmp_path):
         find_prose(tmp_path / "missing.txt")
 
 
-@pytest.mark.parametrize(
-    "target",
-    [studio.text, studio.demo, studio.analysis.findings],
-    ids=["studio.text", "studio.demo", "studio.analysis.findings"],
+def test_audit_pragma_on_a_statement_covers_what_it_holds(tmp_path):
+    source = """
+    KINDS = (  # prose: ok (file kinds for error messages)
+        "a WAV file",
+        "an AIFF file",
+    )
+    OTHER = (
+        "an Ogg file",
+    )
+
+    def _message(name):  # prose: ok (an error message)
+        if name:
+            return f"{name} is cut short by a lot"
+        return "nothing was read at all"
+
+    def shown(name):
+        return f"{name} is shown to a learner"
+    """
+    assert _scan(tmp_path, source) == ["an Ogg file", "{...} is shown to a learner"]
+
+
+# Everything but the widgets and the DSP (which get their own turn) is audited.
+_AUDITED = sorted(
+    p
+    for p in STUDIO_ROOT.iterdir()
+    if (p.suffix == ".py" or (p / "__init__.py").is_file()) and p.name not in ("widgets", "dsp")
 )
+
+
+def test_the_audit_covers_the_package():
+    names = {p.name for p in _AUDITED}
+    assert {"processors", "params.py", "analysis", "io.py", "audio.py", "mixing"} <= names
+    assert {"text", "demo", "course", "preview.py"} <= names
+
+
+@pytest.mark.parametrize("target", _AUDITED, ids=lambda p: p.name)
 def test_no_user_facing_words_bypass_the_catalogue(target):
     found = find_prose(target)
     assert not found, "words outside the catalogue:\n" + format_prose(found)
+
+
+# ------------------------------------------------------ processors in another language
+
+
+def test_a_processor_speaks_the_chosen_language_with_no_code_of_its_own():
+    comp = Compressor(makeup_db=0.0)
+    english = comp.describe()
+    english_spec = Compressor.spec("threshold_db")
+    with use_language("es"):
+        spec = Compressor.spec("threshold_db")
+        assert (spec.label, spec.help) == ("umbral", t("params.Compressor.threshold_db.help"))
+        assert spec.help.startswith("Nivel donde empieza")
+        # only the words change: range, unit, default and flags are the declaration's
+        assert dataclasses.replace(spec, label="", help="") == dataclasses.replace(
+            english_spec, label="", help=""
+        )
+        assert Compressor.spec("bypass").help.startswith("Activado")
+        assert Compressor.class_title().startswith("Compresor: baja")
+        assert Compressor.class_name() == "Compresor"
+        text = comp.replace(bypass=True).describe()
+        assert text.startswith("Compresor: baja") and text.splitlines()[0].endswith("[en bypass]")
+        assert "\n  umbral: -18 dB - Nivel donde" in text
+        assert "ganancia de compensación: 0 dB (neutro) - " in text
+        # what Spanish lacks is English, entry by entry: the words of a gate, and an
+        # EQ's whole title, in a Spanish layout
+        assert Gate.spec("threshold_db").label == "threshold"
+        assert Gate.class_title().startswith("Gate: turns")
+        assert "range: 0 dB (neutro) - Most it turns down" in Gate(range_db=0.0).describe()
+    # back in English at once: nothing cached from the other language shows
+    assert comp.describe() == english
+    assert Compressor.spec("threshold_db") == english_spec
+    assert Compressor.spec("threshold_db").label == "threshold"
+
+
+def test_spec_words_are_looked_up_once_per_class_and_language():
+    first = Compressor.specs()
+    assert Compressor.specs() is first  # cached
+    with use_language("es"):
+        spanish = Compressor.specs()
+        assert spanish is not first and Compressor.specs() is spanish
+    assert Compressor.specs() is first
+
+
+def test_building_and_processing_read_no_text_file():
+    """Validation needs no words: constructing processors never loads the catalogue."""
+    code = textwrap.dedent("""
+        import sys, numpy as np, studio
+        import studio.processors
+        chain = studio.Chain(studio.Compressor(), studio.ParametricEQ(), studio.Limiter())
+        chain = chain.replace(("processors", 0, "ratio"), 2.0).replace(bypass=False)
+        chain.process(np.zeros((2, 4800)), 48000)
+        studio.Compressor.from_preset(studio.Compressor().to_preset())
+        print("tomllib" in sys.modules)
+    """)
+    assert _run(code) == "False"
+
+
+def test_an_envelope_is_said_in_the_catalogue_words():
+    spec = Compressor.spec("threshold_db")
+    moving = Envelope([1.0, 2.0, 3.0], [-30.0, -40.0, -20.0], ["smooth", "hold"])
+    text = spec.format(moving)
+    assert text == t(
+        "describe.automation.moves_between",
+        first="-30 dB",
+        last="-20 dB",
+        low="-40 dB",
+        high="-20 dB",
+        start_s=1.0,
+        end_s=3.0,
+        points=3,
+        shapes="smooth/hold",
+    )
+    wanted = "moves from -30 dB to -20 dB (between -40 dB and -20 dB) over 1-3 s, "
+    assert text == wanted + "3 points, smooth/hold"
+    assert spec.format(Envelope([0.0], [-10.0])).endswith("1 points, constant")
+
+
+@dataclass(frozen=True)
+class _Fuzz(Processor):
+    """Fuzz: a learner's own distortion, with its own words."""
+
+    drive_db: float = param(6.0, lo=0.0, hi=24.0, unit="dB", label="fuzz drive", help="How hard.")
+    tone: float = param(0.5, lo=0.0, hi=1.0)
+
+    def _process(self, samples, sr):
+        return np.tanh(samples)
+
+
+@dataclass(frozen=True)
+class _Plain(Processor):
+    level_db: float = param(0.0, lo=-1.0, hi=1.0)
+
+    def _process(self, samples, sr):
+        return np.array(samples, copy=True)
+
+
+@dataclass(frozen=True)
+class _MyCompressor(Compressor):
+    ratio: float = param(4.0, lo=1.0, hi=40.0, unit=":1", scale="log", help="Mine, up to 40.")
+
+
+def test_a_learners_own_processor_shows_its_declared_words():
+    assert (_Fuzz.spec("drive_db").label, _Fuzz.spec("drive_db").help) == (
+        "fuzz drive",
+        "How hard.",
+    )
+    assert (_Fuzz.spec("tone").label, _Fuzz.spec("tone").help) == ("tone", "")
+    bypass = _Fuzz.spec("bypass")
+    assert (bypass.label, bypass.help) == param_text("Processor", "bypass")  # inherited
+    assert _Fuzz.class_title() == "Fuzz: a learner's own distortion, with its own words."
+    assert _Plain.class_title() == "_Plain"  # no docstring: its name, not its base's title
+    lines = _Fuzz().describe().splitlines()
+    assert lines[1:] == ["  fuzz drive: 6 dB - How hard.", "  tone: 0.5"]
+    # a subclass of a studio processor: its own words where it declares its own field
+    assert _MyCompressor.spec("ratio").help == "Mine, up to 40."
+    assert _MyCompressor.spec("ratio").label == "ratio"
+    assert _MyCompressor.spec("threshold_db") == dataclasses.replace(
+        Compressor.spec("threshold_db"), owner="_MyCompressor"
+    )
+    assert _MyCompressor.class_title() == Compressor.class_title()
+    with use_language("es"):
+        assert _MyCompressor.spec("threshold_db").label == "umbral"
+        assert _MyCompressor.spec("ratio").help == "Mine, up to 40."

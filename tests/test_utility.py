@@ -208,3 +208,27 @@ def test_each_utility_gets_a_meaningful_plot():
     assert isinstance(plot_for(Gain(gain_db=3.0), SR), ResponsePlot)
     for proc in (Polarity(), Mute(), Pan(), Balance()):
         assert isinstance(plot_for(proc, SR), CurvePlot)
+
+
+def test_fader_is_gain_then_pan_law():
+    from studio.processors import Fader
+
+    x = np.ones((1, 4))
+    centred = Fader(gain_db=-6.0206).process(x, 48000)
+    np.testing.assert_allclose(centred, 0.5 * np.sqrt(0.5) * np.ones((2, 4)), rtol=1e-4)
+    assert Fader(gain_db=-6.0206, pan=1.0).gains() == pytest.approx((0.0, 0.5), abs=1e-4)
+    # a stereo track is balanced, not re-panned: centred, both sides pass at the fader level
+    stereo = np.vstack([np.ones(4), -np.ones(4)])
+    np.testing.assert_allclose(Fader(gain_db=0.0).process(stereo, 48000), stereo)
+    assert Fader().output_channels(1) == 2
+
+
+def test_fader_rides_move_smoothly():
+    from studio.dsp.control import Envelope
+    from studio.processors import Fader
+
+    ride = Envelope([0.0, 1.0], [0.0, -20.0])
+    y = Fader(gain_db=ride, pan=-1.0).process(np.ones((1, 48000)), 48000)
+    expected = 10 ** (ride.render(48000, 48000) / 20)
+    np.testing.assert_allclose(y[0], expected, rtol=1e-9)
+    np.testing.assert_allclose(y[1], 0.0, atol=1e-12)

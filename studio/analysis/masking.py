@@ -37,6 +37,7 @@ import numpy as np
 
 from studio.audio import Audio
 from studio.errors import AudioDataError
+from studio.text import t
 
 __all__ = ["MaskingEstimate", "MaskingRange", "estimate_masking"]
 
@@ -157,36 +158,43 @@ class MaskingEstimate:
     def summary(self) -> str:
         """What was found, in plain words, one line per frequency range."""
         if not self.event_times_s:
-            return f"{self.maskee} is silent, so nothing can mask it."
+            return t("analysis.masking.silent", maskee=self.maskee)
         if not self.ranges:
-            return (
-                f"{self.masker} does not noticeably mask {self.maskee}: in no band is it "
-                f"within {self.threshold_db:g} dB of {self.maskee} for at least a quarter "
-                "of the time."
+            return t(
+                "analysis.masking.none",
+                masker=self.masker,
+                maskee=self.maskee,
+                threshold_db=self.threshold_db,
             )
         durations = [end - start for start, end in self.event_times_s]
         entries = "hits" if float(np.median(durations)) < 1.5 else "entries"
-        maskee = _possessive(self.maskee)
+        whose = _possessive(self.maskee)
         lines = []
         minor = 0
         for i, r in enumerate(self.ranges):
             if i > 0 and r.energy_share < MINOR_ENERGY_SHARE:
                 minor += 1
                 continue
-            percent = round(100 * r.events_masked / max(r.events_total, 1))
-            first, last = r.times_s[0][0], r.times_s[-1][1]
-            lead = f"{self.masker} masks {self.maskee}" if i == 0 else "  also"
-            lines.append(
-                f"{lead} in {r.low_hz:.0f}-{r.high_hz:.0f} Hz for {percent}% of {maskee} "
-                f"{entries} ({r.events_masked} of {r.events_total}), "
-                f"{_margin_words(r.mean_margin_db)}, between {first:.1f} and {last:.1f} s "
-                f"({round(100 * r.energy_share)}% of {maskee} energy is there)."
+            line = t(
+                "analysis.masking.first" if i == 0 else "analysis.masking.also",
+                masker=self.masker,
+                maskee=self.maskee,
+                low_hz=r.low_hz,
+                high_hz=r.high_hz,
+                percent=round(100 * r.events_masked / max(r.events_total, 1)),
+                whose=whose,
+                entries=t(f"analysis.masking.{entries}"),
+                masked=r.events_masked,
+                total=r.events_total,
+                margin=_margin_words(r.mean_margin_db),
+                start_s=r.times_s[0][0],
+                end_s=r.times_s[-1][1],
+                share=round(100 * r.energy_share),
             )
+            lines.append(line if i == 0 else "  " + line)
         if minor:
-            lines.append(
-                f"  and {minor} minor range{'s' if minor > 1 else ''} holding little of "
-                f"{maskee} energy (see .ranges)."
-            )
+            key = "analysis.masking.minor_one" if minor == 1 else "analysis.masking.minor_many"
+            lines.append("  " + t(key, n=minor, whose=whose))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -195,15 +203,15 @@ class MaskingEstimate:
 
 def _possessive(name: str) -> str:
     plural = name.endswith("s") and not name.endswith("ss")  # "the keys'", "the bass's"
-    return f"the {name}'" if plural else f"the {name}'s"
+    return t("analysis.masking.whose_plural" if plural else "analysis.masking.whose", name=name)
 
 
 def _margin_words(margin_db: float) -> str:
     if margin_db >= 0.5:
-        return f"{margin_db:.1f} dB louder than it there on average"
+        return t("analysis.masking.louder", margin_db=margin_db)
     if margin_db <= -0.5:
-        return f"only {-margin_db:.1f} dB quieter than it there on average"
-    return "about as loud as it there on average"
+        return t("analysis.masking.quieter", margin_db=-margin_db)
+    return t("analysis.masking.as_loud")
 
 
 def _present(level_db: np.ndarray, range_db: float) -> np.ndarray:
@@ -315,7 +323,7 @@ def estimate_masking(
     with np.errstate(invalid="ignore"):
         margin = np.where(both, db_masker - db_maskee, np.nan)
         masked = both & (margin >= -threshold_db)
-    sounding = present_maskee.any(axis=0)
+    sounding = np.asarray(present_maskee.any(axis=0))
     n_sounding = int(sounding.sum())
     band_share = masked.sum(axis=1) / max(n_sounding, 1)
     half_hop = (times[1] - times[0]) / 2.0 if times.size > 1 else window_s / 2.0

@@ -27,10 +27,12 @@ import numpy as np
 
 from studio.audio import Audio
 from studio.errors import AudioDataError
+from studio.text import t
 
 __all__ = ["Measurement", "measure"]
 
-_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1 surround", 8: "7.1 surround"}
+# channel count -> its name in analysis.toml ([meter.layouts])
+_LAYOUTS = {1: "mono", 2: "stereo", 6: "surround_5_1", 8: "surround_7_1"}
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -130,36 +132,40 @@ class Measurement:
     def summary(self) -> str:
         """A short table in plain words: value, unit and what it tells you."""
         minutes, seconds = divmod(round(self.duration_s, 1), 60.0)
-        layout = _LAYOUTS.get(self.n_channels, f"{self.n_channels} channels")
-        title = f"{self.name!r}: " if self.name else ""
-        rows = [
-            ("Integrated loudness", self.integrated_lufs, "LUFS", "average loudness, gated"),
-            ("Loudness range", self.lra_lu, "LU", "quiet-to-loud spread"),
-            ("Max momentary", self.max_momentary_lufs, "LUFS", "loudest 0.4 s"),
-            ("Max short-term", self.max_short_term_lufs, "LUFS", "loudest 3 s"),
-            ("True peak", self.true_peak_dbtp, "dBTP", "highest peak, between samples too"),
-            ("Sample peak", self.sample_peak_dbfs, "dBFS", "highest sample value"),
-            ("Peak to loudness", self.plr_db, "dB", "true peak minus loudness (PLR)"),
-            ("RMS level", self.rms_dbfs, "dBFS", "average level, unweighted"),
-            ("Crest factor", self.crest_factor_db, "dB", "sample peak minus RMS"),
-            ("PSR, lowest", self.min_psr_db, "dB", "most squashed 3 s (peak minus short-term)"),
-            ("PSR, typical", self.median_psr_db, "dB", "median peak-to-short-term ratio"),
-            ("Correlation", self.correlation, "", "+1 mono, 0 wide, -1 out of phase"),
-            ("Mono fold loss", self.mono_loss_lu, "LU", "how much quieter (L+R)/2 is"),
+        layout = _LAYOUTS.get(self.n_channels)
+        fields = {
+            "name": repr(self.name),
+            "layout": t(f"analysis.meter.layouts.{layout or 'other'}", n=self.n_channels),
+            "duration": f"{int(minutes)}:{seconds:04.1f}",
+            "sr": self.sr,
+        }
+        heading = "analysis.meter.heading" if self.name else "analysis.meter.heading_unnamed"
+        rows = [  # (row in analysis.toml, value, unit, decimals)
+            ("integrated", self.integrated_lufs, "LUFS", 1),
+            ("range", self.lra_lu, "LU", 1),
+            ("max_momentary", self.max_momentary_lufs, "LUFS", 1),
+            ("max_short_term", self.max_short_term_lufs, "LUFS", 1),
+            ("true_peak", self.true_peak_dbtp, "dBTP", 1),
+            ("sample_peak", self.sample_peak_dbfs, "dBFS", 1),
+            ("plr", self.plr_db, "dB", 1),
+            ("rms", self.rms_dbfs, "dBFS", 1),
+            ("crest", self.crest_factor_db, "dB", 1),
+            ("psr_lowest", self.min_psr_db, "dB", 1),
+            ("psr_typical", self.median_psr_db, "dB", 1),
+            ("correlation", self.correlation, "", 2),
+            ("mono_loss", self.mono_loss_lu, "LU", 1),
         ]
-        lines = [
-            f"{title}{layout}, {int(minutes)}:{seconds:04.1f} at {self.sr} Hz",
-            *(
-                f"  {label:<20}{_fmt(value, 2 if label == 'Correlation' else 1):>7} "
-                f"{unit:<5} {meaning}"
-                for label, value, unit, meaning in rows
-            ),
-        ]
+        labels = [t(f"analysis.meter.rows.{row}.label") for row, *_ in rows]
+        width = max(20, max(len(label) for label in labels) + 1)
+        lines = [t(heading, **fields)]
+        for label, (row, value, unit, decimals) in zip(labels, rows, strict=True):
+            meaning = t(f"analysis.meter.rows.{row}.meaning")
+            lines.append(f"  {label:<{width}}{_fmt(value, decimals):>7} {unit:<5} {meaning}")
         values = [value for _, value, _, _ in rows]
         if any(math.isinf(v) and v < 0 for v in values):
-            lines.append("  (-inf: nothing to measure: silence, below -70 LUFS, or too short)")
+            lines.append("  " + t("analysis.meter.note_inf"))
         if any(math.isnan(v) for v in values):
-            lines.append("  (n/a: not defined here: silence, or a mono fold of surround)")
+            lines.append("  " + t("analysis.meter.note_nan"))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -176,7 +182,7 @@ class Measurement:
 
 def _fmt(value: float, decimals: int = 1) -> str:
     if math.isnan(value):
-        return "n/a"
+        return t("analysis.meter.not_available")
     if not math.isfinite(value):
         return "-inf" if value < 0 else "inf"
     text = f"{value:.{decimals}f}"

@@ -30,6 +30,7 @@ import numpy as np
 
 from studio.audio import Audio
 from studio.errors import AudioDataError
+from studio.text import t
 
 __all__ = [
     "CorrelationOverTime",
@@ -427,17 +428,15 @@ class MonoCompatibility:
     def summary(self) -> str:
         """One or two lines in plain words."""
         if not math.isfinite(self.stereo_lufs):
-            return "Mono fold: nothing to measure (silence)."
+            return t("analysis.mono_fold.silent")
         if self.loss_lu == math.inf:
-            return "Mono fold: the channels cancel completely (one is the other inverted)."
-        lines = [f"Mono fold is {self.loss_lu:.1f} LU quieter than the stereo mix."]
+            return t("analysis.mono_fold.cancels")
+        lines = [t("analysis.mono_fold.loss", loss_lu=self.loss_lu)]
         finite = np.where(np.isfinite(self.band_loss_db), self.band_loss_db, -np.inf)
         worst = int(np.argmax(finite))
         if finite[worst] >= 3.0:
-            lines.append(
-                f"Most is lost around {self.labels[worst]} Hz ({finite[worst]:.1f} dB): "
-                "check for out-of-phase or very wide sounds there."
-            )
+            band, loss_db = self.labels[worst], finite[worst]
+            lines.append(t("analysis.mono_fold.worst_band", band=band, loss_db=loss_db))
         return "\n".join(lines)
 
 

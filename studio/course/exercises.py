@@ -83,7 +83,7 @@ def _response_db(processor: Processor, freqs_hz: np.ndarray, sr: int) -> np.ndar
             continue
         if stage.capabilities.draws != "response":
             continue
-        total = total + stage.at(0.0).response_db(freqs_hz, sr)  # type: ignore[attr-defined]
+        total = total + stage.at(0.0).response_db(freqs_hz, sr)
     return total
 
 

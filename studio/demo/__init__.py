@@ -17,7 +17,6 @@ arguments always give the same samples.
 from studio.demo.multitrack import (
     TRACK_NAMES,
     DemoSession,
-    Fader,
     VoicePhrase,
     session,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "TRACK_NAMES",
     "ChordSpan",
     "DemoSession",
-    "Fader",
     "Section",
     "VoicePhrase",
     "session",

@@ -51,6 +51,7 @@ from studio.demo.render import (
 from studio.demo.song import ChordSpan, Score, Section, compose
 from studio.demo.theory import BASS_ROOTS, midi_to_hz
 from studio.errors import ParameterError, StudioWarning
+from studio.processors.utility import Fader
 from studio.text import t
 
 __all__ = [
@@ -65,7 +66,6 @@ __all__ = [
     "MUD_GAIN_DB",
     "MUD_Q",
     "DemoSession",
-    "Fader",
     "VoicePhrase",
     "session",
     "track_note",
@@ -82,22 +82,15 @@ MIN_DURATION_S = 20.0
 MAX_DURATION_S = 180.0
 
 
-class Fader(NamedTuple):
-    """A channel's static balance: fader gain in dB (0 = unity) and pan (-1 left .. +1 right)."""
-
-    gain_db: float
-    pan: float
-
-
 _ROUGH_BALANCE = {
-    "kick": Fader(-6.5, 0.0),
-    "snare": Fader(-1.0, 0.05),
-    "hats": Fader(-2.0, 0.35),
-    "bass": Fader(-9.5, 0.0),
-    "keys": Fader(-6.0, -0.25),
-    "pad": Fader(-9.5, 0.0),
-    "lead": Fader(-4.5, 0.3),
-    "voice": Fader(-1.5, 0.0),
+    "kick": Fader(gain_db=-6.5, pan=0.0),
+    "snare": Fader(gain_db=-1.0, pan=0.05),
+    "hats": Fader(gain_db=-2.0, pan=0.35),
+    "bass": Fader(gain_db=-9.5, pan=0.0),
+    "keys": Fader(gain_db=-6.0, pan=-0.25),
+    "pad": Fader(gain_db=-9.5, pan=0.0),
+    "lead": Fader(gain_db=-4.5, pan=0.3),
+    "voice": Fader(gain_db=-1.5, pan=0.0),
 }
 """A sensible rough balance: voice on top, kick, snare and bass close behind, keys,
 pad and lead underneath; hats and lead a little right, keys a little left. Chosen by
@@ -206,11 +199,7 @@ class DemoSession:
         if "mix" not in self._cache:
             from studio.mixing.mixdown import mixdown
 
-            settings: dict[str, Any] = {
-                "gains_db": self.gains_db,
-                "pans": self.pans,
-                "name": t("demo.mix_name"),
-            }
+            settings: dict[str, Any] = {"faders": self.balance, "name": t("demo.mix_name")}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", StudioWarning)  # handled just below
                 mix = mixdown(self.tracks, **settings)

@@ -23,12 +23,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from studio.audio import Audio
 from studio.dsp.pan import balance_gains, pan_gains
 from studio.errors import AudioDataError, ParameterError, StudioWarning
+from studio.processors.utility import Fader
 
 __all__ = ["mixdown", "pan_to_gains"]
 
@@ -108,7 +110,7 @@ def _named_tracks(tracks: Mapping[str, Audio] | Sequence[Audio]) -> dict[str, Au
     return named
 
 
-def _per_track(values, names: list[str], what: str, default: float) -> dict[str, float]:
+def _per_track(values: Any, names: list[str], what: str, default: float | None) -> dict[str, Any]:
     """Read gains or pans given as a dict by track name or a list in track order."""
     if values is None:
         return dict.fromkeys(names, default)
@@ -130,9 +132,49 @@ def _per_track(values, names: list[str], what: str, default: float) -> dict[str,
     return dict(zip(names, values, strict=True))
 
 
+def _faders(
+    names: list[str],
+    faders: Mapping[str, Fader] | None,
+    gains_db: Mapping[str, float] | Sequence[float] | None,
+    pans: Mapping[str, float] | Sequence[float] | None,
+) -> dict[str, Fader]:
+    """One Fader per track: the given ones, with any gains and pans applied on top."""
+    given = dict(faders or {})
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ParameterError(
+            f"mixdown: faders name {', '.join(map(repr, unknown))}, which "
+            f"{'is not a track' if len(unknown) == 1 else 'are not tracks'}; "
+            f"the tracks are: {', '.join(names)}."
+        )
+    for track_name, fader in given.items():
+        if not isinstance(fader, Fader):
+            raise ParameterError(
+                f"mixdown: the fader for {track_name!r} must be a studio.Fader; got {fader!r}."
+            )
+    gains = _per_track(gains_db, names, "gains_db", None)
+    pan_of = _per_track(pans, names, "pans", None)
+    strips = {}
+    for track_name in names:
+        fader = given.get(track_name, Fader())
+        for what, field, value in (
+            ("gain", "gain_db", gains[track_name]),
+            ("pan", "pan", pan_of[track_name]),
+        ):
+            if value is None:
+                continue
+            try:
+                fader = fader.replace(**{field: value})
+            except ParameterError as exc:
+                raise ParameterError(f"mixdown: {what} for {track_name!r}: {exc}") from None
+        strips[track_name] = fader
+    return strips
+
+
 def mixdown(
     tracks: Mapping[str, Audio] | Sequence[Audio],
     *,
+    faders: Mapping[str, Fader] | None = None,
     gains_db: Mapping[str, float] | Sequence[float] | None = None,
     pans: Mapping[str, float] | Sequence[float] | None = None,
     headroom_db: float | None = None,
@@ -140,15 +182,18 @@ def mixdown(
 ) -> Audio:
     """Mix tracks to stereo with static faders and pan: the static balance.
 
-    Each track is multiplied by its fader gain, placed left-right (constant-power pan
-    law for mono tracks, balance for stereo tracks; see :func:`pan_to_gains`), and all
-    are added. Shorter tracks are padded with silence to the longest. The inputs are
-    not changed.
+    Each track goes through its :class:`~studio.processors.utility.Fader` (its gain, then
+    its place left-right: the pan law for mono tracks, balance for stereo tracks; see
+    :func:`pan_to_gains`), and all are added. Shorter tracks are padded with silence to
+    the longest. The inputs are not changed.
 
     Parameters
     ----------
     tracks : dict of str -> Audio, or list of Audio
         Mono or stereo tracks, all at the same sample rate.
+    faders : dict of str -> Fader, optional
+        A fader per track name (missing tracks: unity, centred). Given together with
+        ``gains_db`` or ``pans``, those change the named faders' gain or pan.
     gains_db : dict or list of float, optional
         Fader gain per track in dB (0 = unity, negative = quieter). Missing tracks stay
         at 0 dB. A dict is keyed by track name (for a list of tracks: each Audio's
@@ -196,30 +241,13 @@ def mixdown(
             f"mixdown: all tracks must share one sample rate, but they differ ({listing}); "
             "resample them first."
         )
-    gains = _per_track(gains_db, names, "gains_db", 0.0)
-    pan_of = _per_track(pans, names, "pans", 0.0)
+    strips = _faders(names, faders, gains_db, pans)
     sr = rates.pop()
     n = max(a.n_frames for a in named.values())
     dtype = np.result_type(*(a.samples.dtype for a in named.values()))
     out = np.zeros((2, n), dtype=dtype)
     for track_name, a in named.items():
-        try:
-            gain_db = float(gains[track_name])
-        except (TypeError, ValueError):
-            gain_db = math.nan
-        if not math.isfinite(gain_db) or gain_db > 24.0:
-            raise ParameterError(
-                f"mixdown: gain for {track_name!r} must be a number of dB up to +24, got "
-                f"{gains[track_name]!r} (use a very negative value, e.g. -120, to mute)."
-            )
-        left, right = pan_to_gains(
-            _check_pan(pan_of[track_name], f"mixdown: pan for {track_name!r}"),
-            stereo_source=a.n_channels == 2,
-        )
-        g = 10.0 ** (gain_db / 20.0)
-        x = a.samples
-        out[0, : a.n_frames] += x[0] * dtype.type(g * left)
-        out[1, : a.n_frames] += x[-1] * dtype.type(g * right)
+        out[:, : a.n_frames] += strips[track_name].process(a.samples, sr)
     peak = float(np.max(np.abs(out))) if n else 0.0
     if headroom_db is not None:
         h = float(headroom_db)

@@ -33,7 +33,7 @@ from studio.processors.filters import BandPass, HighPass, LowPass, Notch, TiltEQ
 from studio.processors.modulation import AutoPan, Chorus, Flanger, Phaser, Tremolo, Vibrato
 from studio.processors.space import ConvolutionReverb, Delay, Reverb
 from studio.processors.stereo import MultibandWidth, StereoWidth
-from studio.processors.utility import Balance, Gain, Mute, Pan, Polarity
+from studio.processors.utility import Balance, Fader, Gain, Mute, Pan, Polarity
 
 __all__ = [
     "AutoPan",
@@ -51,6 +51,7 @@ __all__ = [
     "DynamicEQ",
     "EQBand",
     "Exciter",
+    "Fader",
     "Flanger",
     "Gain",
     "Gate",

@@ -45,6 +45,7 @@ from studio.params import (
     parametric_class,
     registered,
 )
+from studio.text import t
 
 __all__ = [
     "Branch",
@@ -107,7 +108,9 @@ class Curve:
     """A line a processor can draw about itself (an impulse response, an LFO shape...).
 
     Processors that declare ``draws="curves"`` return these from ``curves(sr)``; the
-    widgets draw them in one plot with the first curve's axis labels.
+    widgets draw them in one plot with the first curve's axis labels. The name and the
+    labels are words a learner reads: they come from the catalogue (``curves.toml``);
+    an axis label ends with its unit in brackets, ``"time (ms)"``.
     """
 
     x: np.ndarray
@@ -129,7 +132,7 @@ def registered_processors() -> dict[str, type[Processor]]:
     for info in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"studio.processors.{info.name}")
     return {
-        name: cls  # type: ignore[misc]
+        name: cls
         for name, cls in registered().items()
         if issubclass(cls, Processor) and cls is not Processor
     }
@@ -162,13 +165,10 @@ class Processor(Parametric):
     #: Nested data always names the processor class (a chain holds many kinds).
     tag_in_data: ClassVar[bool] = True
 
-    bypass: bool = param(
-        False,
-        neutral=False,
-        kw_only=True,
-        label="bypass",
-        help="On: the sound passes through untouched, so you hear what this step adds.",
-    )
+    #: Too general to lend its title to a subclass without one (see ``class_title``).
+    _generic: ClassVar[bool] = True
+
+    bypass: bool = param(False, neutral=False, kw_only=True)
 
     def values(self) -> dict[str, Any]:
         """The values that shape the sound, by name (``bypass``, the on/off switch, aside).
@@ -215,7 +215,7 @@ class Processor(Parametric):
         stay below half the rate; the message names the whole path.
         """
         limit = sr / 2.0
-        for leaf in self.leaves():
+        for leaf in self.leaves(words=False):  # words only if a message needs them
             spec = leaf.spec
             if not spec.below_nyquist:
                 continue
@@ -320,6 +320,19 @@ class Processor(Parametric):
         x = self.check_input(samples, sr, key)
         return self.run(x, sr, key, trace=True)
 
+    def gain_change_db(self, samples: np.ndarray, sr: int, *, key: Any = None) -> np.ndarray:
+        """The gain change over time in dB, one value per frame (processors with a trace).
+
+        Zeros while bypassed.
+        """
+        if not self.capabilities.trace:
+            raise ParameterError(
+                f"{self.owner_label} does not report a gain change over time; only "
+                "processors that follow a level (a compressor, a gate, a limiter) do."
+            )
+        out, trace = self.process_with_trace(samples, sr, key=key)
+        return np.zeros(out.shape[-1]) if trace is None else trace
+
     def __call__(self, audio: Audio, *, key: Any = None) -> Audio:
         """Process ``audio`` and return the result as new :class:`Audio`."""
         if not isinstance(audio, Audio):
@@ -346,7 +359,7 @@ class Processor(Parametric):
     def headline(self) -> str:
         """What this is, in a few words; says so when it is bypassed."""
         text = super().headline()
-        return f"{text} [bypassed]" if self.bypass else text
+        return t("describe.bypassed", title=text) if self.bypass else text
 
     # -- presets ------------------------------------------------------------------------------
 
@@ -399,7 +412,7 @@ def processor_from_dict(preset: Mapping[str, Any]) -> Processor:
     if not isinstance(params, Mapping):
         raise PresetError(f"preset for {name}: 'params' must be a dict; got {params!r}.")
     try:
-        return cls.from_dict(params)  # type: ignore[no-any-return]
+        return cls.from_dict(params)
     except ParameterError as exc:
         raise PresetError(f"preset for {name}: {exc}") from None
 
@@ -450,7 +463,7 @@ class Chain(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(trace=True, sidechain=True)
 
-    processors: tuple[Processor, ...] = items(Processor, (), item_label="stage")
+    processors: tuple[Processor, ...] = items(Processor, ())
 
     def __init__(
         self,
@@ -546,9 +559,9 @@ class Chain(Processor):
     def describe(self) -> str:
         """Describe every stage in order."""
         if not self.processors:
-            return "Chain: empty (passes audio through unchanged)"
-        state = " [bypassed]" if self.bypass else ""
-        parts = [f"Chain of {len(self.processors)} stages{state}:"]
+            return t("describe.chain.empty")
+        heading = "describe.chain.heading_bypassed" if self.bypass else "describe.chain.heading"
+        parts = [t(heading, n=len(self.processors))]
         for i, p in enumerate(self.processors, start=1):
             parts.append(f"{i}. " + p.describe().replace("\n", "\n   "))
         return "\n".join(parts)
@@ -562,23 +575,14 @@ class Branch(Parametric):
     """One branch of a parallel processor: a processor and the gain it is summed at."""
 
     processor: Processor = child(Processor, Chain())
-    gain_db: float = param(
-        0.0,
-        lo=-60.0,
-        hi=12.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="branch level",
-        help="How loud this branch is in the sum.",
-    )
-    mute: bool = param(False, neutral=False, label="mute", help="Silence this branch.")
+    gain_db: float = param(0.0, lo=-60.0, hi=12.0, unit="dB", neutral=0.0, step=0.1)
+    mute: bool = param(False, neutral=False)
 
     def summary(self) -> str:
         """One line: the branch's processor and level."""
-        state = ", muted" if self.mute else ""
+        key = "describe.branch.summary_muted" if self.mute else "describe.branch.summary"
         level = self.spec("gain_db").format(self.gain_db)
-        return f"{type(self.processor).__name__} at {level}{state}"
+        return t(key, processor=type(self.processor).class_name(), level=level)
 
 
 @dataclass(frozen=True)
@@ -599,23 +603,14 @@ class Parallel(Processor):
     >>> import numpy as np
     >>> from studio.processors.utility import Gain
     >>> par = Parallel(branches=[Branch(Gain(gain_db=-6.0206)), Branch(Gain(gain_db=-6.0206))])
-    >>> float(par.process(np.ones((1, 3)), 48000)[0, 0])  # two halves make a whole
+    >>> round(float(par.process(np.ones((1, 3)), 48000)[0, 0]), 6)  # two halves make a whole
     1.0
     """
 
     capabilities: ClassVar[Capabilities] = Capabilities(sidechain=True)
 
-    branches: tuple[Branch, ...] = items(Branch, (), item_label="branch")
-    mix_pct: float = param(
-        100.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        neutral=0.0,
-        step=1.0,
-        label="mix",
-        help="0 = only the dry input, 100 = only the branches; in between, both.",
-    )
+    branches: tuple[Branch, ...] = items(Branch, ())
+    mix_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
 
     def _live(self) -> list[Branch]:
         return [b for b in self.branches if not b.mute]
@@ -667,15 +662,17 @@ class Parallel(Processor):
             total[:, : n - shift] += gain * wet[:, shift:]
         del top  # every branch was moved to time zero directly
         if np.any(mix < 1.0):
-            total += (1.0 - mix) * _fit_channels(x, out_ch, "the dry part")
+            dry = _fit_channels(x, out_ch, "the dry part")  # prose: ok (for an error message)
+            total += (1.0 - mix) * dry
         return total
 
     def describe(self) -> str:
-        """The branches and the mix, in words."""
-        mix = self.spec("mix_pct").format(self.mix_pct)
-        lines = [f"{self.headline()}: {len(self.branches)} branches, mix {mix}"]
+        """The mix, then every branch: its level and its processor described in full."""
+        lines = [self.headline(), *self._param_lines()]
+        item = type(self).item_label("branches")
         for i, b in enumerate(self.branches, start=1):
-            inner = b.processor.describe().replace("\n", "\n   ")
+            inner = b.processor.describe().replace("\n", "\n    ")
             level = b.spec("gain_db").format(b.gain_db)
-            lines.append(f"{i}. at {level}{' (muted)' if b.mute else ''}: {inner}")
+            key = "describe.parallel.branch_muted" if b.mute else "describe.parallel.branch"
+            lines.append("  " + t(key, item=item, number=i, level=level, description=inner))
         return "\n".join(lines)

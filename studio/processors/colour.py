@@ -9,6 +9,7 @@ import numpy as np
 
 from studio.dsp import saturation
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["Exciter", "Saturation"]
 
@@ -35,46 +36,11 @@ class Saturation(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    drive_db: float = param(
-        6.0,
-        lo=0.0,
-        hi=24.0,
-        unit="dB",
-        step=0.5,
-        label="drive",
-        help="How hard the sound hits the curve: more drive, more harmonics and grit.",
-    )
-    character: str = param(
-        "tape",
-        choices=saturation.CHARACTERS,
-        help="The curve: tape is smooth and soft, tube adds warm even harmonics, "
-        "soft clip flattens peaks firmly.",
-    )
-    auto_gain: bool = param(
-        True,
-        help="Keep the level steady as drive rises, so you judge colour, not loudness.",
-    )
-    output_db: float = param(
-        0.0,
-        lo=-24.0,
-        hi=12.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="output",
-        help="Level after the saturation, to match it with the bypassed sound.",
-    )
-    mix_pct: float = param(
-        100.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        neutral=0.0,
-        step=1.0,
-        label="mix",
-        help="Blend of clean and saturated: lower values keep transients and add "
-        "density underneath (parallel saturation).",
-    )
+    drive_db: float = param(6.0, lo=0.0, hi=24.0, unit="dB", step=0.5)
+    character: str = param("tape", choices=saturation.CHARACTERS)
+    auto_gain: bool = param(True)
+    output_db: float = param(0.0, lo=-24.0, hi=12.0, unit="dB", neutral=0.0, step=0.1)
+    mix_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
 
     def static_curve(self, amplitude: np.ndarray) -> np.ndarray:
         """Output amplitude for steady input amplitudes (the curve the plot draws)."""
@@ -89,10 +55,10 @@ class Saturation(Processor):
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """The waveshaper curve beside the straight line of a clean signal."""
-        labels = {"x_label": "input amplitude", "y_label": "output amplitude"}
+        axes = (t("curves.axes.input_amplitude"), t("curves.axes.output_amplitude"))
         return (
-            Curve(_AMPLITUDES, self.static_curve(_AMPLITUDES), "saturation", **labels),
-            Curve(_AMPLITUDES, _AMPLITUDES.copy(), "clean (straight line)", **labels),
+            Curve(_AMPLITUDES, self.static_curve(_AMPLITUDES), t("curves.names.saturation"), *axes),
+            Curve(_AMPLITUDES, _AMPLITUDES.copy(), t("curves.names.clean"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
@@ -126,35 +92,10 @@ class Exciter(Processor):
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
     freq_hz: float = param(
-        3000.0,
-        lo=1000.0,
-        hi=16000.0,
-        unit="Hz",
-        scale="log",
-        label="frequency",
-        help="Only content above this feeds the harmonics: lower reaches into the "
-        "presence range, higher adds only air.",
-        below_nyquist=True,
+        3000.0, lo=1000.0, hi=16000.0, unit="Hz", scale="log", below_nyquist=True
     )
-    drive_db: float = param(
-        12.0,
-        lo=0.0,
-        hi=24.0,
-        unit="dB",
-        step=0.5,
-        label="drive",
-        help="How hard the highs hit the curve: more drive, denser and edgier harmonics.",
-    )
-    amount_pct: float = param(
-        30.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        neutral=0.0,
-        step=1.0,
-        label="amount",
-        help="How much of the new harmonics is added: a little adds sheen, a lot sizzle.",
-    )
+    drive_db: float = param(12.0, lo=0.0, hi=24.0, unit="dB", step=0.5)
+    amount_pct: float = param(30.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
 
     def harmonics_curve(self, amplitude: np.ndarray) -> np.ndarray:
         """What the curve adds to a band of steady amplitude, scaled by the amount."""
@@ -164,12 +105,12 @@ class Exciter(Processor):
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """The high band before and after the harmonics are added, and what is added."""
-        labels = {"x_label": "amplitude of the high band", "y_label": "output amplitude"}
+        axes = (t("curves.axes.high_band_amplitude"), t("curves.axes.output_amplitude"))
         added = self.harmonics_curve(_AMPLITUDES)
         return (
-            Curve(_AMPLITUDES, _AMPLITUDES + added, "high band with harmonics", **labels),
-            Curve(_AMPLITUDES, added, "what is added", **labels),
-            Curve(_AMPLITUDES, _AMPLITUDES.copy(), "clean (straight line)", **labels),
+            Curve(_AMPLITUDES, _AMPLITUDES + added, t("curves.names.with_harmonics"), *axes),
+            Curve(_AMPLITUDES, added, t("curves.names.added"), *axes),
+            Curve(_AMPLITUDES, _AMPLITUDES.copy(), t("curves.names.clean"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:

@@ -9,7 +9,7 @@ Convert the rate first, then dither last: any processing after dither undoes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from studio.audio import as_samples
 from studio.dsp import dither as dsp_dither
 from studio.dsp import resample as dsp_resample
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["Dither", "SampleRateConverter"]
 
@@ -52,18 +53,8 @@ class Dither(Processor):
     # setting of a dither leaves its input untouched.
     identity_when_neutral = False
 
-    bit_depth: str = param(
-        "16",
-        choices=tuple(str(b) for b in (16, 24, 8)),
-        label="bit depth",
-        help="16 for CD and streaming masters, 24 for high resolution, 8 to hear it clearly.",
-    )
-    noise_shaping: str = param(
-        "none",
-        choices=dsp_dither.NOISE_SHAPINGS,
-        label="noise shaping",
-        help="none: a plain, even hiss; shaped: quieter where ears are keen, more up top.",
-    )
+    bit_depth: str = param("16", choices=tuple(str(b) for b in (16, 24, 8)))
+    noise_shaping: str = param("none", choices=dsp_dither.NOISE_SHAPINGS)
 
     @property
     def lsb(self) -> float:
@@ -80,14 +71,18 @@ class Dither(Processor):
         """Where the dither noise sits: flat TPDF and this setting, in dBFS."""
         freqs = _freqs(sr)
         bits = int(self.bit_depth)
-        common = {"x_label": "frequency (Hz)", "y_label": "noise floor (dBFS)", "x_log": True}
+        common: dict[str, Any] = {
+            "x_label": t("curves.axes.frequency_hz"),
+            "y_label": t("curves.axes.noise_floor_dbfs"),
+            "x_log": True,
+        }
         flat = dsp_dither.noise_floor_dbfs(freqs, sr, bit_depth=bits)
         this = dsp_dither.noise_floor_dbfs(
             freqs, sr, bit_depth=bits, noise_shaping=self.noise_shaping
         )
         return (
-            Curve(freqs, flat, "flat TPDF dither", **common),
-            Curve(freqs, this, "this setting", **common),
+            Curve(freqs, flat, t("curves.names.flat_dither"), **common),
+            Curve(freqs, this, t("curves.names.this_setting"), **common),
         )
 
 
@@ -118,13 +113,7 @@ class SampleRateConverter(Processor):
     identity_when_neutral = False
     #: The output has ``output_frames(n, sr)`` frames, not ``n``: the rate changes.
 
-    target_sr: str = param(
-        "44100",
-        choices=TARGET_RATES,
-        unit="Hz",
-        label="target rate",
-        help="44100 for CD and most streaming, 48000 for video, 88200-192000 for hi-res.",
-    )
+    target_sr: str = param("44100", choices=TARGET_RATES, unit="Hz")
 
     def output_rate(self, sr: int) -> int:
         """The sample rate of the output (the target, whatever ``sr`` is)."""
@@ -173,9 +162,9 @@ class SampleRateConverter(Processor):
             Curve(
                 freqs[keep],
                 level,
-                "conversion",
-                "frequency (Hz)",
-                "level (dB)",
+                t("curves.names.conversion"),
+                t("curves.axes.frequency_hz"),
+                t("curves.axes.level_db"),
                 x_log=True,
                 y_range=(-160.0, 5.0),
             ),

@@ -18,6 +18,7 @@ from studio.audio import Audio
 from studio.dsp import dynamics, gate, limiter, multiband, transient
 from studio.dsp.crossover import band_responses
 from studio.processors.base import Capabilities, Curve, Parametric, Processor, items, param
+from studio.text import t
 
 __all__ = [
     "Compressor",
@@ -54,95 +55,16 @@ class Compressor(Processor):
         draws="transfer", trace=True, sidechain=True, blend=("mix_pct",)
     )
 
-    threshold_db: float = param(
-        -18.0,
-        lo=-60.0,
-        hi=0.0,
-        unit="dB",
-        step=0.5,
-        label="threshold",
-        help="Level where gain reduction starts: lower it and more of the part is squeezed.",
-    )
-    ratio: float = param(
-        4.0,
-        lo=1.0,
-        hi=20.0,
-        unit=":1",
-        scale="log",
-        neutral=1.0,
-        help="How hard: 2:1 is gentle, 4:1 firm, 10:1 and up is limiting.",
-    )
-    knee_db: float = param(
-        6.0,
-        lo=0.0,
-        hi=24.0,
-        unit="dB",
-        step=0.5,
-        label="knee",
-        help="Soft knee: wider eases compression in around the threshold, less audible.",
-    )
-    attack_ms: float = param(
-        10.0,
-        lo=0.1,
-        hi=200.0,
-        unit="ms",
-        scale="log",
-        label="attack",
-        help="How fast it grabs: fast tames peaks and dulls transients, slow lets the "
-        "punch through.",
-    )
-    release_ms: float = param(
-        120.0,
-        lo=5.0,
-        hi=2000.0,
-        unit="ms",
-        scale="log",
-        label="release",
-        help="How fast it lets go: too fast flutters, too slow keeps the part pushed down.",
-    )
-    makeup_db: float = param(
-        0.0,
-        lo=-12.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="make-up",
-        help="Gain after compression to bring the part back to its level.",
-    )
-    auto_makeup: bool = param(
-        False,
-        neutral=False,
-        label="auto make-up",
-        help="Adds back what the curve takes from a steady -18 dBFS signal, so the part "
-        "stays about as loud as you compress harder (on top of make-up).",
-    )
-    detector: str = param(
-        "peak",
-        choices=dynamics.DETECTORS,
-        help="What it listens to: peaks (catches every transient) or RMS, the average "
-        "level (smoother, closer to how loud the part sounds).",
-    )
-    rms_ms: float = param(
-        10.0,
-        lo=1.0,
-        hi=300.0,
-        unit="ms",
-        scale="log",
-        label="RMS window",
-        help="RMS detector only: how long it averages; longer follows the phrase, not the notes.",
-    )
-    lookahead_ms: float = param(
-        0.0,
-        lo=0.0,
-        hi=20.0,
-        unit="ms",
-        neutral=0.0,
-        step=0.1,
-        label="lookahead",
-        help="The detector hears this much ahead, so even a fast attack catches the very "
-        "start of a hit (the output stays in time).",
-    )
+    threshold_db: float = param(-18.0, lo=-60.0, hi=0.0, unit="dB", step=0.5)
+    ratio: float = param(4.0, lo=1.0, hi=20.0, unit=":1", scale="log", neutral=1.0)
+    knee_db: float = param(6.0, lo=0.0, hi=24.0, unit="dB", step=0.5)
+    attack_ms: float = param(10.0, lo=0.1, hi=200.0, unit="ms", scale="log")
+    release_ms: float = param(120.0, lo=5.0, hi=2000.0, unit="ms", scale="log")
+    makeup_db: float = param(0.0, lo=-12.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
+    auto_makeup: bool = param(False, neutral=False)
+    detector: str = param("peak", choices=dynamics.DETECTORS)
+    rms_ms: float = param(10.0, lo=1.0, hi=300.0, unit="ms", scale="log")
+    lookahead_ms: float = param(0.0, lo=0.0, hi=20.0, unit="ms", neutral=0.0, step=0.1)
     sidechain_hpf_hz: float = param(
         0.0,
         lo=0.0,
@@ -153,23 +75,10 @@ class Compressor(Processor):
         below_nyquist=True,
         off=0.0,
         advanced=True,
-        label="side-chain high-pass",
-        help="0 = off. Raise it (100-150 Hz) and the detector ignores the low end: the kick "
-        "no longer pumps the whole mix.",
     )
-    mix_pct: float = param(
-        100.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        neutral=100.0,
-        step=1.0,
-        label="mix",
-        help="Parallel compression: below 100 the dry part is blended back in, keeping "
-        "its punch under the dense compressed sound (0 = dry).",
-    )
+    mix_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", neutral=100.0, step=1.0)
 
-    def _curve_values(self) -> dict[str, float]:
+    def _curve_values(self) -> dict[str, Any]:
         return {"threshold_db": self.threshold_db, "ratio": self.ratio, "knee_db": self.knee_db}
 
     def total_makeup_db(self) -> float:
@@ -241,64 +150,14 @@ class Gate(Processor):
         draws="transfer", trace=True, sidechain=True
     )
 
-    threshold_db: float = param(
-        -40.0,
-        lo=-80.0,
-        hi=0.0,
-        unit="dB",
-        step=0.5,
-        label="threshold",
-        help="Below this level the part is turned down: set it between the bleed and the "
-        "hits you want to keep.",
-    )
-    ratio: float = param(
-        10.0,
-        lo=1.0,
-        hi=100.0,
-        unit=":1",
-        scale="log",
-        neutral=1.0,
-        help="How steeply it closes: 2:1 gently expands, 10:1 and up gates.",
-    )
-    range_db: float = param(
-        40.0,
-        lo=0.0,
-        hi=80.0,
-        unit="dB",
-        neutral=0.0,
-        step=1.0,
-        label="range",
-        help="Most it turns down: 10-20 dB keeps some room sound, 80 dB is silence.",
-    )
-    attack_ms: float = param(
-        0.5,
-        lo=0.05,
-        hi=50.0,
-        unit="ms",
-        scale="log",
-        label="attack",
-        help="How fast it opens: too slow softens the start of each hit.",
-    )
-    hold_ms: float = param(
-        50.0,
-        lo=0.0,
-        hi=500.0,
-        unit="ms",
-        step=1.0,
-        label="hold",
-        help="How long it stays open after the level drops: avoids chattering on decays.",
-    )
-    release_ms: float = param(
-        100.0,
-        lo=5.0,
-        hi=2000.0,
-        unit="ms",
-        scale="log",
-        label="release",
-        help="How fast it closes: fast is tight and clipped, slow lets tails ring out.",
-    )
+    threshold_db: float = param(-40.0, lo=-80.0, hi=0.0, unit="dB", step=0.5)
+    ratio: float = param(10.0, lo=1.0, hi=100.0, unit=":1", scale="log", neutral=1.0)
+    range_db: float = param(40.0, lo=0.0, hi=80.0, unit="dB", neutral=0.0, step=1.0)
+    attack_ms: float = param(0.5, lo=0.05, hi=50.0, unit="ms", scale="log")
+    hold_ms: float = param(50.0, lo=0.0, hi=500.0, unit="ms", step=1.0)
+    release_ms: float = param(100.0, lo=5.0, hi=2000.0, unit="ms", scale="log")
 
-    def _curve_values(self) -> dict[str, float]:
+    def _curve_values(self) -> dict[str, Any]:
         return {"threshold_db": self.threshold_db, "ratio": self.ratio, "range_db": self.range_db}
 
     def transfer_curve(self, in_db: np.ndarray) -> np.ndarray:
@@ -325,52 +184,11 @@ class Gate(Processor):
 class MultibandBand(Parametric):
     """One band of a multiband compressor: its own threshold, ratio, times and make-up."""
 
-    threshold_db: float = param(
-        -24.0,
-        lo=-60.0,
-        hi=0.0,
-        unit="dB",
-        step=0.5,
-        label="threshold",
-        help="Where this band starts to be turned down.",
-    )
-    ratio: float = param(
-        2.0,
-        lo=1.0,
-        hi=20.0,
-        unit=":1",
-        scale="log",
-        neutral=1.0,
-        help="How hard this band is compressed (1:1 leaves it alone).",
-    )
-    attack_ms: float = param(
-        20.0,
-        lo=0.1,
-        hi=200.0,
-        unit="ms",
-        scale="log",
-        label="attack",
-        help="How fast the band reacts: slower keeps the punch of its transients.",
-    )
-    release_ms: float = param(
-        200.0,
-        lo=5.0,
-        hi=2000.0,
-        unit="ms",
-        scale="log",
-        label="release",
-        help="How fast the band recovers: too fast makes the low end wobble.",
-    )
-    makeup_db: float = param(
-        0.0,
-        lo=-12.0,
-        hi=12.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="make-up",
-        help="Raise or lower the whole band after compression.",
-    )
+    threshold_db: float = param(-24.0, lo=-60.0, hi=0.0, unit="dB", step=0.5)
+    ratio: float = param(2.0, lo=1.0, hi=20.0, unit=":1", scale="log", neutral=1.0)
+    attack_ms: float = param(20.0, lo=0.1, hi=200.0, unit="ms", scale="log")
+    release_ms: float = param(200.0, lo=5.0, hi=2000.0, unit="ms", scale="log")
+    makeup_db: float = param(0.0, lo=-12.0, hi=12.0, unit="dB", neutral=0.0, step=0.1)
 
 
 def _default_mb_bands() -> tuple[MultibandBand, ...]:
@@ -399,46 +217,17 @@ class MultibandCompressor(Processor):
     # with the allpass-filtered input instead).
     identity_when_neutral: ClassVar[bool] = False
 
-    low_split_hz: float = param(
-        200.0,
-        lo=30.0,
-        hi=800.0,
-        unit="Hz",
-        scale="log",
-        label="low/mid split",
-        help="Where the low band ends: the kick and bass live below about 150-250 Hz.",
-    )
+    low_split_hz: float = param(200.0, lo=30.0, hi=800.0, unit="Hz", scale="log")
     high_split_hz: float = param(
-        3000.0,
-        lo=1000.0,
-        hi=16000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="mid/high split",
-        help="Where the high band starts: harshness sits around 2-5 kHz, air above 8 kHz.",
+        3000.0, lo=1000.0, hi=16000.0, unit="Hz", scale="log", below_nyquist=True
     )
-    knee_db: float = param(
-        6.0,
-        lo=0.0,
-        hi=24.0,
-        unit="dB",
-        step=0.5,
-        label="knee",
-        help="Soft knee shared by the bands: wider is gentler.",
-    )
-    bands: tuple[MultibandBand, ...] = items(
-        MultibandBand,
-        _default_mb_bands(),
-        help="Low, mid and high band settings.",
-        item_label="band",
-        count=(3, 3),
-    )
+    knee_db: float = param(6.0, lo=0.0, hi=24.0, unit="dB", step=0.5)
+    bands: tuple[MultibandBand, ...] = items(MultibandBand, _default_mb_bands(), count=(3, 3))
 
     @classmethod
     def neutral(cls) -> MultibandCompressor:
         """Every band at ratio 1:1 and 0 dB make-up: only the crossovers' allpass remains."""
-        return cls(bands=[MultibandBand.neutral() for _ in range(3)])
+        return cls(bands=tuple(MultibandBand.neutral() for _ in range(3)))
 
     @property
     def crossovers_hz(self) -> tuple[float, float]:
@@ -461,7 +250,7 @@ class MultibandCompressor(Processor):
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Each band's gain reduction over time, ``(3, frames)`` in dB (<= 0)."""
-        return self.process_with_trace(samples, sr)[1]
+        return self.gain_change_db(samples, sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Compress ``samples`` band by band (a new array)."""
@@ -488,16 +277,17 @@ class MultibandCompressor(Processor):
         responses = band_responses(self.crossovers_hz, freqs, sr)
         out = []
         total = np.zeros(len(freqs), dtype=complex)
-        for name, band, h in zip(("low", "mid", "high"), self.bands, responses, strict=True):
+        axes = (t("curves.axes.frequency_hz"), t("curves.axes.gain_db"))
+        names = ("low_band", "mid_band", "high_band")
+        for name, band, h in zip(names, self.bands, responses, strict=True):
             h = h * 10.0 ** (band.makeup_db / 20.0)
             total += h
             out.append(
                 Curve(
                     freqs,
                     20 * np.log10(np.maximum(np.abs(h), 1e-6)),
-                    f"{name} band",
-                    "frequency (Hz)",
-                    "gain (dB)",
+                    t(f"curves.names.{name}"),
+                    *axes,
                     x_log=True,
                     y_range=(-36.0, 15.0),
                 )
@@ -506,9 +296,8 @@ class MultibandCompressor(Processor):
             Curve(
                 freqs,
                 20 * np.log10(np.maximum(np.abs(total), 1e-6)),
-                "all bands",
-                "frequency (Hz)",
-                "gain (dB)",
+                t("curves.names.all_bands"),
+                *axes,
                 x_log=True,
                 y_range=(-36.0, 15.0),
             )
@@ -523,14 +312,14 @@ _HIT_S = 0.4
 def _test_hit(sr: int) -> np.ndarray:
     """A snare-like hit at -20 dBFS: 20 ms silence, a sharp onset, a decaying tail."""
     n = int(_HIT_S * sr)
-    t = np.arange(n) / sr - 0.02
-    on = t >= 0
+    times = np.arange(n) / sr - 0.02
+    on = times >= 0
     noise = np.random.default_rng(3).uniform(-1.0, 1.0, n)
-    body = np.sin(2 * np.pi * 190.0 * np.maximum(t, 0.0))
+    body = np.sin(2 * np.pi * 190.0 * np.maximum(times, 0.0))
     hit = (
         on
-        * (0.6 * noise * np.exp(-np.maximum(t, 0) / 0.05) + 0.4 * body)
-        * np.exp(-np.maximum(t, 0) / 0.12)
+        * (0.6 * noise * np.exp(-np.maximum(times, 0) / 0.05) + 0.4 * body)
+        * np.exp(-np.maximum(times, 0) / 0.12)
     )
     return (0.1 * hit / np.max(np.abs(hit)))[np.newaxis, :]
 
@@ -556,26 +345,8 @@ class TransientShaper(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", trace=True)
 
-    attack_db: float = param(
-        6.0,
-        lo=-24.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.5,
-        label="attack",
-        help="Onsets of hits: + more snap and punch, - softer, further back.",
-    )
-    sustain_db: float = param(
-        0.0,
-        lo=-24.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.5,
-        label="sustain",
-        help="Decaying tails: + longer, roomier, - tighter and drier.",
-    )
+    attack_db: float = param(6.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.5)
+    sustain_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.5)
 
     def transfer_curve(self, in_db: np.ndarray) -> np.ndarray:
         """Static curve: the 1:1 line, since steady levels pass unchanged at any level.
@@ -607,10 +378,10 @@ class TransientShaper(Processor):
         wet = self.process(hit, sr)
         t_in, dry_db = _envelope_db(hit, sr)
         t_out, wet_db = _envelope_db(wet, sr)
-        labels = ("time (ms)", "level (dB)")
+        axes = (t("curves.axes.time_ms"), t("curves.axes.level_db"))
         return (
-            Curve(t_in, dry_db, "hit before", *labels, y_range=(-70.0, 10.0)),
-            Curve(t_out, wet_db, "hit after", *labels, y_range=(-70.0, 10.0)),
+            Curve(t_in, dry_db, t("curves.names.hit_before"), *axes, y_range=(-70.0, 10.0)),
+            Curve(t_out, wet_db, t("curves.names.hit_after"), *axes, y_range=(-70.0, 10.0)),
         )
 
 
@@ -631,43 +402,10 @@ class Limiter(Processor):
     # unchanged (below the ceiling it is exactly transparent; the tests check that).
     identity_when_neutral: ClassVar[bool] = False
 
-    ceiling_dbtp: float = param(
-        -1.0,
-        lo=-12.0,
-        hi=0.0,
-        unit="dBTP",
-        step=0.1,
-        label="ceiling",
-        help="Highest true peak out: -1 dBTP is what streaming services ask for.",
-    )
-    gain_db: float = param(
-        0.0,
-        lo=0.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="drive",
-        help="How hard the master is pushed in: louder, and every dB more is squashed.",
-    )
-    release_ms: float = param(
-        100.0,
-        lo=1.0,
-        hi=1000.0,
-        unit="ms",
-        scale="log",
-        label="release",
-        help="How fast it recovers: fast is louder but distorts the bass, slow pumps.",
-    )
-    lookahead_ms: float = param(
-        5.0,
-        lo=1.0,
-        hi=10.0,
-        unit="ms",
-        step=0.1,
-        label="lookahead",
-        help="How early it turns down before a peak: longer is smoother and cleaner.",
-    )
+    ceiling_dbtp: float = param(-1.0, lo=-12.0, hi=0.0, unit="dBTP", step=0.1)
+    gain_db: float = param(0.0, lo=0.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
+    release_ms: float = param(100.0, lo=1.0, hi=1000.0, unit="ms", scale="log")
+    lookahead_ms: float = param(5.0, lo=1.0, hi=10.0, unit="ms", step=0.1)
 
     def transfer_curve(self, in_db: np.ndarray) -> np.ndarray:
         """Static curve: the drive, then a brickwall at the ceiling."""
@@ -680,7 +418,7 @@ class Limiter(Processor):
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Gain reduction over time in dB (<= 0; the drive is not included)."""
-        return self.process_with_trace(samples, sr)[1]
+        return self.gain_change_db(samples, sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Limit ``samples`` (a new array; never above the ceiling, true peak)."""

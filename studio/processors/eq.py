@@ -26,6 +26,7 @@ from studio.dsp.filters import (
 )
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Parametric, Processor, items, param
+from studio.text import t
 
 __all__ = ["DynamicEQ", "EQBand", "ParametricEQ"]
 
@@ -40,40 +41,10 @@ _GAIN_KINDS = ("peak", "low_shelf", "high_shelf")
 class EQBand(Parametric):
     """One band of a parametric EQ: a shape, a frequency, a gain and a width."""
 
-    kind: str = param(
-        "peak",
-        choices=BAND_KINDS,
-        help="Shape: a bell (peak), a shelf lifting or lowering everything above/below, "
-        "or a filter removing lows/highs.",
-    )
-    freq_hz: float = param(
-        1000.0,
-        lo=20.0,
-        hi=96000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="frequency",
-        help="Where the band acts: low values move the bass, high values the air.",
-    )
-    gain_db: float = param(
-        0.0,
-        lo=-24.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="gain",
-        help="Boost (+) or cut (-) at the frequency; cuts before boosts.",
-    )
-    q: float = param(
-        1.0,
-        lo=0.1,
-        hi=18.0,
-        scale="log",
-        label="Q",
-        help="Width: low Q is a broad, gentle move; high Q a narrow, surgical one.",
-    )
+    kind: str = param("peak", choices=BAND_KINDS)
+    freq_hz: float = param(1000.0, lo=20.0, hi=96000.0, unit="Hz", scale="log", below_nyquist=True)
+    gain_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
+    q: float = param(1.0, lo=0.1, hi=18.0, scale="log")
 
     def is_neutral(self) -> bool:
         """Whether the band leaves the sound untouched (a 0 dB bell or shelf)."""
@@ -81,12 +52,18 @@ class EQBand(Parametric):
 
     def summary(self) -> str:
         """One line, e.g. ``"peak at 400 Hz, -4 dB, Q 1.4"``."""
-        if self.moves:
-            return f"{self.kind.replace('_', ' ')}, " + super().summary().split(", ", 1)[1]
-        text = f"{self.kind.replace('_', ' ')} at {self.freq_hz:.4g} Hz"
-        if self.kind in _GAIN_KINDS:
-            text += f", {self.gain_db:+.1f} dB"
-        return text + f", Q {self.q:.2g}"
+        kind = self.kind.replace("_", " ")
+        if self.moves:  # every value with its label (the moving ones say how they move)
+            values = super().summary().split(", ", 1)[1]
+            return t("describe.eq_band.summary_moving", kind=kind, values=values)
+        key = "summary" if self.kind in _GAIN_KINDS else "summary_no_gain"
+        return t(
+            f"describe.eq_band.{key}",
+            kind=kind,
+            freq=f"{self.freq_hz:.4g} Hz",
+            gain=f"{self.gain_db:+.1f} dB",
+            q=f"{self.q:.2g}",
+        )
 
     def sos(self, sr: int) -> np.ndarray:
         """The band's biquad as a ``(1, 6)`` second-order section at rate ``sr``."""
@@ -142,16 +119,8 @@ class ParametricEQ(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
 
-    bands: tuple[EQBand, ...] = items(
-        EQBand, _default_bands(), help="The bands, applied one after another.", item_label="band"
-    )
-    phase: str = param(
-        "minimum",
-        choices=PHASE_MODES,
-        label="phase",
-        help="minimum: like an analogue EQ, a little phase shift around each band; "
-        "linear: no phase shift but a soft pre-echo before transients (mastering).",
-    )
+    bands: tuple[EQBand, ...] = items(EQBand, _default_bands())
+    phase: str = param("minimum", choices=PHASE_MODES)
 
     def sos(self, sr: int) -> np.ndarray:
         """All active bands as second-order sections ``(n_active, 6)``.
@@ -245,83 +214,15 @@ class DynamicEQ(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="transfer", trace=True)
 
-    kind: str = param(
-        "peak",
-        choices=DYNAMIC_KINDS,
-        label="shape",
-        help="A bell around the frequency, or a shelf for everything below/above it.",
-    )
-    freq_hz: float = param(
-        3000.0,
-        lo=20.0,
-        hi=96000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="frequency",
-        help="The band that is watched and moved: 5-8 kHz for sibilance, 150-300 Hz for boom.",
-    )
-    q: float = param(
-        2.0,
-        lo=0.1,
-        hi=18.0,
-        scale="log",
-        label="Q",
-        help="Width of the band (and of what the detector hears): higher is narrower.",
-    )
-    threshold_db: float = param(
-        -30.0,
-        lo=-60.0,
-        hi=0.0,
-        unit="dB",
-        step=0.5,
-        label="threshold",
-        help="Band level where the band starts to move: lower it and it acts more often.",
-    )
-    ratio: float = param(
-        3.0,
-        lo=1.0,
-        hi=20.0,
-        unit=":1",
-        scale="log",
-        neutral=1.0,
-        help="How hard the band is pushed back past the threshold; 1:1 does nothing.",
-    )
-    range_db: float = param(
-        6.0,
-        lo=0.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.5,
-        label="range",
-        help="The most the band may be cut (or boosted): a safety limit on the move.",
-    )
-    attack_ms: float = param(
-        5.0,
-        lo=0.1,
-        hi=200.0,
-        unit="ms",
-        scale="log",
-        label="attack",
-        help="How fast the band reacts: fast catches every 's', slow lets short bursts by.",
-    )
-    release_ms: float = param(
-        120.0,
-        lo=5.0,
-        hi=2000.0,
-        unit="ms",
-        scale="log",
-        label="release",
-        help="How fast the band recovers: too fast flutters, too slow dulls the next note.",
-    )
-    mode: str = param(
-        "cut_when_loud",
-        choices=DYNAMIC_MODES,
-        label="mode",
-        help="cut when loud tames peaks in the band; boost when quiet brings up a band "
-        "that gets lost.",
-    )
+    kind: str = param("peak", choices=DYNAMIC_KINDS)
+    freq_hz: float = param(3000.0, lo=20.0, hi=96000.0, unit="Hz", scale="log", below_nyquist=True)
+    q: float = param(2.0, lo=0.1, hi=18.0, scale="log")
+    threshold_db: float = param(-30.0, lo=-60.0, hi=0.0, unit="dB", step=0.5)
+    ratio: float = param(3.0, lo=1.0, hi=20.0, unit=":1", scale="log", neutral=1.0)
+    range_db: float = param(6.0, lo=0.0, hi=24.0, unit="dB", neutral=0.0, step=0.5)
+    attack_ms: float = param(5.0, lo=0.1, hi=200.0, unit="ms", scale="log")
+    release_ms: float = param(120.0, lo=5.0, hi=2000.0, unit="ms", scale="log")
+    mode: str = param("cut_when_loud", choices=DYNAMIC_MODES)
 
     def static_gain_db(self, level_db: np.ndarray) -> np.ndarray:
         """Band gain (dB) for steady band levels (dB): 0, cut (-) or boost (+)."""
@@ -352,7 +253,7 @@ class DynamicEQ(Processor):
 
     def gain_reduction_db(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Band gain over time (dB; negative cut, positive boost), one value per frame."""
-        return self.process_with_trace(samples, sr)[1]
+        return self.gain_change_db(samples, sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Apply the dynamic band (a new array; the input is not written to)."""

@@ -58,14 +58,8 @@ class _LinearFilter:
         return apply_sos(samples, self.sos(sr))
 
 
-def _slope_param(default: str, what: str) -> Any:
-    return param(
-        default,
-        choices=SLOPES_DB_PER_OCT,
-        label="slope (dB/octave)",
-        help=f"How steeply the {what} are removed: 6 is gentle and natural, 12 the "
-        "usual, 24-48 a brick wall that can sound hard or ring near the cutoff.",
-    )
+def _slope_param(default: str) -> Any:
+    return param(default, choices=SLOPES_DB_PER_OCT)
 
 
 def _normalise_slope(proc: Processor) -> None:
@@ -98,17 +92,8 @@ class HighPass(_LinearFilter, Processor):
     #: setting is bit-transparent (switch it off instead).
     identity_when_neutral = False
 
-    freq_hz: float = param(
-        80.0,
-        lo=20.0,
-        hi=96000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="cutoff",
-        help="Below this the sound is removed: 30-80 Hz clears rumble, higher thins the part.",
-    )
-    slope_db_per_oct: str = _slope_param("12", "lows")
+    freq_hz: float = param(80.0, lo=20.0, hi=96000.0, unit="Hz", scale="log", below_nyquist=True)
+    slope_db_per_oct: str = _slope_param("12")
 
     def __post_init__(self) -> None:
         _normalise_slope(self)
@@ -141,17 +126,8 @@ class LowPass(_LinearFilter, Processor):
     #: A low pass always removes some highs and shifts phase: never bit-transparent.
     identity_when_neutral = False
 
-    freq_hz: float = param(
-        12000.0,
-        lo=20.0,
-        hi=96000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="cutoff",
-        help="Above this the sound is removed: lower it and the part gets darker and further away.",
-    )
-    slope_db_per_oct: str = _slope_param("12", "highs")
+    freq_hz: float = param(12000.0, lo=20.0, hi=96000.0, unit="Hz", scale="log", below_nyquist=True)
+    slope_db_per_oct: str = _slope_param("12")
 
     def __post_init__(self) -> None:
         _normalise_slope(self)
@@ -178,24 +154,8 @@ class Notch(_LinearFilter, Processor):
     #: A notch always removes its centre frequency: there is no neutral setting.
     identity_when_neutral = False
 
-    freq_hz: float = param(
-        60.0,
-        lo=20.0,
-        hi=96000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="frequency",
-        help="The frequency removed: 50 or 60 Hz for mains hum, or a ringing tone you found.",
-    )
-    q: float = param(
-        8.0,
-        lo=0.5,
-        hi=50.0,
-        scale="log",
-        label="Q",
-        help="Width: high Q removes only the offending tone; low Q takes neighbours too.",
-    )
+    freq_hz: float = param(60.0, lo=20.0, hi=96000.0, unit="Hz", scale="log", below_nyquist=True)
+    q: float = param(8.0, lo=0.5, hi=50.0, scale="log")
 
     def sos(self, sr: int) -> np.ndarray:
         """One RBJ notch biquad ``(1, 6)`` at rate ``sr``."""
@@ -218,24 +178,8 @@ class BandPass(_LinearFilter, Processor):
     #: A band pass always removes everything away from its band: no neutral setting.
     identity_when_neutral = False
 
-    freq_hz: float = param(
-        1000.0,
-        lo=20.0,
-        hi=96000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="centre",
-        help="The band kept: around 1-2 kHz gives the classic telephone voice.",
-    )
-    q: float = param(
-        0.7,
-        lo=0.1,
-        hi=18.0,
-        scale="log",
-        label="Q",
-        help="Width: low Q keeps a wide band, high Q only a whistle-thin one.",
-    )
+    freq_hz: float = param(1000.0, lo=20.0, hi=96000.0, unit="Hz", scale="log", below_nyquist=True)
+    q: float = param(0.7, lo=0.1, hi=18.0, scale="log")
 
     def sos(self, sr: int) -> np.ndarray:
         """One RBJ band-pass biquad ``(1, 6)`` at rate ``sr``."""
@@ -263,25 +207,9 @@ class TiltEQ(_LinearFilter, Processor):
 
     moving_filter = staticmethod(filters.tilt)
 
-    tilt_db: float = param(
-        0.0,
-        lo=-6.0,
-        hi=6.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="tilt",
-        help="+ brighter (more air, less boom), - darker and warmer; 1-2 dB is a lot.",
-    )
+    tilt_db: float = param(0.0, lo=-6.0, hi=6.0, unit="dB", neutral=0.0, step=0.1)
     pivot_hz: float = param(
-        1000.0,
-        lo=100.0,
-        hi=10000.0,
-        unit="Hz",
-        scale="log",
-        below_nyquist=True,
-        label="pivot",
-        help="The frequency that stays put while the rest of the spectrum tilts around it.",
+        1000.0, lo=100.0, hi=10000.0, unit="Hz", scale="log", below_nyquist=True
     )
 
     def sos(self, sr: int) -> np.ndarray:

@@ -17,6 +17,7 @@ from studio.dsp.control import value_range
 from studio.dsp.lfo import LFO_SHAPES
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["AutoPan", "Chorus", "Flanger", "Phaser", "Tremolo", "Vibrato"]
 
@@ -24,22 +25,20 @@ _CYCLES_SHOWN = 2
 _POINTS = 600
 
 
-def _rate(default: float, lo: float, hi: float, help: str) -> Any:
-    return param(default, lo=lo, hi=hi, unit="Hz", scale="log", label="rate", help=help)
+def _rate(default: float, lo: float, hi: float) -> Any:
+    return param(default, lo=lo, hi=hi, unit="Hz", scale="log")
 
 
-def _depth(default: float, help: str, neutral: float | None = None) -> Any:
-    return param(
-        default, lo=0.0, hi=100.0, unit="%", neutral=neutral, step=1.0, label="depth", help=help
-    )
+def _depth(default: float, neutral: float | None = None) -> Any:
+    return param(default, lo=0.0, hi=100.0, unit="%", neutral=neutral, step=1.0)
 
 
-def _shape(help: str) -> Any:
-    return param("sine", choices=LFO_SHAPES, label="shape", help=help)
+def _shape() -> Any:
+    return param("sine", choices=LFO_SHAPES)
 
 
-def _mix(default: float, help: str) -> Any:
-    return param(default, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0, label="mix", help=help)
+def _mix(default: float) -> Any:
+    return param(default, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
 
 
 def _cycles_sr(rate_hz: float) -> tuple[int, int]:
@@ -69,11 +68,9 @@ class Tremolo(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    rate_hz: float = _rate(5.0, 0.1, 20.0, "Pulses per second: slow throbs to fast flutter.")
-    depth_pct: float = _depth(
-        50.0, "How far the level dips: 0 = steady, 100 = down to silence.", neutral=0.0
-    )
-    shape: str = _shape("Smooth sine pulse, steady triangle, choppy square, saw or random.")
+    rate_hz: float = _rate(5.0, 0.1, 20.0)
+    depth_pct: float = _depth(50.0, neutral=0.0)
+    shape: str = _shape()
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Apply the moving gain to every channel."""
@@ -83,8 +80,9 @@ class Tremolo(Processor):
         """The gain over two LFO cycles."""
         n, plot_sr = _cycles_sr(self.rate_hz)
         gain = mod.tremolo_gain(n, plot_sr, **self.values())
+        axes = (t("curves.axes.time_s"), t("curves.axes.gain_x"))
         return (
-            Curve(_time_axis(n, plot_sr), gain, "gain", "time (s)", "gain (x)", y_range=(0, 1.05)),
+            Curve(_time_axis(n, plot_sr), gain, t("curves.names.gain"), *axes, y_range=(0, 1.05)),
         )
 
 
@@ -110,13 +108,9 @@ class AutoPan(Processor):
     identity_when_neutral = False
     accepts_channels = (1, 2)
 
-    rate_hz: float = _rate(
-        0.5, 0.05, 10.0, "Round trips per second (over to one side, the other, and back)."
-    )
-    depth_pct: float = _depth(
-        100.0, "How far it travels: 0 = stays put, 100 = from speaker to speaker.", neutral=0.0
-    )
-    shape: str = _shape("Sine glides, triangle travels evenly, square jumps side to side.")
+    rate_hz: float = _rate(0.5, 0.05, 10.0)
+    depth_pct: float = _depth(100.0, neutral=0.0)
+    shape: str = _shape()
 
     def output_channels(self, n_in: int) -> int:
         """Always two (stereo)."""
@@ -134,10 +128,11 @@ class AutoPan(Processor):
         """Left and right gains over two LFO cycles (equal power: gL² + gR² = 2)."""
         n, plot_sr = _cycles_sr(self.rate_hz)
         gains = mod.autopan_gains(n, plot_sr, **self.values())
-        t = _time_axis(n, plot_sr)
+        times = _time_axis(n, plot_sr)
+        axes = (t("curves.axes.time_s"), t("curves.axes.gain_x"))
         return (
-            Curve(t, gains[0], "left gain", "time (s)", "gain (x)", y_range=(0, 1.5)),
-            Curve(t, gains[1], "right gain", "time (s)", "gain (x)", y_range=(0, 1.5)),
+            Curve(times, gains[0], t("curves.names.left_gain"), *axes, y_range=(0, 1.5)),
+            Curve(times, gains[1], t("curves.names.right_gain"), *axes, y_range=(0, 1.5)),
         )
 
 
@@ -158,18 +153,9 @@ class Vibrato(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    rate_hz: float = _rate(5.5, 0.1, 12.0, "Wobbles per second: 5-7 Hz is a natural vibrato.")
-    depth_cents: float = param(
-        20.0,
-        lo=0.0,
-        hi=100.0,
-        unit="cents",
-        neutral=0.0,
-        step=1.0,
-        label="depth",
-        help="How far the pitch rises and falls: 0 = none, 100 = a semitone each way.",
-    )
-    shape: str = _shape("Sine is natural; triangle alternates two pitches; square jumps.")
+    rate_hz: float = _rate(5.5, 0.1, 12.0)
+    depth_cents: float = param(20.0, lo=0.0, hi=100.0, unit="cents", neutral=0.0, step=1.0)
+    shape: str = _shape()
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Read the input through the moving delay (fully wet)."""
@@ -184,7 +170,8 @@ class Vibrato(Processor):
         delay_s = 1e-3 * mod.vibrato_delay_ms(n * fine, plot_sr * fine, **self.values())
         speed = np.gradient(delay_s, 1.0 / (plot_sr * fine))[::fine]
         cents = 1200.0 * np.log2(np.maximum(1.0 - speed, 1e-6))
-        return (Curve(_time_axis(n, plot_sr), cents, "pitch", "time (s)", "pitch change (cents)"),)
+        axes = (t("curves.axes.time_s"), t("curves.axes.pitch_cents"))
+        return (Curve(_time_axis(n, plot_sr), cents, t("curves.names.pitch"), *axes),)
 
 
 @dataclass(frozen=True)
@@ -205,36 +192,13 @@ class Chorus(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    rate_hz: float = _rate(0.8, 0.05, 5.0, "Speed of the drift: slow shimmer to seasick warble.")
-    depth_pct: float = _depth(
-        50.0, "How far each voice's delay (and so its pitch) drifts: 100 % = +/- 3 ms."
-    )
-    delay_ms: float = param(
-        15.0,
-        lo=7.0,
-        hi=30.0,
-        unit="ms",
-        step=0.5,
-        label="delay",
-        help="Average delay of the voices: short is tighter, long sounds more like doubling.",
-    )
-    voices: str = param(
-        "2",
-        choices=("1", "2", "3", "4"),
-        label="voices",
-        help="Number of copies: more voices, a thicker and smoother ensemble.",
-    )
-    spread_pct: float = param(
-        100.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        step=1.0,
-        label="spread",
-        help="Stereo only: how differently the left and right voices move; wider at 100 %.",
-    )
-    mix_pct: float = _mix(50.0, "Chorus against dry: 0 = dry only, 50 = equal, 100 = chorus only.")
-    shape: str = _shape("Sine drifts smoothly; triangle evenly; random wanders like real players.")
+    rate_hz: float = _rate(0.8, 0.05, 5.0)
+    depth_pct: float = _depth(50.0)
+    delay_ms: float = param(15.0, lo=7.0, hi=30.0, unit="ms", step=0.5)
+    voices: str = param("2", choices=("1", "2", "3", "4"))
+    spread_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", step=1.0)
+    mix_pct: float = _mix(50.0)
+    shape: str = _shape()
 
     def delay_range_ms(self) -> tuple[float, float]:
         """Shortest and longest delay any voice reads, in ms."""
@@ -256,18 +220,19 @@ class Chorus(Processor):
         kwargs = self._kwargs()
         kwargs.pop("mix_pct")
         delays = mod.chorus_delays_ms(n, plot_sr, n_channels=2, **kwargs)
-        t = _time_axis(n, plot_sr)
+        times = _time_axis(n, plot_sr)
         gap = [np.nan]  # one line per voice, drawn as a single curve per side
 
         def joined(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            xs = np.concatenate([np.concatenate([t, gap]) for _ in rows])
+            xs = np.concatenate([np.concatenate([times, gap]) for _ in rows])
             ys = np.concatenate([np.concatenate([r, gap]) for r in rows])
             return xs, ys
 
         left, right = joined(delays[0]), joined(delays[1])
+        axes = (t("curves.axes.time_s"), t("curves.axes.delay_ms"))
         return (
-            Curve(*left, "left voices", "time (s)", "delay (ms)"),
-            Curve(*right, "right voices", "time (s)", "delay (ms)"),
+            Curve(*left, t("curves.names.left_voices"), *axes),
+            Curve(*right, t("curves.names.right_voices"), *axes),
         )
 
 
@@ -287,28 +252,12 @@ class Flanger(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    rate_hz: float = _rate(0.2, 0.02, 5.0, "Sweeps per second: slow whoosh to fast warble.")
-    depth_pct: float = _depth(70.0, "How far the sweep goes: 100 % = three octaves.")
-    delay_ms: float = param(
-        5.0,
-        lo=1.0,
-        hi=10.0,
-        unit="ms",
-        scale="log",
-        label="delay",
-        help="Longest delay of the sweep: longer puts the notches lower and closer.",
-    )
-    feedback_pct: float = param(
-        50.0,
-        lo=-95.0,
-        hi=95.0,
-        unit="%",
-        step=1.0,
-        label="feedback",
-        help="Resonance: positive rings metallic, negative sounds hollow, 0 is gentle.",
-    )
-    mix_pct: float = _mix(50.0, "Flanged copy against dry: 50 % gives the deepest notches.")
-    shape: str = _shape("Sine sweeps smoothly; triangle evenly up and down.")
+    rate_hz: float = _rate(0.2, 0.02, 5.0)
+    depth_pct: float = _depth(70.0)
+    delay_ms: float = param(5.0, lo=1.0, hi=10.0, unit="ms", scale="log")
+    feedback_pct: float = param(50.0, lo=-95.0, hi=95.0, unit="%", step=1.0)
+    mix_pct: float = _mix(50.0)
+    shape: str = _shape()
 
     def delay_range_ms(self) -> tuple[float, float]:
         """Shortest and longest delay of the sweep, in ms (over any automation too)."""
@@ -341,7 +290,8 @@ class Flanger(Processor):
             delay_ms=self.delay_ms,
             shape=self.shape,
         )
-        return (Curve(_time_axis(n, plot_sr), delay, "delay", "time (s)", "delay (ms)"),)
+        axes = (t("curves.axes.time_s"), t("curves.axes.delay_ms"))
+        return (Curve(_time_axis(n, plot_sr), delay, t("curves.names.delay"), *axes),)
 
 
 @dataclass(frozen=True)
@@ -361,35 +311,13 @@ class Phaser(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    rate_hz: float = _rate(0.5, 0.02, 10.0, "Sweeps per second: slow swirl to fast bubble.")
-    depth_pct: float = _depth(60.0, "How far the notches sweep: 100 % = two octaves each way.")
-    center_hz: float = param(
-        800.0,
-        lo=100.0,
-        hi=5000.0,
-        unit="Hz",
-        scale="log",
-        label="centre",
-        help="Middle of the sweep: low for a deep throb, high for a thin swirl.",
-        below_nyquist=True,
-    )
-    stages: str = param(
-        "4",
-        choices=tuple(str(s) for s in mod.PHASER_STAGES),
-        label="stages",
-        help="All-pass stages: two per notch; more stages, more notches, a denser sweep.",
-    )
-    feedback_pct: float = param(
-        0.0,
-        lo=-90.0,
-        hi=90.0,
-        unit="%",
-        step=1.0,
-        label="feedback",
-        help="Resonance: sharper, more vocal notches and peaks as it moves away from 0.",
-    )
-    mix_pct: float = _mix(50.0, "Phased copy against dry: 50 % gives the deepest notches.")
-    shape: str = _shape("Sine swirls smoothly; triangle sweeps evenly; random drifts.")
+    rate_hz: float = _rate(0.5, 0.02, 10.0)
+    depth_pct: float = _depth(60.0)
+    center_hz: float = param(800.0, lo=100.0, hi=5000.0, unit="Hz", scale="log", below_nyquist=True)
+    stages: str = param("4", choices=tuple(str(s) for s in mod.PHASER_STAGES))
+    feedback_pct: float = param(0.0, lo=-90.0, hi=90.0, unit="%", step=1.0)
+    mix_pct: float = _mix(50.0)
+    shape: str = _shape()
 
     def _kwargs(self) -> dict[str, Any]:
         values = self.values()
@@ -437,14 +365,14 @@ class Phaser(Processor):
         """The response at the bottom, middle and top of the sweep: watch the notches move."""
         top = min(20000.0, 0.49 * sr)
         freqs = np.geomspace(20.0, top, 500)
-        names = ("sweep bottom", "sweep middle", "sweep top")
+        names = ("sweep_bottom", "sweep_middle", "sweep_top")
         return tuple(
             Curve(
                 freqs,
                 np.maximum(self.response_at(freqs, sr, f), -60.0),
-                name,
-                "frequency (Hz)",
-                "level (dB)",
+                t(f"curves.names.{name}"),
+                t("curves.axes.frequency_hz"),
+                t("curves.axes.level_db"),
                 x_log=True,
                 y_range=(-40.0, 20.0),
             )

@@ -21,6 +21,7 @@ from studio.dsp import impulses
 from studio.dsp import reverb as reverb_dsp
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["ConvolutionReverb", "Delay", "Reverb", "decay_curves"]
 
@@ -38,10 +39,13 @@ def decay_curves(ir: np.ndarray, sr: int) -> tuple[Curve, ...]:
     from scipy.signal import butter, sosfilt
 
     stride = max(1, ir.shape[-1] // _CURVE_POINTS)
-    t = np.arange(0, ir.shape[-1], stride) / sr
-    labels = {"x_label": "time (s)", "y_label": "energy still to come (dB)"}
+    times = np.arange(0, ir.shape[-1], stride) / sr
+    labels: dict[str, Any] = {
+        "x_label": t("curves.axes.time_s"),
+        "y_label": t("curves.axes.energy_to_come_db"),
+    }
     out = []
-    bands = (("all frequencies", None), ("around 1 kHz", 1000.0), ("around 8 kHz", 8000.0))
+    bands = (("all_frequencies", None), ("around_1khz", 1000.0), ("around_8khz", 8000.0))
     for name, centre in bands:
         h = ir
         if centre is not None:
@@ -50,7 +54,7 @@ def decay_curves(ir: np.ndarray, sr: int) -> tuple[Curve, ...]:
             edges = [centre / np.sqrt(2.0), centre * np.sqrt(2.0)]
             h = sosfilt(butter(3, edges, "bandpass", fs=sr, output="sos"), ir, axis=-1)
         db = np.maximum(reverb_dsp.energy_decay_db(h)[::stride], _FLOOR_DB)
-        out.append(Curve(t, db, name, y_range=(_FLOOR_DB, 0.0), **labels))
+        out.append(Curve(times, db, t(f"curves.names.{name}"), y_range=(_FLOOR_DB, 0.0), **labels))
     return tuple(out)
 
 
@@ -94,57 +98,12 @@ class Reverb(_StereoOut, Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    character: str = param(
-        "hall",
-        choices=tuple(reverb_dsp.CHARACTERS),
-        help="The kind of space: a small, close room; a big, slow hall; a dense, bright plate.",
-    )
-    pre_delay_ms: float = param(
-        20.0,
-        lo=0.0,
-        hi=250.0,
-        unit="ms",
-        step=1.0,
-        label="pre-delay",
-        help="Gap before the reverb starts: longer keeps the dry sound clear and upfront.",
-    )
-    decay_s: float = param(
-        1.8,
-        lo=0.2,
-        hi=12.0,
-        unit="s",
-        scale="log",
-        label="decay",
-        help="How long the tail lasts (RT60 at 1 kHz): short is tight, long is epic and washy.",
-    )
-    damping_pct: float = param(
-        40.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        step=1.0,
-        label="damping",
-        help="How much sooner the highs die than the mids: more sounds darker and further away.",
-    )
-    width_pct: float = param(
-        100.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        step=1.0,
-        label="width",
-        help="Stereo spread of the tail: 0 is a mono reverb in the centre, 100 wraps around you.",
-    )
-    mix_pct: float = param(
-        25.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        neutral=0.0,
-        step=1.0,
-        label="mix",
-        help="Dry against reverb: more pushes the sound back into the space.",
-    )
+    character: str = param("hall", choices=tuple(reverb_dsp.CHARACTERS))
+    pre_delay_ms: float = param(20.0, lo=0.0, hi=250.0, unit="ms", step=1.0)
+    decay_s: float = param(1.8, lo=0.2, hi=12.0, unit="s", scale="log")
+    damping_pct: float = param(40.0, lo=0.0, hi=100.0, unit="%", step=1.0)
+    width_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", step=1.0)
+    mix_pct: float = param(25.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
 
     def impulse_response(self, sr: int) -> np.ndarray:
         """The reverb's wet response to a click, ``(2, frames)`` (mix ignored)."""
@@ -185,41 +144,10 @@ class ConvolutionReverb(_StereoOut, Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    ir: str = param(
-        "hall",
-        choices=impulses.IR_NAMES,
-        label="impulse response",
-        help="Which space: a small room, a hall, a plate, or the twangy spring of a guitar amp.",
-    )
-    pre_delay_ms: float = param(
-        0.0,
-        lo=0.0,
-        hi=250.0,
-        unit="ms",
-        step=1.0,
-        label="pre-delay",
-        help="Extra gap before the reverb starts: keeps the dry sound clear in front.",
-    )
-    mix_pct: float = param(
-        25.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        neutral=0.0,
-        step=1.0,
-        label="mix",
-        help="Dry against reverb: more pushes the sound back into the space.",
-    )
-    output_db: float = param(
-        0.0,
-        lo=-24.0,
-        hi=12.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="output",
-        help="Level of the whole result, to match it with the bypassed sound.",
-    )
+    ir: str = param("hall", choices=impulses.IR_NAMES)
+    pre_delay_ms: float = param(0.0, lo=0.0, hi=250.0, unit="ms", step=1.0)
+    mix_pct: float = param(25.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
+    output_db: float = param(0.0, lo=-24.0, hi=12.0, unit="dB", neutral=0.0, step=0.1)
     #: Your own impulse response file; when set it replaces the built-in ``ir``.
     ir_path: str | None = None
 
@@ -249,9 +177,8 @@ class ConvolutionReverb(_StereoOut, Processor):
         """One line per parameter, plus the IR file when one replaces the built-in IR."""
         lines = super().describe_lines(indent)
         if self.ir_path is not None:
-            lines.append(
-                f"{indent}IR file: {Path(self.ir_path).name} (used instead of {self.ir!r})"
-            )
+            file = Path(self.ir_path).name
+            lines.append(indent + t("describe.convolution.ir_file", file=file, ir=repr(self.ir)))
         return lines
 
     def impulse_response(self, sr: int) -> np.ndarray:
@@ -297,75 +224,16 @@ class Delay(_StereoOut, Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    time_ms: float = param(
-        350.0,
-        lo=1.0,
-        hi=2000.0,
-        unit="ms",
-        scale="log",
-        label="time",
-        help="Gap between the sound and each echo (used when sync is off): short "
-        "thickens, long echoes.",
-    )
-    sync: str = param(
-        "off",
-        choices=delay_dsp.SYNC_CHOICES,
-        help="Lock the echo to the tempo as a note value; 'off' uses the time in ms.",
-    )
-    tempo_bpm: float = param(
-        120.0,
-        lo=40.0,
-        hi=240.0,
-        unit="BPM",
-        step=0.5,
-        label="tempo",
-        help="The song's tempo, for synced echoes (quarter note = 60 / tempo seconds).",
-    )
-    feedback_pct: float = param(
-        35.0,
-        lo=0.0,
-        hi=95.0,
-        unit="%",
-        step=1.0,
-        label="feedback",
-        help="How much of each echo comes back as the next: more repeats, each "
-        "20 log10(feedback) dB quieter.",
-    )
-    low_cut_hz: float = param(
-        150.0,
-        lo=20.0,
-        hi=2000.0,
-        unit="Hz",
-        scale="log",
-        label="low cut",
-        help="Repeats lose their lows below this, so echoes do not muddy the bass.",
-        below_nyquist=True,
-    )
+    time_ms: float = param(350.0, lo=1.0, hi=2000.0, unit="ms", scale="log")
+    sync: str = param("off", choices=delay_dsp.SYNC_CHOICES)
+    tempo_bpm: float = param(120.0, lo=40.0, hi=240.0, unit="BPM", step=0.5)
+    feedback_pct: float = param(35.0, lo=0.0, hi=95.0, unit="%", step=1.0)
+    low_cut_hz: float = param(150.0, lo=20.0, hi=2000.0, unit="Hz", scale="log", below_nyquist=True)
     high_cut_hz: float = param(
-        6000.0,
-        lo=1000.0,
-        hi=20000.0,
-        unit="Hz",
-        scale="log",
-        label="high cut",
-        help="Repeats lose their highs above this: lower sounds darker, like tape.",
-        below_nyquist=True,
+        6000.0, lo=1000.0, hi=20000.0, unit="Hz", scale="log", below_nyquist=True
     )
-    ping_pong: bool = param(
-        False,
-        label="ping-pong",
-        help="Bounce the echoes between left and right.",
-    )
-    mix_pct: float = param(
-        25.0,
-        lo=0.0,
-        hi=100.0,
-        unit="%",
-        neutral=0.0,
-        step=1.0,
-        label="mix",
-        help="Dry against echoes: more makes the echoes as loud as the sound.",
-    )
+    ping_pong: bool = param(False)
+    mix_pct: float = param(25.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
 
     def delay_ms(self) -> float:
         """The echo time in ms: ``time_ms``, or the synced note value at the tempo."""
@@ -403,7 +271,8 @@ class Delay(_StereoOut, Processor):
         from studio.dsp.biquad import sos_response
 
         self.check_rate(sr)
-        coefs = delay_dsp.feedback_sos(self.low_cut_hz, self.high_cut_hz, sr)[0]
+        low, high = np.asarray(self.low_cut_hz), np.asarray(self.high_cut_hz)
+        coefs = delay_dsp.feedback_sos(low, high, sr)[0]
         sos = np.insert(coefs, 3, 1.0, axis=1)  # (b0, b1, b2, 1, a1, a2) per section
         loss_db = 20.0 * np.log10(abs(sos_response(sos, np.array([freq_hz]), sr)[0]))
         fb = self.feedback_pct / 100.0
@@ -427,10 +296,13 @@ class Delay(_StereoOut, Processor):
         floor = -60.0
         with np.errstate(divide="ignore"):
             dry_db = 20.0 * np.log10(1.0 - self.mix_pct / 100.0)
-        labels = {"x_label": "time (s)", "y_label": "level at 1 kHz (dB)"}
+        labels: dict[str, Any] = {
+            "x_label": t("curves.axes.time_s"),
+            "y_label": t("curves.axes.level_1khz_db"),
+        }
         x = np.repeat(np.concatenate([[0.0], times]), 3)
         out = []
-        for ch, name in enumerate(("left", "right")):
+        for ch, name in enumerate((t("curves.names.left"), t("curves.names.right"))):
             y = np.full(len(x), floor)
             y[1::3] = np.maximum(np.concatenate([[dry_db], levels[ch]]), floor)
             out.append(Curve(x, y, name, y_range=(floor, 3.0), **labels))

@@ -16,21 +16,13 @@ from studio.dsp import stereo
 from studio.dsp.control import Envelope
 from studio.errors import ParameterError
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
 __all__ = ["MultibandWidth", "StereoWidth"]
 
 
-def _width_param(default: float, label: str, help: str) -> Any:
-    return param(
-        default,
-        lo=0.0,
-        hi=200.0,
-        unit="%",
-        neutral=100.0,
-        step=1.0,
-        label=label,
-        help=help,
-    )
+def _width_param(default: float) -> Any:
+    return param(default, lo=0.0, hi=200.0, unit="%", neutral=100.0, step=1.0)
 
 
 def _freqs(sr: int) -> np.ndarray:
@@ -38,10 +30,12 @@ def _freqs(sr: int) -> np.ndarray:
 
 
 def _width_curves(freqs: np.ndarray, widths: np.ndarray) -> tuple[Curve, ...]:
-    common = {"x_label": "frequency (Hz)", "y_label": "width (%)", "x_log": True}
+    axes = (t("curves.axes.frequency_hz"), t("curves.axes.width_pct"))
     return (
-        Curve(freqs, widths, "width", y_range=(0.0, 210.0), **common),
-        Curve(freqs, np.full_like(freqs, 100.0), "unchanged (100 %)", **common),
+        Curve(freqs, widths, t("curves.names.width"), *axes, x_log=True, y_range=(0.0, 210.0)),
+        Curve(
+            freqs, np.full_like(freqs, 100.0), t("curves.names.unchanged_width"), *axes, x_log=True
+        ),
     )
 
 
@@ -68,20 +62,9 @@ class StereoWidth(Processor):
 
     accepts_channels = (2,)
 
-    width_pct: float = _width_param(
-        100.0, "width", "0 = mono, 100 = unchanged, 200 = twice as wide (check mono!)."
-    )
+    width_pct: float = _width_param(100.0)
     mono_below_hz: float = param(
-        0.0,
-        lo=0.0,
-        hi=500.0,
-        unit="Hz",
-        neutral=0.0,
-        step=5.0,
-        label="mono below",
-        help="0 = off; otherwise bass below this is centred (mono), tight and mono-safe.",
-        below_nyquist=True,
-        off=0.0,
+        0.0, lo=0.0, hi=500.0, unit="Hz", neutral=0.0, step=5.0, below_nyquist=True, off=0.0
     )
 
     def __post_init__(self) -> None:
@@ -131,34 +114,14 @@ class MultibandWidth(Processor):
 
     accepts_channels = (2,)
 
-    low_width_pct: float = _width_param(
-        0.0, "low width", "Width of the lows: 0 keeps the bass centred and solid."
-    )
-    mid_width_pct: float = _width_param(
-        100.0, "mid width", "Width of the mids, where voices and most instruments live."
-    )
-    high_width_pct: float = _width_param(
-        120.0, "high width", "Width of the highs: a little more adds air and space."
-    )
+    low_width_pct: float = _width_param(0.0)
+    mid_width_pct: float = _width_param(100.0)
+    high_width_pct: float = _width_param(120.0)
     low_crossover_hz: float = param(
-        200.0,
-        lo=20.0,
-        hi=800.0,
-        unit="Hz",
-        scale="log",
-        label="low crossover",
-        help="Where the lows end and the mids begin.",
-        below_nyquist=True,
+        200.0, lo=20.0, hi=800.0, unit="Hz", scale="log", below_nyquist=True
     )
     high_crossover_hz: float = param(
-        4000.0,
-        lo=1000.0,
-        hi=16000.0,
-        unit="Hz",
-        scale="log",
-        label="high crossover",
-        help="Where the mids end and the highs begin.",
-        below_nyquist=True,
+        4000.0, lo=1000.0, hi=16000.0, unit="Hz", scale="log", below_nyquist=True
     )
 
     def _bands(self) -> dict[str, tuple[float, ...]]:

@@ -24,14 +24,12 @@ from studio.dsp.pan import (
     invert_polarity,
     pan_gains,
 )
+from studio.dsp.units import db_to_gain
 from studio.processors.base import Capabilities, Curve, Processor, param
+from studio.text import t
 
-__all__ = ["Balance", "Gain", "Mute", "Pan", "Polarity"]
+__all__ = ["Balance", "Fader", "Gain", "Mute", "Pan", "Polarity"]
 
-_LAW_HELP = (
-    "How loud each side is in the centre: -3 dB keeps the loudness steady as you pan "
-    "(constant power), -6 dB suits mono fold-down, -4.5 dB is the compromise."
-)
 _FLOOR_DB = -60.0  # where silence is drawn on the pan-law plots
 
 
@@ -42,18 +40,13 @@ def _copy(samples: np.ndarray) -> np.ndarray:
 
 def _test_wave(sr: int) -> tuple[np.ndarray, np.ndarray]:
     """A short kick-like test shape (a decaying, falling sine) for the waveform plots."""
-    t = np.arange(int(0.04 * sr)) / sr
-    phase = 2.0 * np.pi * (55.0 * t + 60.0 * (1.0 - np.exp(-t / 0.01)) * 0.01)
-    return t * 1e3, np.exp(-t / 0.012) * np.sin(phase)
+    times = np.arange(int(0.04 * sr)) / sr
+    phase = 2.0 * np.pi * (55.0 * times + 60.0 * (1.0 - np.exp(-times / 0.01)) * 0.01)
+    return times * 1e3, np.exp(-times / 0.012) * np.sin(phase)
 
 
 def _law_text(law: str) -> str:
-    return (
-        f"  why the centre is not 0 dB: with the {law.replace('_', ' ')} law a centred "
-        f"mono sound plays at {centre_gain_db(law):.2f} dB in each speaker; the two "
-        "speakers add up, so it sounds about as loud as the same sound hard to one side "
-        "at 0 dB."
-    )
+    return "  " + t("describe.pan.law", law=law.replace("_", " "), centre_db=centre_gain_db(law))
 
 
 @dataclass(frozen=True)
@@ -73,17 +66,7 @@ class Gain(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="response")
 
-    gain_db: float = param(
-        0.0,
-        lo=-60.0,
-        hi=24.0,
-        unit="dB",
-        neutral=0.0,
-        step=0.1,
-        label="gain",
-        help="Louder or quieter, everything by the same amount; louder often seems "
-        "better, so compare at equal loudness.",
-    )
+    gain_db: float = param(0.0, lo=-60.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
 
     def response_db(self, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
         """A flat line at ``gain_db``: every frequency moves by the same amount."""
@@ -108,24 +91,18 @@ class Polarity(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    invert: str = param(
-        "all",
-        choices=POLARITY_CHOICES,
-        neutral="none",
-        label="invert",
-        help="Which channels to flip: alone it sounds the same; against another mic "
-        "of the same source it can thin out or restore the bass.",
-    )
+    invert: str = param("all", choices=POLARITY_CHOICES, neutral="none")
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """A test waveform before and after, for each side."""
         t_ms, wave = _test_wave(sr)
         flip_left = self.invert in ("all", "left")
         flip_right = self.invert in ("all", "right")
+        axes = (t("curves.axes.time_ms"), t("curves.axes.amplitude"))
         return (
-            Curve(t_ms, wave, "input", "time (ms)", "amplitude", y_range=(-1.1, 1.1)),
-            Curve(t_ms, -wave if flip_left else wave, "left output", "time (ms)", "amplitude"),
-            Curve(t_ms, -wave if flip_right else wave, "right output", "time (ms)", "amplitude"),
+            Curve(t_ms, wave, t("curves.names.input"), *axes, y_range=(-1.1, 1.1)),
+            Curve(t_ms, -wave if flip_left else wave, t("curves.names.left_output"), *axes),
+            Curve(t_ms, -wave if flip_right else wave, t("curves.names.right_output"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
@@ -143,20 +120,16 @@ class Mute(Processor):
 
     capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
 
-    muted: bool = param(
-        True,
-        neutral=False,
-        label="muted",
-        help="On: the part is silent; off: it plays unchanged.",
-    )
+    muted: bool = param(True, neutral=False)
 
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """A test waveform before and after."""
         t_ms, wave = _test_wave(sr)
         out = np.zeros_like(wave) if self.muted else wave
+        axes = (t("curves.axes.time_ms"), t("curves.axes.amplitude"))
         return (
-            Curve(t_ms, wave, "input", "time (ms)", "amplitude", y_range=(-1.1, 1.1)),
-            Curve(t_ms, out, "output", "time (ms)", "amplitude"),
+            Curve(t_ms, wave, t("curves.names.input"), *axes, y_range=(-1.1, 1.1)),
+            Curve(t_ms, out, t("curves.names.output"), *axes),
         )
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
@@ -185,12 +158,13 @@ def _position_curves(
         left_db = np.maximum(20.0 * np.log10(left), _FLOOR_DB)
         right_db = np.maximum(20.0 * np.log10(right), _FLOOR_DB)
         power_db = 10.0 * np.log10((left**2 + right**2) / n_source_channels)
-    x_label = f"{label} (-1 left .. +1 right)"
+    axes = (t("curves.axes.position", control=label), t("curves.axes.gain_db"))
+    now = np.array([current, current]), np.array([-30.0, 4.0])
     return (
-        Curve(positions, left_db, "left gain", x_label, "gain (dB)", y_range=(-30.0, 4.0)),
-        Curve(positions, right_db, "right gain", x_label, "gain (dB)"),
-        Curve(positions, power_db, "total power", x_label, "gain (dB)"),
-        Curve(np.array([current, current]), np.array([-30.0, 4.0]), "now", x_label, "gain (dB)"),
+        Curve(positions, left_db, t("curves.names.left_gain"), *axes, y_range=(-30.0, 4.0)),
+        Curve(positions, right_db, t("curves.names.right_gain"), *axes),
+        Curve(positions, power_db, t("curves.names.total_power"), *axes),
+        Curve(*now, t("curves.names.now"), *axes),
     )
 
 
@@ -220,21 +194,8 @@ class Pan(Processor):
     identity_when_neutral = False
     accepts_channels = (1, 2)
 
-    pan: float = param(
-        0.0,
-        lo=-1.0,
-        hi=1.0,
-        neutral=0.0,
-        step=0.01,
-        label="pan",
-        help="Where the sound sits: -1 hard left, 0 centre, +1 hard right.",
-    )
-    law: str = param(
-        "constant_power_-3dB",
-        choices=PAN_LAWS,
-        label="pan law",
-        help=_LAW_HELP,
-    )
+    pan: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
     def output_channels(self, n_in: int) -> int:
         """Always stereo: mono is spread to two channels, stereo stays stereo."""
@@ -247,7 +208,9 @@ class Pan(Processor):
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """Gain of each side (dB) across every pan position, the current one marked."""
         positions = np.linspace(-1.0, 1.0, 201)
-        return _position_curves(pan_gains(positions, self.law), positions, self.pan, "pan")
+        left, right = pan_gains(positions, self.law)
+        gains = (np.asarray(left), np.asarray(right))
+        return _position_curves(gains, positions, self.pan, self.spec("pan").label)
 
     def describe(self) -> str:
         """Settings in words, with the pan law explained."""
@@ -256,6 +219,59 @@ class Pan(Processor):
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Mono -> stereo with the pan law; stereo -> stereo positioned like a balance."""
         return apply_pan(samples, sr, pan=self.pan, law=self.law)
+
+
+@dataclass(frozen=True)
+class Fader(Processor):
+    """Fader: a track's level and its place between the speakers, the static balance.
+
+    The one fader of the studio: a mixing desk's channel fader (gain in dB, 0 = unity)
+    and pan pot in one step, as the mixdown and the demo session use it. The gain is
+    applied first, then the pan: a mono track is spread to stereo by the pan law (so a
+    centred mono track sits at the law's centre level in each speaker), a stereo track is
+    positioned like a balance control. Both may move over time (fader rides, pan moves).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Fader(gain_db=-6.0206, pan=-1.0).process(np.ones((1, 2)), 48000).round(3)
+    array([[0.5, 0.5],
+           [0. , 0. ]])
+    """
+
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+
+    #: A mono input becomes two channels: not the input unchanged, by design.
+    identity_when_neutral = False
+    accepts_channels = (1, 2)
+
+    gain_db: float = param(0.0, lo=-120.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
+    pan: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
+
+    def output_channels(self, n_in: int) -> int:
+        """Always stereo: a mix bus has two sides."""
+        return 2
+
+    def gains(self, n_channels: int = 1) -> tuple[float, float]:
+        """Left and right gains (linear) for a mono (or, with 2, a stereo) source."""
+        level = float(db_to_gain(self.gain_db))
+        place = pan_gains if n_channels == 1 else balance_gains
+        left, right = place(self.pan, self.law)
+        return level * float(left), level * float(right)
+
+    def curves(self, sr: int) -> tuple[Curve, ...]:
+        """Gain of each side (dB) across every pan position, the fader's level included."""
+        positions = np.linspace(-1.0, 1.0, 201)
+        level = float(db_to_gain(self.gain_db))
+        left, right = pan_gains(positions, self.law)
+        gains = (level * np.asarray(left), level * np.asarray(right))
+        return _position_curves(gains, positions, self.pan, self.spec("pan").label)
+
+    def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
+        """Level, then place: mono is panned to stereo, stereo is balanced."""
+        x = samples if self.gain_db == 0.0 else apply_gain(samples, sr, gain_db=self.gain_db)
+        return apply_pan(x, sr, pan=self.pan, law=self.law)
 
 
 @dataclass(frozen=True)
@@ -272,21 +288,8 @@ class Balance(Processor):
 
     accepts_channels = (2,)
 
-    balance: float = param(
-        0.0,
-        lo=-1.0,
-        hi=1.0,
-        neutral=0.0,
-        step=0.01,
-        label="balance",
-        help="Leans the stereo picture: -1 only the left channel, +1 only the right.",
-    )
-    law: str = param(
-        "constant_power_-3dB",
-        choices=PAN_LAWS,
-        label="fade law",
-        help="How fast the far side fades: -3 dB, -4.5 dB or -6 dB halfway.",
-    )
+    balance: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
+    law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
     def gains(self) -> tuple[float, float]:
         """Left and right gains (linear) at this balance."""
@@ -295,8 +298,10 @@ class Balance(Processor):
     def curves(self, sr: int) -> tuple[Curve, ...]:
         """Gain of each side (dB) across every balance position, the current one marked."""
         positions = np.linspace(-1.0, 1.0, 201)
-        gains = balance_gains(positions, self.law)
-        return _position_curves(gains, positions, self.balance, "balance", n_source_channels=2)
+        left, right = balance_gains(positions, self.law)
+        gains = (np.asarray(left), np.asarray(right))
+        label = self.spec("balance").label
+        return _position_curves(gains, positions, self.balance, label, n_source_channels=2)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Turn the far side down; at 0 an unchanged copy."""

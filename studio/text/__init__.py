@@ -40,6 +40,7 @@ from studio.errors import TextError
 
 __all__ = [
     "DEFAULT_LANGUAGE",
+    "cache_key",
     "fields_of",
     "has",
     "keys",
@@ -50,6 +51,7 @@ __all__ = [
     "processor_title",
     "set_language",
     "t",
+    "template",
     "use_language",
 ]
 
@@ -63,6 +65,8 @@ _lock = threading.Lock()
 _current = DEFAULT_LANGUAGE
 # (language, area) -> flat {key within the area: template}; filled on first use.
 _areas: dict[tuple[str, str], dict[str, str]] = {}
+# Counts the times the files were forgotten (read again), for caches of looked-up words.
+_revision = 0
 
 
 # ---------------------------------------------------------------------------- language
@@ -201,8 +205,24 @@ def _template(key: str, code: str) -> str:
 
 def _clear_cache() -> None:
     """Forget every loaded area, so the files are read again (for tests and translators)."""
+    global _revision
     with _lock:
         _areas.clear()
+        _revision += 1
+
+
+def cache_key() -> tuple[str, int]:
+    """What words looked up now depend on: the language, and which reading of the files.
+
+    Code that keeps looked-up words (a processor's labels and help lines) keys them by
+    this, so a new language, or texts read again, are seen at once.
+
+    Examples
+    --------
+    >>> cache_key()[0]
+    'en'
+    """
+    return _current, _revision
 
 
 # -------------------------------------------------------------------------------- look-up
@@ -247,6 +267,19 @@ def t(key: str, /, **fields: Any) -> str:
         raise TextError(
             f"text {key!r} (language {code!r}) cannot be filled in: {exc} (template {template!r})."
         ) from None
+
+
+def template(key: str) -> str:
+    """Return the unfilled text of ``key`` in the current language.
+
+    For code that fills it in elsewhere, such as a widget's browser side.
+
+    Examples
+    --------
+    >>> template("lessons.mixing.eq.title")
+    'Filtering and EQ'
+    """
+    return _template(key, _current)
 
 
 def has(key: str) -> bool:

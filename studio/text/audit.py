@@ -9,7 +9,10 @@ meaning it holds at least ``min_words`` words, unless it is
 * part of an exception being raised, an ``assert`` message or a ``warnings.warn(...)``
   call (messages for whoever called the code, in English by design);
 * the key given to ``t(...)`` and the other catalogue look-ups;
-* on a line marked ``# prose: ok`` (say why next to it).
+* on a line marked ``# prose: ok`` (say why next to it), or inside a statement whose
+  first line is so marked: a table of file kinds for error messages
+  (``_KINDS = (  # prose: ok ...``), or a helper that builds an error message
+  (``def _exists_message(...):  # prose: ok ...``).
 
 f-strings count by their literal parts: ``f"{n} tracks at {sr} Hz"`` has the words
 "tracks", "at" and "Hz".
@@ -91,6 +94,17 @@ class _Scanner(ast.NodeVisitor):
     def __init__(self, path: str, lines: list[str], min_words: int) -> None:
         self.path, self.lines, self.min_words = path, lines, min_words
         self.found: list[Prose] = []
+        self.marked = 0  # how many enclosing statements carry the pragma on their first line
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.stmt) and PRAGMA in self.lines[node.lineno - 1]:
+            self.marked += 1
+            try:
+                super().visit(node)
+            finally:
+                self.marked -= 1
+            return
+        super().visit(node)
 
     def visit_Expr(self, node: ast.Expr) -> None:
         if _literal_text(node.value) is not None:
@@ -128,7 +142,7 @@ class _Scanner(ast.NodeVisitor):
 
     def _check(self, node: ast.expr) -> None:
         text = _literal_text(node)
-        if text is None or _count_words(text) < self.min_words:
+        if text is None or self.marked or _count_words(text) < self.min_words:
             return
         first, last = node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno
         if any(PRAGMA in self.lines[i - 1] for i in range(first, last + 1)):

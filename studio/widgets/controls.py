@@ -12,7 +12,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from studio.processors.base import ParamSpec
+from studio.params import ParamSpec
+from studio.text import t
 
 __all__ = ["control_for", "control_row"]
 
@@ -112,7 +113,7 @@ def control_row(spec: ParamSpec, control: widgets.ValueWidget) -> widgets.HBox:
     """Put ``control`` beside a small button that resets it to the declared default."""
     reset = widgets.Button(
         icon="undo",
-        tooltip=f"Reset {spec.label} to {spec.format(spec.default)}",
+        tooltip=t("panel.reset_tooltip", label=spec.label, value=spec.format(spec.default)),
         layout=widgets.Layout(width="40px", padding="0"),
     )
     reset.add_class("studio-reset")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from studio.text import t
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -26,7 +28,7 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), np.round(values, 2), np.nan)
 
 
-def spectrum_figure(*spectra: Any, fraction: int = 6, title: str = "Spectrum") -> go.Figure:
+def spectrum_figure(*spectra: Any, fraction: int = 6, title: str | None = None) -> go.Figure:
     """Long-term spectra (``long_term_spectrum`` results) overlaid, 1/N-octave smoothed.
 
     Smoothing to 1/6 octave shows the tonal balance the ear follows rather than every
@@ -42,17 +44,21 @@ def spectrum_figure(*spectra: Any, fraction: int = 6, title: str = "Spectrum") -
             x=np.round(shown.freqs_hz[mask], 2),
             y=_finite(shown.level_dbfs[mask]),
             mode="lines",
-            name=spec.name or f"signal {i + 1}",
+            name=spec.name or t("plots.figures.signal", number=i + 1),
             hovertemplate="%{x:.0f} Hz: %{y:.1f} dB<extra></extra>",
         )
     fig.update_layout(
         height=_HEIGHT_PX,
         margin=_MARGIN,
-        title={"text": title, "x": 0.02},
+        title={"text": title or t("plots.figures.spectrum"), "x": 0.02},
         legend={"orientation": "h", "y": -0.25},
     )
-    fig.update_xaxes(type="log", title_text="frequency (Hz)", range=[np.log10(20), np.log10(20000)])
-    fig.update_yaxes(title_text="level (dB, mean square)")
+    fig.update_xaxes(
+        type="log",
+        title_text=f"{t('plots.axis.frequency')} (Hz)",
+        range=[np.log10(20), np.log10(20000)],
+    )
+    fig.update_yaxes(title_text=f"{t('plots.axis.level_mean_square')} (dB)")
     return fig
 
 
@@ -76,10 +82,10 @@ def spectrogram_figure(
     fig.update_layout(
         height=_HEIGHT_PX + 60,
         margin=_MARGIN,
-        title={"text": title or f"Spectrogram: {spec.name or ''}", "x": 0.02},
+        title={"text": title or t("plots.figures.spectrogram", name=spec.name or ""), "x": 0.02},
     )
-    fig.update_xaxes(title_text="time (s)")
-    fig.update_yaxes(type="log", title_text="frequency (Hz)")
+    fig.update_xaxes(title_text=f"{t('plots.axis.time')} (s)")
+    fig.update_yaxes(type="log", title_text=f"{t('plots.axis.frequency')} (Hz)")
     return fig
 
 
@@ -114,11 +120,14 @@ def vectorscope_figure(scope: Any, title: str | None = None) -> go.Figure:
         height=_HEIGHT_PX + 60,
         width=_HEIGHT_PX + 80,
         margin=_MARGIN,
-        title={"text": title or f"Vectorscope (correlation {scope.correlation:+.2f})", "x": 0.02},
+        title={
+            "text": title or t("plots.figures.vectorscope", correlation=scope.correlation),
+            "x": 0.02,
+        },
     )
-    fig.update_xaxes(title_text="side (L-R)/2", range=[-limit, limit], zeroline=True)
+    fig.update_xaxes(title_text=t("plots.axis.side"), range=[-limit, limit], zeroline=True)
     fig.update_yaxes(
-        title_text="mid (L+R)/2",
+        title_text=t("plots.axis.mid"),
         range=[-limit, limit],
         zeroline=True,
         scaleanchor="x",
@@ -127,7 +136,7 @@ def vectorscope_figure(scope: Any, title: str | None = None) -> go.Figure:
     return fig
 
 
-def correlation_figure(measurement: Any, title: str = "Stereo correlation and PSR") -> go.Figure:
+def correlation_figure(measurement: Any, title: str | None = None) -> go.Figure:
     """Correlation over time (top) and peak-to-short-term loudness ratio (bottom).
 
     Correlation near +1 is close to mono, near 0 wide, below 0 a phase problem; a PSR
@@ -141,7 +150,7 @@ def correlation_figure(measurement: Any, title: str = "Stereo correlation and PS
         x=np.round(m.correlation_times_s, 3),
         y=_finite(m.correlation_over_time),
         mode="lines",
-        name="correlation",
+        name=t("plots.axis.correlation"),
         row=1,
         col=1,
     )
@@ -149,14 +158,17 @@ def correlation_figure(measurement: Any, title: str = "Stereo correlation and PS
         x=np.round(m.short_term_times_s, 3),
         y=_finite(m.psr_over_time_db),
         mode="lines",
-        name="PSR",
+        name=t("plots.axis.psr"),
         row=2,
         col=1,
     )
     fig.update_layout(
-        height=_HEIGHT_PX + 80, margin=_MARGIN, title={"text": title, "x": 0.02}, showlegend=False
+        height=_HEIGHT_PX + 80,
+        margin=_MARGIN,
+        title={"text": title or t("plots.figures.correlation_title"), "x": 0.02},
+        showlegend=False,
     )
-    fig.update_yaxes(title_text="correlation", range=[-1.05, 1.05], row=1, col=1)
-    fig.update_yaxes(title_text="PSR (dB)", row=2, col=1)
-    fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    fig.update_yaxes(title_text=t("plots.axis.correlation"), range=[-1.05, 1.05], row=1, col=1)
+    fig.update_yaxes(title_text=f"{t('plots.axis.psr')} (dB)", row=2, col=1)
+    fig.update_xaxes(title_text=f"{t('plots.axis.time')} (s)", row=2, col=1)
     return fig

@@ -22,13 +22,17 @@ import soundfile as sf
 import traitlets
 
 from studio.audio import Audio
+from studio.text import t
 from studio.widgets.lifecycle import register_view
 
 __all__ = ["OggPlayer", "TrackPlayer", "encode_ogg", "listen"]
 
 _HERE = pathlib.Path(__file__).parent
 
-MIX_LABEL = "rough mix (all tracks)"
+
+def mix_label() -> str:
+    """The choice that plays the whole mix (in the current language)."""
+    return t("player.mix_choice")
 
 
 def encode_ogg(audio: Audio) -> bytes:
@@ -82,7 +86,7 @@ class TrackPlayer(widgets.VBox):
     def __init__(self, tracks: Any, *, notes: Mapping[str, str] | None = None) -> None:
         self._sources: dict[str, Any] = {}
         if hasattr(tracks, "mixdown"):
-            self._sources[MIX_LABEL] = tracks.mixdown
+            self._sources[mix_label()] = tracks.mixdown
             tracks = tracks.tracks
         if isinstance(tracks, Audio):
             tracks = {tracks.name or "audio": tracks}
@@ -91,7 +95,7 @@ class TrackPlayer(widgets.VBox):
         self._cache: dict[str, bytes] = {}
         self.picker = widgets.Dropdown(
             options=list(self._sources),
-            description="Listen to",
+            description=t("player.listen_to"),
             layout=widgets.Layout(width="380px"),
         )
         self.audio = OggPlayer()
@@ -112,10 +116,18 @@ class TrackPlayer(widgets.VBox):
         if name not in self._cache:
             self._cache[name] = encode_ogg(audio)
         self.audio.set_audio(self._cache[name], name)
-        channels = {1: "mono", 2: "stereo"}.get(audio.n_channels, f"{audio.n_channels} ch")
-        line = (
-            f"{html.escape(name)}: {audio.duration_s:.1f} s, {channels}, "
-            f"peak {_peak_dbfs(audio):.1f} dBFS"
+        if audio.n_channels in (1, 2):
+            channels = t("player.mono" if audio.n_channels == 1 else "player.stereo")
+        else:
+            channels = t("player.channels", n=audio.n_channels)
+        line = html.escape(
+            t(
+                "player.track_line",
+                name=name,
+                duration_s=audio.duration_s,
+                channels=channels,
+                peak_dbfs=_peak_dbfs(audio),
+            )
         )
         note = self.notes.get(name)
         self.info.value = f"<small>{line}</small>" + (

@@ -35,6 +35,7 @@ from studio.errors import StudioError
 from studio.params import Parametric, ParamSpec, Path, format_path
 from studio.preview import Preview, Take, render_full
 from studio.processors.base import Processor
+from studio.text import t
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.lifecycle import register_view
 from studio.widgets.player import Player
@@ -67,7 +68,7 @@ def _is_echo(value: Any, known: Any, abs_tol: float) -> bool:
 
 def _title(obj: Parametric) -> str:
     """A short title for a nested object: its class name in words."""
-    return obj.headline().split(":")[0]
+    return type(obj).class_name()
 
 
 class ProcessorPanel(widgets.VBox):
@@ -159,21 +160,25 @@ class ProcessorPanel(widgets.VBox):
         if self.preview is not None:
             dry = self.preview.dry
             sides: dict[str, Audio | None] = {ORIGINAL: dry, PROCESSED: None, KEPT: None}
-            labels = {ORIGINAL: "Original", PROCESSED: f"With {name}", KEPT: "Kept version"}
+            labels = {
+                ORIGINAL: t("panel.original"),
+                PROCESSED: t("panel.processed", name=type(processor).class_name()),
+                KEPT: t("panel.kept"),
+            }
             for key, other in (compare or {}).items():
                 sides[key] = other.segment(start_s, start_s + preview_s)
                 labels[key] = key.replace("_", " ").capitalize()
             self.player = Player(sides, labels=labels)
             self.keep_button = widgets.Button(
-                description="Keep this version as C",
-                tooltip="Store what you hear now as side C, to compare it with later moves.",
+                description=t("panel.keep_button"),
+                tooltip=t("panel.keep_tooltip"),
                 icon="thumb-tack",
                 layout=widgets.Layout(width="auto"),
             )
             self.keep_button.on_click(lambda _: self.keep())
             self.full_button = widgets.Button(
-                description="Render the whole track",
-                tooltip="Process the full length with these settings (kept as panel.result).",
+                description=t("panel.full_button"),
+                tooltip=t("panel.full_tooltip"),
                 icon="play-circle",
                 layout=widgets.Layout(width="auto"),
             )
@@ -182,10 +187,9 @@ class ProcessorPanel(widgets.VBox):
                 value=0, min=0, max=1, layout=widgets.Layout(width="160px", visibility="hidden")
             )
             end_s = start_s + dry.duration_s
-            self.status.value = (
-                f"<small>Preview: {html.escape(dry.name or 'the audio')}, "
-                f"{start_s:.1f}-{end_s:.1f} s</small>"
-            )
+            label = dry.name or t("panel.the_audio")
+            preview_line = t("panel.preview", label=label, start_s=start_s, end_s=end_s)
+            self.status.value = f"<small>{html.escape(preview_line)}</small>"
             right += [
                 self.player,
                 widgets.HBox([self.keep_button, self.full_button, self.progress]),
@@ -227,7 +231,8 @@ class ProcessorPanel(widgets.VBox):
 
     def _section(self, obj: Parametric, path: Path) -> widgets.Widget:
         """Controls for one object: its values, then its nested objects."""
-        rows, advanced = [], []
+        rows: list[widgets.Widget] = []
+        advanced: list[widgets.Widget] = []
         for spec in type(obj).specs():
             if spec.name == "bypass":
                 continue  # shown as the switch at the top of the object's section
@@ -236,7 +241,7 @@ class ProcessorPanel(widgets.VBox):
         parts: list[widgets.Widget] = [widgets.VBox(rows)] if rows else []
         if advanced:
             fold = widgets.Accordion(children=[widgets.VBox(advanced)], selected_index=None)
-            fold.set_title(0, "More settings")
+            fold.set_title(0, t("panel.more_settings"))
             fold.add_class("studio-advanced")
             parts.append(fold)
         cls = type(obj)
@@ -248,7 +253,8 @@ class ProcessorPanel(widgets.VBox):
             for i, item in enumerate(group):
                 item_path = (*path, field_name, i)
                 pages.append(self._item_page(item, item_path))
-                titles.append(f"{cls.item_label(field_name).capitalize()} {i + 1}")
+                item = cls.item_label(field_name).capitalize()
+                titles.append(t("panel.item_tab", item=item, number=i + 1))
             tab = widgets.Tab(children=pages)
             for i, text in enumerate(titles):
                 tab.set_title(i, text)
@@ -284,8 +290,8 @@ class ProcessorPanel(widgets.VBox):
 
     def _row(self, spec: ParamSpec, value: Any, path: Path) -> widgets.Widget:
         if isinstance(value, Envelope):
-            text = html.escape(f"{spec.label}: {spec.format(value)}")
-            note = widgets.HTML(f"<i>{text} (automation)</i>")
+            text = t("panel.automation", label=spec.label, value=spec.format(value))
+            note = widgets.HTML(f"<i>{html.escape(text)}</i>")
             note.add_class("studio-automated")
             return note
         control = self._bind(spec, value, path)
@@ -396,7 +402,7 @@ class ProcessorPanel(widgets.VBox):
         try:
             self.render_now()
         except Exception as exc:  # noqa: BLE001 - a panel must never take the kernel down
-            self._show_error(f"Could not render the preview: {exc}")
+            self._show_error(t("panel.render_failed", error=exc))
 
     def render_now(self) -> None:
         """Render the preview with the current settings; refresh player, plot and text."""
@@ -475,7 +481,8 @@ def _settings_html(proc: Processor) -> str:
     head, rest = lines[0], lines[1:]
     items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in rest if line.strip())
     return (
-        "<details class='studio-settings'><summary>Settings in words</summary>"
+        f"<details class='studio-settings'><summary>{html.escape(t('panel.settings_in_words'))}"
+        "</summary>"
         f"<p>{html.escape(head)}</p><ul>{items}</ul></details>"
     )
 

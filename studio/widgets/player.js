@@ -108,34 +108,55 @@ function matchGainsDb(sides, match) {
   return gains;
 }
 
-/** The line under the buttons: as status_text() in player.py. `sides`: [{label, ...}]. */
-function statusText(sides, match) {
+/**
+ * A catalogue template with its {fields} filled in (the words come from Python, in the
+ * learner's language: see browser_texts() in player.py).
+ */
+function fill(template, fields = {}) {
+  return String(template ?? "").replace(/\{(\w+)\}/g, (whole, name) =>
+    name in fields ? String(fields[name]) : whole,
+  );
+}
+
+/**
+ * The line under the buttons: as status_text() in player.py. `sides`: [{label, ...}];
+ * `texts`: the player's templates.
+ */
+function statusText(sides, match, texts) {
   if (sides.length < 2) return "";
+  const sep = ". ";
   const notes = sides
     .filter((side) => side.silent)
-    .map((side) => `${side.label} is silent: there is no loudness to match`);
+    .map((side) => fill(texts.silent, { label: side.label }));
   const loud = sides.filter((side) => !side.silent);
-  if (!match) return ["Loudness matching off: every side plays at its own level", ...notes].join(". ");
-  if (loud.length < 2) return notes.join(". ");
+  if (!match) return [texts.matching_off, ...notes].join(sep);
+  if (loud.length < 2) return notes.join(sep);
   const gains = matchGainsDb(
     loud.map((side) => ({ name: side.label, loudnessDb: side.loudnessDb, silent: false })),
     true,
   );
   const down = loud.filter((side) => gains[side.label] <= -EQUAL_DB);
-  const kept = loud.filter((side) => gains[side.label] > -EQUAL_DB).map((side) => side.label);
+  const kept = loud
+    .filter((side) => gains[side.label] > -EQUAL_DB)
+    .map((side) => side.label)
+    .join(` ${texts.and} `);
   let line;
   if (down.length === 0) {
-    line = `${loud.length === 2 ? "Both sides are" : "All sides are"} equally loud: no level change needed`;
+    line = loud.length === 2 ? texts.equal_two : texts.equal_all;
   } else if (down.length === 1) {
     const side = down[0];
-    line =
-      `${side.label} is turned down ${formatDb(gains[side.label])} dB ` +
-      `to match the loudness of ${kept.join(" and ")}`;
+    line = fill(texts.one_down, {
+      label: side.label,
+      db: formatDb(gains[side.label]),
+      others: kept,
+    });
   } else {
-    const moves = down.map((side) => `${side.label} by ${formatDb(gains[side.label])} dB`);
-    line = `Turned down to match the loudness of ${kept.join(" and ")}: ${moves.join(", ")}`;
+    const moves = down
+      .map((side) => fill(texts.move, { label: side.label, db: formatDb(gains[side.label]) }))
+      .join(", ");
+    line = fill(texts.many_down, { others: kept, moves });
   }
-  return [line, ...notes].join(". ");
+  return [line, ...notes].join(sep);
 }
 
 /**
@@ -177,7 +198,8 @@ function prepareSides(states, reference, previous = new Map()) {
     const floats = decodeSamples(toInt16(source.data), source.scale);
     if (floats.length !== source.n_channels * s.n_frames) {
       entry.status = "broken";
-      entry.error = `side ${s.name}: got ${floats.length} samples, expected ${source.n_channels} x ${s.n_frames}`;
+      // prose: ok - a transport fault for whoever debugs it, not a learner's message
+      entry.error = `side ${s.name}: got ${floats.length} samples, expected ${source.n_channels} x ${s.n_frames}`; // prose: ok
       continue;
     }
     entry.floats = floats;
@@ -303,14 +325,15 @@ async function childModel(model, ref) {
 function render({ model, el }) {
   el.classList.add("studio-player");
   const controls = makeElement("div", "studio-player-controls");
-  const playButton = makeElement("button", "studio-player-play", "▶ Play");
+  const texts = () => model.get("texts") || {};
+  const playButton = makeElement("button", "studio-player-play", texts().play);
   const sideButtons = makeElement("span", "studio-player-sides");
   const time = makeElement("span", "studio-player-time");
   controls.append(playButton, sideButtons, time);
 
   const seek = makeElement("input", "studio-player-seek");
   Object.assign(seek, { type: "range", min: "0", max: "1000", step: "1", value: "0" });
-  seek.setAttribute("aria-label", "Position");
+  seek.setAttribute("aria-label", texts().position);
 
   const options = makeElement("div", "studio-player-options");
   const loopBox = makeElement("input");
@@ -318,9 +341,9 @@ function render({ model, el }) {
   const matchBox = makeElement("input");
   matchBox.type = "checkbox";
   const loopLabel = makeElement("label");
-  loopLabel.append(loopBox, " Loop");
+  loopLabel.append(loopBox, ` ${texts().loop}`);
   const matchLabel = makeElement("label");
-  matchLabel.append(matchBox, " Match loudness");
+  matchLabel.append(matchBox, ` ${texts().match}`);
   options.append(loopLabel, matchLabel);
 
   const statusLine = makeElement("div", "studio-player-status");
@@ -451,7 +474,9 @@ function render({ model, el }) {
     const context = sharedContext(passage.sampleRate);
     claim(handle); // stops any other studio player on the page
     // resume() must be called inside the click handler: that is the user gesture.
-    context.resume().catch((error) => showMessage(`Audio could not start: ${error.message}`));
+    context
+      .resume()
+      .catch((error) => showMessage(fill(texts().could_not_start, { error: error.message })));
     const start = state.pausedAt >= duration() - 1e-3 ? 0 : state.pausedAt;
     state.playing = true;
     startVoice(start, context.currentTime + LOOKAHEAD_S);
@@ -593,7 +618,7 @@ function render({ model, el }) {
       }
     }
     state.loads += 1;
-    showMessage(errors.length ? `Could not load the audio: ${errors.join("; ")}` : "");
+    showMessage(errors.length ? fill(texts().could_not_load, { errors: errors.join("; ") }) : "");
     if (state.playing) {
       if (duration() === 0) pause();
       else restartAt((when) => Math.min(positionAt(when), duration())); // same place, new audio
@@ -631,7 +656,7 @@ function render({ model, el }) {
     const active = effectiveActive();
     const match = model.get("match_loudness");
     const gainsDb = matchGainsDb(playable().map(sideState), match);
-    playButton.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+    playButton.textContent = state.playing ? texts().pause : texts().play;
     playButton.disabled = duration() === 0;
     for (const side of state.sides) {
       const { button } = side;
@@ -654,7 +679,7 @@ function render({ model, el }) {
     }
     loopBox.checked = model.get("loop");
     matchBox.checked = match;
-    statusLine.textContent = statusText(playable().map(sideState), match);
+    statusLine.textContent = statusText(playable().map(sideState), match, texts());
     seek.disabled = duration() === 0;
     tick();
   }
@@ -700,7 +725,9 @@ function render({ model, el }) {
 
   showMessage("");
   updateAll();
-  connectSides().catch((error) => showMessage(`Could not load the sides: ${error.message}`));
+  connectSides().catch((error) =>
+    showMessage(fill(texts().could_not_load_sides, { error: error.message })),
+  );
 
   // Called by anywidget when the view goes away: silence it and let go of the transport.
   return () => {
@@ -720,6 +747,7 @@ export default { render };
 // The pure helpers and the transport, for tests that run this file under node.
 export {
   checksum,
+  fill,
   claim,
   decodeSamples,
   formatDb,

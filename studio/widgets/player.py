@@ -39,6 +39,7 @@ from ipywidgets import Widget, widget_serialization
 
 from studio.audio import Audio
 from studio.errors import AudioDataError, ParameterError
+from studio.text import t, template
 from studio.widgets.lifecycle import register_view
 from studio.widgets.pcm16 import (
     CODE_MAX,
@@ -155,26 +156,51 @@ def status_text(sides: Iterable[tuple[str, float, bool]], *, match: bool = True)
     listed = list(sides)
     if len(listed) < 2:
         return ""
-    notes = [f"{label} is silent: there is no loudness to match" for label, _, s in listed if s]
+    sep = ". "
+    notes = [t("player.silent", label=label) for label, _, s in listed if s]
     loud = [(label, level) for label, level, silent in listed if not silent]
     if not match:
-        return ". ".join(["Loudness matching off: every side plays at its own level", *notes])
+        return sep.join([t("player.matching_off"), *notes])
     if len(loud) < 2:
-        return ". ".join(notes)
+        return sep.join(notes)
     gains = match_gains_db([(label, level, False) for label, level in loud])
     down = [(label, gains[label]) for label, _ in loud if gains[label] <= -EQUAL_DB]
-    kept = [label for label, _ in loud if gains[label] > -EQUAL_DB]
+    kept = f" {t('player.and')} ".join(label for label, _ in loud if gains[label] > -EQUAL_DB)
     if not down:
-        both = "Both sides are" if len(loud) == 2 else "All sides are"
-        line = f"{both} equally loud: no level change needed"
+        line = t("player.equal_two" if len(loud) == 2 else "player.equal_all")
     elif len(down) == 1:
         label, gain = down[0]
-        target = " and ".join(kept)
-        line = f"{label} is turned down {format_db(gain)} dB to match the loudness of {target}"
+        line = t("player.one_down", label=label, db=format_db(gain), others=kept)
     else:
-        moves = ", ".join(f"{label} by {format_db(gain)} dB" for label, gain in down)
-        line = f"Turned down to match the loudness of {' and '.join(kept)}: {moves}"
-    return ". ".join([line, *notes])
+        moves = ", ".join(t("player.move", label=label, db=format_db(gain)) for label, gain in down)
+        line = t("player.many_down", others=kept, moves=moves)
+    return sep.join([line, *notes])
+
+
+#: The catalogue entries the browser side of the player fills in itself.
+BROWSER_TEXTS = (
+    "play",
+    "pause",
+    "loop",
+    "match",
+    "position",
+    "silent",
+    "matching_off",
+    "equal_two",
+    "equal_all",
+    "one_down",
+    "many_down",
+    "move",
+    "and",
+    "could_not_start",
+    "could_not_load",
+    "could_not_load_sides",
+)
+
+
+def browser_texts() -> dict[str, str]:
+    """The player's templates in the current language, for the browser to fill in."""
+    return {name: template(f"player.{name}") for name in BROWSER_TEXTS}
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,6 +390,7 @@ class Player(anywidget.AnyWidget):
     _esm = _HERE / "player.js"
     _css = _HERE / "player.css"
 
+    texts = traitlets.Dict().tag(sync=True)  # the words the browser fills in
     sides = traitlets.List(traitlets.Instance(PlayerSide)).tag(sync=True, **widget_serialization)
     reference = traitlets.Unicode("").tag(sync=True)
     active = traitlets.Unicode("").tag(sync=True)
@@ -407,6 +434,7 @@ class Player(anywidget.AnyWidget):
         ]
         super().__init__(
             sides=models,
+            texts=browser_texts(),
             reference=reference or (names[0] if names else ""),
             active=names[0] if names else "",
             match_loudness=match_loudness,

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.text import t
 from studio.widgets.liveplot import PALETTE, Axis, LivePlot, RefLine, Subplot
 
 __all__ = [
@@ -133,10 +134,10 @@ class ResponsePlot:
         self.figure = LivePlot(
             [
                 Subplot(
-                    Axis("frequency", "Hz", "log", (20.0, top)),
-                    Axis("gain", "dB", range=RESPONSE_RANGE_DB),
-                    "Frequency response",
-                    refs=(RefLine("y", 0.0, "0 dB: unchanged", color="#888888"),),
+                    Axis(t("plots.axis.frequency"), "Hz", "log", (20.0, top)),
+                    Axis(t("plots.axis.gain"), "dB", range=RESPONSE_RANGE_DB),
+                    t("plots.response.title"),
+                    refs=(RefLine("y", 0.0, t("plots.response.unchanged"), color="#888888"),),
                 )
             ],
             height_px=_HEIGHT_PX,
@@ -148,7 +149,7 @@ class ResponsePlot:
                 f"band{i + 1}",
                 band_x,
                 band_y,
-                label=f"band {i + 1}",
+                label=t("plots.response.band", number=i + 1),
                 color=PALETTE[(i + 1) % len(PALETTE)],
                 width=1.2,
                 dash="dot",
@@ -158,7 +159,7 @@ class ResponsePlot:
             "total",
             total_x,
             total_y,
-            label="EQ total" if n_bands else "response",
+            label=t("plots.response.total" if n_bands else "plots.response.response"),
             color=PALETTE[0],
             width=3.0,
         )
@@ -219,15 +220,15 @@ class DynamicsPlot:
         self.figure = LivePlot(
             [
                 Subplot(
-                    Axis("input level", "dB", range=STATIC_IN_DB),
-                    Axis("output level", "dB", range=(STATIC_IN_DB[0], 12.0)),
-                    "Static curve",
+                    Axis(t("plots.axis.input_level"), "dB", range=STATIC_IN_DB),
+                    Axis(t("plots.axis.output_level"), "dB", range=(STATIC_IN_DB[0], 12.0)),
+                    t("plots.dynamics.static_title"),
                     width=0.42,
                 ),
                 Subplot(
-                    Axis("time", "s"),
-                    Axis("gain change", "dB", range=self.gain_range_db),
-                    "Gain change over the preview",
+                    Axis(t("plots.axis.time"), "s"),
+                    Axis(t("plots.axis.gain_change"), "dB", range=self.gain_range_db),
+                    t("plots.dynamics.gain_title"),
                     width=0.58,
                     refs=(RefLine("y", 0.0, "", color="#888888", dash="solid"),),
                 ),
@@ -238,7 +239,7 @@ class DynamicsPlot:
             "unity",
             self.in_db,
             self.in_db,
-            label="1:1 (no change)",
+            label=t("plots.dynamics.unity"),
             color="#888888",
             width=1.0,
             dash="dash",
@@ -248,7 +249,7 @@ class DynamicsPlot:
             "static",
             self.in_db,
             processor.transfer_curve(self.in_db),
-            label="output level",
+            label=t("plots.dynamics.output_level"),
             color=PALETTE[1],
             width=3.0,
         )
@@ -257,7 +258,7 @@ class DynamicsPlot:
             [0.0],
             [0.0],
             subplot=1,
-            label="gain change",
+            label=t("plots.dynamics.gain_change"),
             color=PALETTE[3],
             width=1.5,
             fill=True,
@@ -410,7 +411,7 @@ _STATIC_MARGIN = {"l": 60, "r": 20, "t": 40, "b": 46}
 
 def loudness_figure(
     measurement: Any,
-    title: str = "Loudness over time",
+    title: str | None = None,
     *,
     target_lufs: float | None = None,
     target_label: str | None = None,
@@ -450,8 +451,8 @@ def loudness_figure(
     m = measurement
     fig = go.Figure()
     curves = (
-        ("momentary (400 ms)", m.momentary_times_s, m.momentary_lufs, 1.0, "#9ecae1"),
-        ("short-term (3 s)", m.short_term_times_s, m.short_term_lufs, 2.5, "#1f77b4"),
+        (t("plots.loudness.momentary"), m.momentary_times_s, m.momentary_lufs, 1.0, "#9ecae1"),
+        (t("plots.loudness.short_term"), m.short_term_times_s, m.short_term_lufs, 2.5, "#1f77b4"),
     )
     for name, times, values, width, color in curves:
         shown = np.asarray(values, dtype=np.float64)
@@ -467,10 +468,10 @@ def loudness_figure(
 
     lines: list[tuple[float, str, str, str]] = []  # (level, text, colour, dash)
     if np.isfinite(m.integrated_lufs):
-        text = f"integrated {m.integrated_lufs:.1f} LUFS"
+        text = t("plots.loudness.integrated", lufs=float(m.integrated_lufs))
         lines.append((float(m.integrated_lufs), text, "#444444", "dash"))
     if target_lufs is not None:
-        text = target_label or f"target {float(target_lufs):g} LUFS"
+        text = target_label or t("plots.loudness.target", lufs=float(target_lufs))
         lines.append((float(target_lufs), text, "#2ca02c", "dot"))
     for i, (level, text, color, dash) in enumerate(lines):
         fig.add_hline(y=level, line={"dash": dash, "color": color, "width": 1.5})
@@ -506,12 +507,12 @@ def loudness_figure(
     fig.update_layout(
         height=_STATIC_HEIGHT_PX,
         margin={**_STATIC_MARGIN, "r": 170 if lines else _STATIC_MARGIN["r"]},
-        title={"text": title, "x": 0.02},
+        title={"text": title or t("plots.loudness.title"), "x": 0.02},
         legend={"orientation": "h", "y": -0.22},
         hovermode="x unified",
     )
-    fig.update_xaxes(title_text="time (s)", rangemode="tozero")
-    fig.update_yaxes(title_text="loudness (LUFS)", range=y_range, dtick=6)
+    fig.update_xaxes(title_text=f"{t('plots.axis.time')} (s)", rangemode="tozero")
+    fig.update_yaxes(title_text=f"{t('plots.axis.loudness')} (LUFS)", range=y_range, dtick=6)
     return fig
 
 
