@@ -108,6 +108,7 @@ def _panel(panel: Any) -> dict:
         "plots_shown": shown,
         "plots_made": cached,
         "message": panel.message.value,
+        "audio_check": _audio_check(panel),
         "settings": panel.processor.to_dict(),
         "controls": {
             format_path(path): {
@@ -120,6 +121,40 @@ def _panel(panel: Any) -> dict:
             for path, control in panel.controls.items()
         },
     }
+
+
+def _audio_check(panel: Any) -> dict:
+    """How far each side the panel's player sends is from what it should play, in LSB.
+
+    "original" against the preview passage, "processed" against a fresh render of the
+    passage through the panel's current settings (not the preview engine's cache): the
+    16-bit transport may be off by half a step; anything more is the wrong audio.
+    """
+    import numpy as np
+
+    player, preview = panel.player, panel.preview
+    if player is None or preview is None:
+        return {}
+    dry = np.asarray(preview.dry.samples, dtype=np.float32)
+    proc = panel.processor.shifted(-preview.start_s)
+    if proc.capabilities.changes_rate:
+        return {"skipped": "the processor changes the sample rate"}
+    key = preview.key if proc.capabilities.sidechain else None
+    wet = np.asarray(proc.process(preview.dry.samples, preview.sr, key=key), dtype=np.float32)
+    fitted = np.zeros_like(dry, shape=(wet.shape[0], dry.shape[1]))
+    keep = min(dry.shape[1], wet.shape[1])
+    fitted[:, :keep] = wet[:, :keep]
+    out: dict[str, Any] = {}
+    for name, want in (("original", dry), ("processed", fitted)):
+        side = player.side(name)
+        got = player.decoded(name)
+        scale = player.side(side.same_as).scale if side.same_as else side.scale
+        if got.shape != want.shape:
+            out[name] = {"error": f"plays {got.shape} samples, should play {want.shape}"}
+            continue
+        err = float(np.max(np.abs(got.astype(np.float64) - want))) if got.size else 0.0
+        out[name] = {"max_err_lsb": err / scale if scale > 0 else (0.0 if err == 0 else 1e9)}
+    return out
 
 
 def _plain(value: Any) -> Any:
