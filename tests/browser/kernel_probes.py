@@ -184,16 +184,17 @@ def snapshot() -> dict:
     from studio.widgets.panel import ProcessorPanel
     from studio.widgets.player import Player
 
+    memory = _memory_mb()  # before the audio checks below allocate their renders
     widgets = _open_widgets()
     kinds = Counter(type(w).__name__ for w in widgets)
     return {
+        "memory": memory,
         "widget_count": len(widgets),
         "widget_kinds": dict(kinds.most_common()),
         "players": [_player(w) for w in widgets if isinstance(w, Player)],
         "plots": [_plot(w) for w in widgets if isinstance(w, LivePlot)],
         "panels": [_panel(w) for w in widgets if isinstance(w, ProcessorPanel)],
         "track_players": [_track_player(w) for w in widgets if isinstance(w, TrackPlayer)],
-        "memory": _memory_mb(),
     }
 
 

@@ -8,12 +8,14 @@ is what the kernel holds, and that nothing fails where no cell would show it:
    callbacks, comm handlers, the kernel's stderr, the server's log); the websocket
    payload stays within its budget.
 2. Every studio view is checked for content, not presence: each player side's checksum
-   in the page equals the kernel's, each live plot draws every trace the kernel holds
-   with all its points (and the curves each processor must show), the track player
-   carries audio the browser can decode, the loudness figure has its curves and its
-   target line, the findings and the exercise feedback are rendered.
-3. Moving an EQ gain redraws the curve and swaps the audio, and the page's audio then
-   matches the kernel's again.
+   in the page equals the kernel's, and each panel's sides are, sample for sample, the
+   preview passage and a fresh render of it through the current settings; every
+   control shows the value the sound uses; each live plot draws every trace the kernel
+   holds with all its points (and the curves each processor must show); the track
+   player carries audio the browser can decode; the loudness figure has its curves and
+   its target line; the findings and the exercise feedback are rendered.
+3. Typing an EQ gain redraws the curve and swaps the audio; Home/End take a log slider
+   to both of its ends; a mouse drag lands where the slider shows it.
 4. Play advances the position with sound at the output; starting another player (or
    the track player) stops the first: one transport.
 5. The channel strip: an EQ band gain in its second stage typed into the slider's
@@ -158,10 +160,10 @@ def run_all(lab: LabNotebook) -> dict:
     last, changed = None, time.monotonic()
     deadline = changed + RUN_ALL_TIMEOUT_S
     while True:
-        print_ = lab.js("fingerprint()")
-        loading = 'Status":"pending' in print_ or lab.state()["kernel"] != "idle"
-        if print_ != last or loading:
-            last, changed = print_, time.monotonic()
+        shown = lab.js("fingerprint()")
+        loading = 'Status":"pending' in shown or lab.state()["kernel"] != "idle"
+        if shown != last or loading:
+            last, changed = shown, time.monotonic()
         elif time.monotonic() - changed >= QUIET_S:
             break
         if time.monotonic() > deadline:
