@@ -407,7 +407,7 @@ def test_eq_gain_redraws_curve_and_swaps_audio(lab, first, browser_report, artif
     poll(shown, lambda s: s["checksum"] != before["checksum"], STEP_TIMEOUT_S, "the new audio")
     browser_report["slider_to_audio_s"] = time.monotonic() - started
     settle_views(lab)
-    panel.screenshot(path=artifacts_dir / "start_here_panel_ParametricEQ_after_gain.png")
+    screenshot_top(lab, panel, artifacts_dir / "start_here_panel_ParametricEQ_after_gain.png")
 
     values = lab.kernel_call(
         "panel_values", processor_class="ParametricEQ", paths=[["bands", 0, "gain_db"]]
