@@ -66,11 +66,13 @@ def write_settings_override(settings_dir: str | os.PathLike, name: str = "studio
     return path
 
 
-#: Settings for a test server: quiet, and never autosave (an executed notebook with
-#: widget state is tens of MB and must not be written back into the repo).
+#: Settings for a test server: quiet, never autosave (an executed notebook with widget
+#: state is tens of MB and must not be written back into the repo), and every cell's
+#: execution times recorded in its metadata (a test reports which cells are slow).
 TEST_LAB_SETTINGS = {
     **QUIET_LAB_SETTINGS,
     "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension:tracker": {"recordTiming": True},
 }
 
 
@@ -115,6 +117,11 @@ class JupyterServer:
     It is set up for driving from a test: no news or update checks, no autosave (an
     executed notebook never lands back on disk), and the Lab app object exposed in the
     page as ``window.jupyterapp`` so a test can run commands and read kernel state.
+
+    The server's output goes to one log file (:meth:`log_text`), and so does whatever
+    its kernels write to their own stdout and stderr outside the notebook protocol
+    (they inherit the server's): a test reads it to find kernel-side errors that no
+    cell shows.
 
     Parameters
     ----------

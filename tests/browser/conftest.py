@@ -1,12 +1,14 @@
 """Fixtures for the real-browser tests: a JupyterLab server, Debian's Chromium, Playwright.
 
-Everything is started here and stopped by process id in teardown, also when the test
-fails. Without a Chromium or without the ``playwright`` package the tests skip, except
-under ``CI=true``, where a missing browser is a failure (CI must exercise this layer).
+Everything is started once per test module (a server, a browser, a page at 1280x720)
+and stopped by process id in teardown, also when a test fails. Without a Chromium or
+without the ``playwright`` package the tests skip, except under ``CI=true``, where a
+missing browser is a failure (CI must exercise this layer).
 
-Timings and payload figures a test records with the ``browser_report`` fixture are
-written to ``test-artifacts/browser_timings.json`` and printed in pytest's terminal
-summary, with or without ``-s``.
+Figures a test records in the ``browser_report`` dict are written to
+``test-artifacts/browser_timings.json`` and printed in pytest's terminal summary, with
+or without ``-s``. The server's output (the kernels' too) is kept as
+``test-artifacts/jupyter_server.log``; a failing test leaves a screenshot of the page.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 TIMINGS_FILE = ARTIFACTS / "browser_timings.json"
 
+#: The page size a learner on a small laptop has: every screenshot is taken at it.
+VIEWPORT = {"width": 1280, "height": 720}
+
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
@@ -38,7 +43,7 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--autoplay-policy=no-user-gesture-required",
-    "--window-size=1280,1600",
+    f"--window-size={VIEWPORT['width']},{VIEWPORT['height']}",
 )
 
 _REPORTS = pytest.StashKey[list]()
@@ -75,23 +80,28 @@ def find_chromium() -> str | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the item, so teardown knows whether the test failed."""
+    """On a failing test that drives the page, save a screenshot of what the page shows."""
     report = yield
-    setattr(item, f"rep_{report.when}", report)
+    page = item.funcargs.get("browser_page") if hasattr(item, "funcargs") else None
+    if report.failed and report.when == "call" and page is not None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"{item.name}_failure.png"
+        try:
+            page.screenshot(path=shot)
+            report.sections.append(("page at failure", f"screenshot: {shot}"))
+        except Exception:  # noqa: BLE001 - a dead page must not hide the failure
+            pass
     return report
 
 
-def _failed(request) -> bool:
-    return any(
-        getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
-        for when in ("setup", "call")
-    )
+def _failures(request) -> int:
+    return request.session.testsfailed
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser_report(request):
-    """A dict the test fills with timings and sizes; saved as JSON and summarised."""
-    report = {"test": request.node.nodeid}
+    """A dict the module's tests fill with timings and sizes; saved as JSON and summarised."""
+    report = {"module": request.node.nodeid}
     yield report
     request.config.stash.setdefault(_REPORTS, []).append(report)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -108,13 +118,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for key, value in report.items():
             if isinstance(value, float):
                 value = f"{value:.2f}"
-            elif isinstance(value, dict):
+            elif isinstance(value, (dict, list)):
                 value = json.dumps(value)
+                if len(value) > 600:  # the whole of it is in the JSON file
+                    value = value[:597] + "..."
             terminalreporter.write_line(f"{key:>28}: {value}")
     terminalreporter.write_line(f"(also in {TIMINGS_FILE.relative_to(REPO)})")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium_path() -> str:
     """Path of the Chromium to drive (skips, or fails under CI, when there is none)."""
     path = find_chromium()
@@ -123,7 +135,7 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sync_playwright():
     """A started Playwright (its driver process is stopped in teardown)."""
     try:
@@ -135,13 +147,16 @@ def sync_playwright():
     playwright.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jupyter_server(request):
     """Factory: ``jupyter_server(root_dir)`` starts a ``JupyterServer`` on ``root_dir``.
 
-    The server is stopped by process id in teardown; its log is printed if the test failed.
+    The server is stopped by process id in teardown; its whole output (the kernels'
+    included) is saved as ``test-artifacts/jupyter_server.log``, and printed when a
+    test of the module failed.
     """
     servers = []
+    failures = _failures(request)
 
     def start(root_dir: Path):
         server = lab_server.JupyterServer(root_dir)
@@ -151,11 +166,13 @@ def jupyter_server(request):
     yield start
     for server in servers:
         server.stop()
-        if _failed(request):
-            print(server.log_text())
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "jupyter_server.log").write_text(server.log_text(), encoding="utf-8")
+        if _failures(request) > failures:
+            print(server.log_text()[-20000:])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def artifacts_dir() -> Path:
     """``test-artifacts/`` in the repo (gitignored), for screenshots and figures."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -226,29 +243,24 @@ class Chromium:
             pass
 
 
-@pytest.fixture
-def browser_page(chromium_path, sync_playwright, tmp_path, request):
-    """A fresh page of a fresh headless Chromium (own profile), closed and stopped after."""
-    chromium = Chromium(chromium_path, tmp_path / "chromium-profile", tmp_path / "chromium.log")
+@pytest.fixture(scope="module")
+def browser_page(chromium_path, sync_playwright, tmp_path_factory, request):
+    """A page (1280x720) of a fresh headless Chromium (own profile), closed and stopped after."""
+    folder = tmp_path_factory.mktemp("chromium")
+    chromium = Chromium(chromium_path, folder / "profile", folder / "chromium.log")
     chromium.user_data_dir.mkdir()
     chromium.start()
+    failures = _failures(request)
     browser = page = None
     try:
         browser = sync_playwright.chromium.connect_over_cdp(chromium.cdp_url, timeout=60_000)
         context = browser.contexts[0] if browser.contexts else browser.new_context()
         page = context.new_page()
+        page.set_viewport_size(VIEWPORT)
         page.set_default_timeout(60_000)
         yield page
     finally:
-        if _failed(request):
-            if page is not None:
-                shot = ARTIFACTS / f"{request.node.name}_failure.png"
-                ARTIFACTS.mkdir(exist_ok=True)
-                try:
-                    page.screenshot(path=shot, full_page=True)
-                    print(f"screenshot of the page at failure: {shot}")
-                except Exception:  # noqa: BLE001 - a dead page must not hide the failure
-                    pass
+        if _failures(request) > failures:
             print(chromium.log_text()[-5000:])
         if browser is not None:
             try:
