@@ -40,10 +40,17 @@ from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError
 from studio.processors.base import Chain, Processor
 
-__all__ = ["BLEND_NEUTRAL", "Preview", "Take", "loudness_offset_db", "render_full"]
+__all__ = ["Preview", "Take", "apply_blend", "blend_wet_value", "loudness_offset_db", "render_full"]
 
-#: The value of each known blend parameter at which the output is the pure wet signal.
-BLEND_NEUTRAL = {"mix_pct": 100.0, "output_db": 0.0}
+
+def blend_wet_value(name: str) -> float:
+    """The value of a blend parameter at which the output is the pure wet render.
+
+    A ``_pct`` parameter is a dry/wet amount (100 % = wet); a ``_db`` parameter is a
+    gain applied after the blend (0 dB = none).
+    """
+    return 100.0 if name.endswith("_pct") else 0.0
+
 
 #: Offsets are limited to this many dB either way (silence cannot be matched).
 MAX_OFFSET_DB = 60.0
@@ -258,7 +265,7 @@ class Preview:
         self, proc: Processor, x: np.ndarray, sr: int, key: Any, context: tuple[Any, ...]
     ) -> tuple[_Entry, str]:
         wet_settings = proc.replace(
-            **{name: BLEND_NEUTRAL[name] for name in proc.capabilities.blend}
+            **{name: blend_wet_value(name) for name in proc.capabilities.blend}
         )
         wet_key = ("take", context, wet_settings)
         wet = self._get(wet_key)
@@ -301,27 +308,28 @@ class Preview:
 
 def _moves_blend(proc: Processor) -> bool:
     """Whether a blend parameter is away from its wet value (else there is nothing to reuse)."""
-    return any(getattr(proc, name) != BLEND_NEUTRAL[name] for name in proc.capabilities.blend)
+    return any(proc.get(name) != blend_wet_value(name) for name in proc.capabilities.blend)
 
 
 def apply_blend(proc: Processor, dry: np.ndarray, wet: np.ndarray, sr: int) -> np.ndarray:
     """Blend a fully wet render with the dry input as the processor's blend parameters say.
 
-    ``out = db_to_gain(output_db) * (mix * wet + (1 - mix) * dry)`` with ``mix`` =
-    ``mix_pct / 100``; a mono dry part is spread to the wet part's channels. Both may
-    move over time (envelopes).
+    ``out = db_to_gain(level_db) * (mix * wet + (1 - mix) * dry)``, where ``mix`` is the
+    declared ``_pct`` parameter over 100 and ``level_db`` the declared ``_db`` one; a
+    mono dry part is spread to the wet part's channels. Both may move over time
+    (envelopes).
     """
     n = wet.shape[-1]
     dtype = wet.dtype
     out = wet
     names = proc.capabilities.blend
-    if "mix_pct" in names:
-        mix = np.asarray(resolve(proc.get("mix_pct"), n, sr, name="mix_pct"), dtype=dtype)
+    for name in (n_ for n_ in names if n_.endswith("_pct")):
+        mix = np.asarray(resolve(proc.get(name), n, sr, name=name), dtype=dtype)
         mix = mix / np.asarray(100.0, dtype=dtype)
         source = dry if dry.shape[0] == wet.shape[0] else np.repeat(dry, wet.shape[0], axis=0)
         out = mix * wet + (np.asarray(1.0, dtype=dtype) - mix) * source
-    if "output_db" in names:
-        level = resolve(proc.get("output_db"), n, sr, name="output_db")
+    for name in (n_ for n_ in names if n_.endswith("_db")):
+        level = resolve(proc.get(name), n, sr, name=name)
         out = np.asarray(db_to_gain(level), dtype=dtype) * out
     return np.asarray(out, dtype=dtype)
 

@@ -338,3 +338,18 @@ def _all_widgets(root):
     from studio.widgets.lifecycle import widget_tree
 
     return widget_tree(root)
+
+
+def test_closing_a_panel_closes_every_plot_it_made_and_lets_go_of_audio(clip):
+    clock = ManualScheduler()
+    p = make(Chain(Gain(), Compressor(threshold_db=-30.0), TiltEQ()), clip, clock)
+    p._tabs[("processors",)].selected_index = 1  # a second plot, not on screen any more
+    p._tabs[("processors",)].selected_index = 2
+    plots = [plot.figure for plot in p._plots.values()]
+    assert len(plots) == 3
+    p.set(("processors", 2, "tilt_db"), 2.0)  # a render is waiting
+    p.close()
+    clock.advance(1.0)  # the waiting render finds the panel closed and does nothing
+    assert all(plot.comm is None for plot in plots)
+    assert p.player.comm is None and p.player.side(PROCESSED).data == b""
+    assert p.preview is None and p.take is None

@@ -87,9 +87,11 @@ class Capabilities:
     changes_rate : bool
         The output has another sample rate and length (a resampler).
     blend : tuple of str
-        Parameters that only blend the finished wet signal with the dry one and set the
-        output level: ``out = db_to_gain(output_db) * (mix * wet + (1 - mix) * dry)``.
-        Moving them needs no new wet render, so previews reuse the wet signal.
+        Parameters that only blend the finished wet signal with the dry one (a ``_pct``
+        dry/wet amount, 100 = wet) and set the level after it (a ``_db`` gain):
+        ``out = db_to_gain(level_db) * (mix * wet + (1 - mix) * dry)``. Moving them needs
+        no new wet render, so previews reuse the wet signal (a test holds every
+        declaration to the processor's own output).
     """
 
     draws: str | None = None

@@ -34,7 +34,9 @@ class Saturation(Processor):
     0.8519
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        draws="curves", blend=("mix_pct", "output_db")
+    )
 
     drive_db: float = param(6.0, lo=0.0, hi=24.0, unit="dB", step=0.5)
     character: str = param("tape", choices=saturation.CHARACTERS)
@@ -89,7 +91,7 @@ class Exciter(Processor):
     True
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", blend=("amount_pct",))
 
     freq_hz: float = param(
         3000.0, lo=1000.0, hi=16000.0, unit="Hz", scale="log", below_nyquist=True

@@ -66,7 +66,7 @@ class Tremolo(Processor):
     array([[0.5, 1. , 0.5, 0. ]])
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", blend=("depth_pct",))
 
     rate_hz: float = _rate(5.0, 0.1, 20.0)
     depth_pct: float = _depth(50.0, neutral=0.0)
@@ -190,7 +190,7 @@ class Chorus(Processor):
     (12.0, 18.0)
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", blend=("mix_pct",))
 
     rate_hz: float = _rate(0.8, 0.05, 5.0)
     depth_pct: float = _depth(50.0)
@@ -250,7 +250,7 @@ class Flanger(Processor):
     (0.5, 4.0)
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", blend=("mix_pct",))
 
     rate_hz: float = _rate(0.2, 0.02, 5.0)
     depth_pct: float = _depth(70.0)
@@ -309,7 +309,7 @@ class Phaser(Processor):
     4
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", blend=("mix_pct",))
 
     rate_hz: float = _rate(0.5, 0.02, 10.0)
     depth_pct: float = _depth(60.0)

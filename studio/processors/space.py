@@ -97,7 +97,7 @@ class Reverb(_StereoOut, Processor):
     True
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", blend=("mix_pct",))
 
     character: str = param("hall", choices=tuple(reverb_dsp.CHARACTERS))
     pre_delay_ms: float = param(20.0, lo=0.0, hi=250.0, unit="ms", step=1.0)
@@ -143,7 +143,9 @@ class ConvolutionReverb(_StereoOut, Processor):
     'plate'
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        draws="curves", blend=("mix_pct", "output_db")
+    )
 
     ir: str = param("hall", choices=impulses.IR_NAMES)
     pre_delay_ms: float = param(0.0, lo=0.0, hi=250.0, unit="ms", step=1.0)
@@ -223,7 +225,7 @@ class Delay(_StereoOut, Processor):
     375.0
     """
 
-    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves")
+    capabilities: ClassVar[Capabilities] = Capabilities(draws="curves", blend=("mix_pct",))
 
     time_ms: float = param(350.0, lo=1.0, hi=2000.0, unit="ms", scale="log")
     sync: str = param("off", choices=delay_dsp.SYNC_CHOICES)

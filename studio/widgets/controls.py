@@ -11,11 +11,13 @@ import math
 from typing import Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
 
 from studio.params import ParamSpec
 from studio.text import t
 
-__all__ = ["control_for", "control_row"]
+__all__ = ["ControlKit", "control_for", "control_row"]
 
 _DESCRIPTION_STYLE = {"description_width": "128px"}
 
@@ -38,8 +40,39 @@ def _readout_format(spec: ParamSpec) -> str:
     return f".{decimals}f"
 
 
+class ControlKit:
+    """The layouts and styles that every control of one view shares.
+
+    Each ipywidgets layout or style is a widget model of its own that travels to the
+    browser; a panel of 70 controls made with fresh ones sends some 350 extra models.
+    One view shares one kit (and closes it with itself: it is part of its tree).
+    """
+
+    def __init__(self) -> None:
+        self.control_layout = widgets.Layout(width="100%", max_width="460px")
+        self.row_layout = widgets.Layout(align_items="center", width="100%")
+        self.reset_layout = widgets.Layout(width="40px", padding="0")
+        self._styles: dict[str, widgets.Widget] = {}
+
+    def style(self, kind: str) -> widgets.Widget:
+        """The shared style for one kind of control (``"slider"``, ``"choice"``...)."""
+        if kind not in self._styles:
+            make = {
+                "slider": widgets.SliderStyle,
+                "choice": DescriptionStyle,
+                "bool": CheckboxStyle,
+                "button": widgets.ButtonStyle,
+            }[kind]
+            self._styles[kind] = make() if kind == "button" else make(**_DESCRIPTION_STYLE)
+        return self._styles[kind]
+
+
 def control_for(
-    spec: ParamSpec, value: Any | None = None, *, sr: int | None = None
+    spec: ParamSpec,
+    value: Any | None = None,
+    *,
+    sr: int | None = None,
+    kit: ControlKit | None = None,
 ) -> widgets.ValueWidget:
     """Build the control for one declared parameter.
 
@@ -55,6 +88,8 @@ def control_for(
     sr : int, optional
         The sample rate the control is for: frequencies that must stay below Nyquist
         get a slider that ends just below it.
+    kit : ControlKit, optional
+        Layouts and styles shared with the other controls of the same view.
 
     Returns
     -------
@@ -63,11 +98,13 @@ def control_for(
         It carries the CSS classes ``studio-control`` and ``studio-param-<name>``.
     """
     value = spec.default if value is None else value
+    kit = kit or ControlKit()
+    kind = "slider" if spec.kind == "number" else spec.kind
     common: dict[str, Any] = {
         "description": _label(spec),
         "description_allow_html": False,
-        "style": _DESCRIPTION_STYLE,
-        "layout": widgets.Layout(width="100%", max_width="460px"),
+        "style": kit.style(kind),
+        "layout": kit.control_layout,
         "tooltip": spec.help,
     }
     if spec.kind == "choice":
@@ -109,12 +146,16 @@ def control_for(
     return control
 
 
-def control_row(spec: ParamSpec, control: widgets.ValueWidget) -> widgets.HBox:
+def control_row(
+    spec: ParamSpec, control: widgets.ValueWidget, kit: ControlKit | None = None
+) -> widgets.HBox:
     """Put ``control`` beside a small button that resets it to the declared default."""
+    kit = kit or ControlKit()
     reset = widgets.Button(
         icon="undo",
         tooltip=t("panel.reset_tooltip", label=spec.label, value=spec.format(spec.default)),
-        layout=widgets.Layout(width="40px", padding="0"),
+        layout=kit.reset_layout,
+        style=kit.style("button"),
     )
     reset.add_class("studio-reset")
 
@@ -122,4 +163,4 @@ def control_row(spec: ParamSpec, control: widgets.ValueWidget) -> widgets.HBox:
         control.value = spec.default
 
     reset.on_click(_reset)
-    return widgets.HBox([control, reset], layout=widgets.Layout(align_items="center", width="100%"))
+    return widgets.HBox([control, reset], layout=kit.row_layout)

@@ -21,6 +21,7 @@ narrow page); rarely needed controls are folded away under "More settings".
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 from collections.abc import Mapping
@@ -36,7 +37,7 @@ from studio.params import Parametric, ParamSpec, Path, format_path
 from studio.preview import Preview, Take, render_full
 from studio.processors.base import Processor
 from studio.text import t
-from studio.widgets.controls import control_for, control_row
+from studio.widgets.controls import ControlKit, control_for, control_row
 from studio.widgets.lifecycle import register_view
 from studio.widgets.player import Player
 from studio.widgets.plots import Render, plot_for
@@ -141,6 +142,7 @@ class ProcessorPanel(widgets.VBox):
         self._echo_abs_tol: dict[Path, float] = {}
         self._tabs: dict[Path, widgets.Tab] = {}
         self._plots: dict[Path, Any] = {}
+        self._kit = ControlKit()
         name = type(processor).__name__
 
         heading = widgets.HTML(f"<b>{html.escape(title or processor.headline())}</b>")
@@ -190,27 +192,34 @@ class ProcessorPanel(widgets.VBox):
             label = dry.name or t("panel.the_audio")
             preview_line = t("panel.preview", label=label, start_s=start_s, end_s=end_s)
             self.status.value = f"<small>{html.escape(preview_line)}</small>"
-            right += [
-                self.player,
-                widgets.HBox([self.keep_button, self.full_button, self.progress]),
-                self.status,
-            ]
+            actions = widgets.HBox(
+                [self.keep_button, self.full_button, self.progress],
+                layout=widgets.Layout(flex_flow="row wrap", width="100%"),
+            )
+            right += [self.player, actions, self.status]
         right.append(self.settings_text)
 
+        # Two columns side by side down to a narrow notebook (about 830 px of output
+        # beside JupyterLab's file browser at 1280x720): controls scroll in their own
+        # column, so the plot and the player stay in view while a slider moves.
         left = widgets.VBox(
-            [self._header_switch((), processor), self._section(processor, ())],
+            [self._section(processor, ())],
             layout=widgets.Layout(
-                flex="1 1 400px", min_width="360px", max_height="640px", overflow="auto"
+                flex="1 1 0%", min_width="300px", max_height="560px", overflow="auto"
             ),
         )
         left.add_class("studio-panel-controls")
-        right_box = widgets.VBox(right, layout=widgets.Layout(flex="1 1 440px", min_width="380px"))
+        right_box = widgets.VBox(right, layout=widgets.Layout(flex="1.25 1 0%", min_width="340px"))
         right_box.add_class("studio-panel-view")
         body = widgets.HBox(
             [left, right_box],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"),
+            layout=widgets.Layout(align_items="flex-start", width="100%"),
         )
-        super().__init__(children=[heading, self.message, body])
+        title_row = widgets.HBox(
+            [heading, self._header_switch((), processor, whole=True)],
+            layout=widgets.Layout(align_items="center", justify_content="space-between"),
+        )
+        super().__init__(children=[title_row, self.message, body])
         self.add_class("studio-panel")
         self.add_class(f"studio-panel-{name}")
 
@@ -221,13 +230,24 @@ class ProcessorPanel(widgets.VBox):
 
     # -- building the controls ------------------------------------------------------------
 
-    def _header_switch(self, path: Path, obj: Parametric) -> widgets.Widget:
-        """The bypass switch of a processor (nothing for other objects)."""
+    def _header_switch(self, path: Path, obj: Parametric, *, whole: bool = False) -> widgets.Widget:
+        """The bypass switch of a processor (nothing for other objects).
+
+        The panel's own processor has its switch in the title row, named for what it
+        switches off (all of a chain's stages, or the one processor).
+        """
         if not isinstance(obj, Processor):
             return widgets.HTML("")
         spec = type(obj).spec("bypass")
+        if whole:
+            holds_processors = any(
+                issubclass(item, Processor) for item in type(obj).item_fields().values()
+            )
+            key = "panel.bypass_whole" if holds_processors else "panel.bypass_one"
+            label = t(key, name=type(obj).class_name())
+            spec = dataclasses.replace(spec, label=label, unit="")
         control = self._bind(spec, obj.bypass, (*path, "bypass"))
-        return control_row(spec, control)
+        return control_row(spec, control, self._kit)
 
     def _section(self, obj: Parametric, path: Path) -> widgets.Widget:
         """Controls for one object: its values, then its nested objects."""
@@ -295,10 +315,10 @@ class ProcessorPanel(widgets.VBox):
             note.add_class("studio-automated")
             return note
         control = self._bind(spec, value, path)
-        return control_row(spec, control)
+        return control_row(spec, control, self._kit)
 
     def _bind(self, spec: ParamSpec, value: Any, path: Path) -> widgets.ValueWidget:
-        control = control_for(spec, value, sr=self.sr)
+        control = control_for(spec, value, sr=self.sr, kit=self._kit)
         self.controls[path] = control
         self._recent[path] = [value]
         lo, hi = spec.range_at(self.sr) if spec.kind == "number" else (0.0, 0.0)
@@ -335,7 +355,31 @@ class ProcessorPanel(widgets.VBox):
         if plot is None and isinstance(obj, Processor) and obj.capabilities.draws:
             plot = plot_for(obj.at(self.start_s), self.sr)
             self._plots[self._focus] = plot
-        self.plot_area.children = [plot.figure] if plot is not None else []
+        shown: list[widgets.Widget] = []
+        if plot is not None:
+            if self._focus:  # a stage of a composite: say which one is drawn
+                where = " · ".join(self._stage_words(self._focus))
+                caption = widgets.HTML(
+                    f"<small>{html.escape(t('panel.showing', what=where))}</small>"
+                )
+                caption.add_class("studio-plot-caption")
+                shown.append(caption)
+            shown.append(plot.figure)
+        self.plot_area.children = shown
+
+    def _stage_words(self, path: Path) -> list[str]:
+        """Name each nested item on the way to ``path``: stage number, then what it is."""
+        words, owner = [], self._processor
+        for i in range(0, len(path) - 1):
+            field_name, index = path[i], path[i + 1]
+            if isinstance(field_name, str) and isinstance(index, int):
+                item = owner.get((field_name, index))
+                label = type(owner).item_label(field_name).capitalize()
+                words.append(t("panel.item_tab", item=label, number=index + 1))
+                inner = item.get("processor") if "processor" in type(item).child_fields() else item
+                words.append(type(inner).class_name())
+                owner = item
+        return words or [type(self._focused()).class_name()]
 
     # -- the two paths --------------------------------------------------------------------
 
@@ -407,6 +451,8 @@ class ProcessorPanel(widgets.VBox):
     def render_now(self) -> None:
         """Render the preview with the current settings; refresh player, plot and text."""
         proc = self._processor
+        if self.comm is None:  # closed: a late timer has nothing to draw on
+            return
         self.settings_text.value = _settings_html(proc)
         if self.preview is None or self.player is None:
             return
@@ -473,6 +519,28 @@ class ProcessorPanel(widgets.VBox):
     def processed(self, audio: Audio | None = None) -> Audio:
         """Process a whole piece of audio with the current settings (full length)."""
         return self.render_full(audio)
+
+    def close(self) -> None:
+        """Close the panel with every plot it made (shown or not) and let go of audio.
+
+        Re-running the cell that made the panel calls this. An output history
+        (``Out[n]``) may keep the closed panel object alive; it then holds no audio.
+        """
+        for timer in (getattr(self, "_fast", None), getattr(self, "_slow", None)):
+            if timer is not None:  # absent when building the panel failed half way
+                timer.cancel()
+        for plot in getattr(self, "_plots", {}).values():
+            plot.figure.close()
+        if getattr(self, "player", None) is not None:
+            self.player.close()
+        if getattr(self, "preview", None) is not None:
+            self.preview.clear()
+        self.preview = None
+        self.take = None
+        self.result = None
+        self._full_cache = {}
+        self._full_audio = None
+        super().close()
 
 
 def _settings_html(proc: Processor) -> str:

@@ -620,10 +620,18 @@ class Player(anywidget.AnyWidget):
         return value
 
     def close(self) -> None:
-        """Close the player and its side models."""
+        """Close the player and its side models, and let go of their audio.
+
+        An output history (``Out[n]``) may keep the closed player alive; it then holds
+        no samples.
+        """
         for side in self.sides:
             side.close()
         super().close()
+        for side in self.sides:  # closed: nothing is sent any more
+            side.data = b""
+        self._audio = dict.fromkeys(self._audio)
+        self._ref_floats = None
 
 
 class ABPlayer(Player):

@@ -526,8 +526,11 @@ def show(fig: Any) -> None:
 
     from IPython.display import display
 
+    figure = json.loads(fig.to_json())
+    # a drawing to read, not to edit: no toolbar over the title and the labels
+    figure["config"] = {"displayModeBar": False, "responsive": True}
     bundle = {
-        "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+        "application/vnd.plotly.v1+json": figure,
         "text/plain": f"<plotly figure: {fig.layout.title.text or 'untitled'}>",
     }
     display(bundle, raw=True)

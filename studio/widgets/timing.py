@@ -136,6 +136,13 @@ class Debouncer:
         """True while a call is waiting to run."""
         return self._handle is not None
 
+    def cancel(self) -> None:
+        """Drop a waiting call (the view it would update is gone)."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.cancel()
+
     def flush(self) -> None:
         """Run a waiting call now (used before reading results)."""
         with self._lock:
@@ -178,6 +185,13 @@ class Throttler:
             self._last_run = self.scheduler.now()
             args = self._args
         self.fn(*args)
+
+    def cancel(self) -> None:
+        """Drop a waiting trailing call (the view it would update is gone)."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.cancel()
 
     def flush(self) -> None:
         """Run a waiting trailing call now."""
