@@ -353,3 +353,14 @@ def test_closing_a_panel_closes_every_plot_it_made_and_lets_go_of_audio(clip):
     assert all(plot.comm is None for plot in plots)
     assert p.player.comm is None and p.player.side(PROCESSED).data == b""
     assert p.preview is None and p.take is None
+
+
+def test_closing_a_panel_closes_the_layouts_of_plots_not_on_screen(clip):
+    from studio.widgets.lifecycle import widget_tree
+
+    p = make(Chain(Gain(), Compressor(threshold_db=-30.0)), clip)
+    p._tabs[("processors",)].selected_index = 1
+    hidden = p._plots[("processors", 0)].figure  # made, then replaced on screen
+    parts = widget_tree(hidden)
+    p.close()
+    assert all(w.comm is None for w in parts)

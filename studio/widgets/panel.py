@@ -38,7 +38,7 @@ from studio.preview import Preview, Take, render_full
 from studio.processors.base import Processor
 from studio.text import t
 from studio.widgets.controls import ControlKit, control_for, control_row
-from studio.widgets.lifecycle import register_view
+from studio.widgets.lifecycle import close_tree, register_view
 from studio.widgets.player import Player
 from studio.widgets.plots import Render, plot_for
 from studio.widgets.timing import Debouncer, Scheduler, Throttler
@@ -155,10 +155,12 @@ class ProcessorPanel(widgets.VBox):
 
         self._focus: Path = self._first_drawable(processor, ())
         self.plot_area = widgets.Box(layout=widgets.Layout(width="100%"))
+        self.plot_caption = widgets.HTML("")
+        self.plot_caption.add_class("studio-plot-caption")
         self._show_plot()
 
         self.player: Player | None = None
-        right: list[widgets.Widget] = [self.plot_area]
+        right: list[widgets.Widget] = [self.plot_caption, self.plot_area]
         if self.preview is not None:
             dry = self.preview.dry
             sides: dict[str, Audio | None] = {ORIGINAL: dry, PROCESSED: None, KEPT: None}
@@ -355,17 +357,12 @@ class ProcessorPanel(widgets.VBox):
         if plot is None and isinstance(obj, Processor) and obj.capabilities.draws:
             plot = plot_for(obj.at(self.start_s), self.sr)
             self._plots[self._focus] = plot
-        shown: list[widgets.Widget] = []
-        if plot is not None:
-            if self._focus:  # a stage of a composite: say which one is drawn
-                where = " · ".join(self._stage_words(self._focus))
-                caption = widgets.HTML(
-                    f"<small>{html.escape(t('panel.showing', what=where))}</small>"
-                )
-                caption.add_class("studio-plot-caption")
-                shown.append(caption)
-            shown.append(plot.figure)
-        self.plot_area.children = shown
+        caption = ""
+        if plot is not None and self._focus:  # a stage of a composite: say which is drawn
+            where = " · ".join(self._stage_words(self._focus))
+            caption = f"<small>{html.escape(t('panel.showing', what=where))}</small>"
+        self.plot_caption.value = caption
+        self.plot_area.children = [plot.figure] if plot is not None else []
 
     def _stage_words(self, path: Path) -> list[str]:
         """Name each nested item on the way to ``path``: stage number, then what it is."""
@@ -530,9 +527,9 @@ class ProcessorPanel(widgets.VBox):
             if timer is not None:  # absent when building the panel failed half way
                 timer.cancel()
         for plot in getattr(self, "_plots", {}).values():
-            plot.figure.close()
+            close_tree(plot.figure)  # with its traces and layout, shown or not
         if getattr(self, "player", None) is not None:
-            self.player.close()
+            close_tree(self.player)
         if getattr(self, "preview", None) is not None:
             self.preview.clear()
         self.preview = None
