@@ -364,3 +364,14 @@ def test_closing_a_panel_closes_the_layouts_of_plots_not_on_screen(clip):
     parts = widget_tree(hidden)
     p.close()
     assert all(w.comm is None for w in parts)
+
+
+def test_a_bypassed_stage_draws_no_gain_change(clip):
+    clock = ManualScheduler()
+    p = make(Chain(Gain(), Compressor(threshold_db=-30.0, ratio=8.0)), clip, clock)
+    p._tabs[("processors",)].selected_index = 1
+    gain = p._plots[("processors", 1)].figure.trace("gain")
+    assert gain.y.min() < -3.0
+    p.set(("processors", 1, "bypass"), True)
+    clock.advance(1.0)
+    assert np.all(gain.y == 0.0)

@@ -19,7 +19,7 @@ from studio.text import t
 
 __all__ = ["ControlKit", "control_for", "control_row"]
 
-_DESCRIPTION_STYLE = {"description_width": "128px"}
+_DESCRIPTION_STYLE = {"description_width": "112px"}
 
 
 def _label(spec: ParamSpec) -> str:

@@ -207,11 +207,11 @@ class ProcessorPanel(widgets.VBox):
         left = widgets.VBox(
             [self._section(processor, ())],
             layout=widgets.Layout(
-                flex="1 1 0%", min_width="300px", max_height="560px", overflow="auto"
+                flex="1.25 1 0%", min_width="320px", max_height="560px", overflow="auto"
             ),
         )
         left.add_class("studio-panel-controls")
-        right_box = widgets.VBox(right, layout=widgets.Layout(flex="1.25 1 0%", min_width="340px"))
+        right_box = widgets.VBox(right, layout=widgets.Layout(flex="1 1 0%", min_width="340px"))
         right_box.add_class("studio-panel-view")
         body = widgets.HBox(
             [left, right_box],
@@ -463,7 +463,10 @@ class ProcessorPanel(widgets.VBox):
         plot = self._plots.get(self._focus)
         if plot is None or self.preview is None:
             return
+        focused = self._focused()
         trace = take.trace_db if not self._focus else take.stage_traces.get(self._focus)
+        if isinstance(focused, Processor) and focused.bypass:
+            trace = np.zeros(take.audio.n_frames)  # switched off: it changes nothing
         render = Render(self.preview.dry.samples, take.audio.samples, self.sr, trace)
         try:
             plot.update_slow(self._focused().at(self.start_s), render)
@@ -555,7 +558,3 @@ def _settings_html(proc: Processor) -> str:
 def panel(processor: Processor, audio: Audio | None = None, **options: Any) -> ProcessorPanel:
     """Build a :class:`ProcessorPanel` for any processor (see its parameters)."""
     return ProcessorPanel(processor, audio, **options)
-
-
-# numpy is used by the plots the panel feeds; keep the name for type checkers of callers
-_ = np
