@@ -165,6 +165,15 @@ class ParamSpec:
             hi = min(hi, NYQUIST_FRACTION * sr)
         return lo, hi
 
+    def choice_label(self, value: Any) -> str:
+        """The words a learner reads for a choice value (``"low shelf"`` for ``"low_shelf"``).
+
+        From the catalogue (``choices.<parameter>.<value>``); a value it does not know,
+        such as a number, is shown as it is.
+        """
+        key = f"choices.{self.name}.{str(value).replace('.', '_')}"
+        return t(key) if has(key) else str(value)
+
     def format(self, value: Any) -> str:
         """Return ``value`` as text with its unit (``"-18.0 dB"``, ``"4.0:1"``).
 
@@ -173,6 +182,8 @@ class ParamSpec:
         """
         if isinstance(value, Envelope):
             return self._envelope_text(value)
+        if self.kind == "choice":
+            return self.choice_label(value)
         if self.kind != "number":
             return str(value)
         text = f"{value:.4g}" if abs(value) >= 1000 or value == 0 else f"{value:.3g}"

@@ -38,7 +38,8 @@ from studio.audio import Audio
 from studio.dsp.control import resolve
 from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError
-from studio.processors.base import Chain, Processor
+from studio.params import Path
+from studio.processors.base import Chain, Parallel, Processor, add_traces
 
 __all__ = ["Preview", "Take", "apply_blend", "blend_wet_value", "loudness_offset_db", "render_full"]
 
@@ -97,9 +98,6 @@ class Take:
     reused : str
         What was reused: ``"cache"`` (everything), ``"prefix N"`` (the first N stages of
         a chain), ``"wet"`` (only blend parameters moved) or ``"nothing"``.
-    stage_traces : dict
-        For a chain: each stage's own gain change, by the stage's path
-        (``("processors", 2)``), for stages that report one.
     """
 
     processor: Processor
@@ -109,7 +107,6 @@ class Take:
     offset_db: float
     render_ms: float
     reused: str
-    stage_traces: dict[tuple[str | int, ...], np.ndarray] = field(default_factory=dict)
 
     @property
     def loudness_db(self) -> float:
@@ -123,7 +120,6 @@ class _Entry:
     sr: int
     trace: np.ndarray | None
     lufs: float | None = None  # measured once, the first time it is played
-    stage_traces: dict[tuple[str | int, ...], np.ndarray] = field(default_factory=dict)
     nbytes: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -201,8 +197,48 @@ class Preview:
             offset_db=loudness_offset_db(self.dry_lufs, lufs),
             render_ms=elapsed,
             reused=reused,
-            stage_traces=entry.stage_traces,
         )
+
+    def trace_at(self, processor: Processor, path: Path) -> np.ndarray | None:
+        """The gain change of the processor at ``path`` inside ``processor``.
+
+        Measured on what that processor really receives in the passage (after the chain
+        stages before it; the input of the parallel it is a branch of), from the cache
+        when the whole was rendered just now. None when it reports no gain change.
+        """
+        obj = processor.shifted(-self.start_s)
+        x, sr = self.dry.samples, self.sr
+        context: tuple[Any, ...] = ()
+        i = 0
+        while i < len(path):
+            part = path[i]
+            if obj.bypass:  # nothing inside a switched-off composite changes the sound
+                return np.zeros(x.shape[-1])
+            if isinstance(obj, Chain) and part == "processors" and i + 1 < len(path):
+                index = path[i + 1]
+                assert isinstance(index, int)
+                stages = obj.processors
+                for j in range(index):
+                    key = self.key if stages[j].capabilities.sidechain else None
+                    entry, _ = self._render(stages[j], x, sr, key, (*context, stages[:j]))
+                    x, sr = entry.samples, entry.sr
+                context = (*context, stages[:index])
+                obj = stages[index]
+                i += 2
+            elif isinstance(obj, Parallel) and part == "branches" and i + 2 < len(path):
+                index = path[i + 1]
+                assert isinstance(index, int)
+                obj = obj.branches[index].processor  # a branch hears the parallel's input
+                i += 3
+            else:
+                return None
+        if not obj.capabilities.trace:
+            return None
+        if obj.bypass:
+            return np.zeros(x.shape[-1])
+        key = self.key if obj.capabilities.sidechain else None
+        entry, _ = self._render(obj, x, sr, key, context)
+        return entry.trace
 
     def offset_db(self, audio: Audio) -> float:
         """How much ``audio`` must move to sound as loud as the dry passage."""
@@ -244,8 +280,10 @@ class Preview:
             stage_key = key if stage.capabilities.sidechain else None
             entry, _ = self._render(stage, out, out_sr, stage_key, (*context, stages[:i]))
             out, out_sr = entry.samples, entry.sr
-            if entry.trace is not None and not stage.capabilities.changes_rate:
-                total = entry.trace if total is None else total + entry.trace
+            if stage.changes_rate_now():
+                total = None  # earlier traces count frames at the old rate
+            elif entry.trace is not None:
+                total = add_traces(total, entry.trace)
             self._put(("prefix", context, stages[: i + 1]), _Entry(out, out_sr, total))
         if out is x:
             out = np.array(x, copy=True)
@@ -253,12 +291,6 @@ class Preview:
             total = np.zeros(out.shape[-1])
         reused = f"prefix {start}" if start else "nothing"
         result = _Entry(out, out_sr, total)
-        # each stage's own trace, from the cache (every stage was rendered just now or before)
-        for i, stage in enumerate(stages):
-            if stage.capabilities.trace and not stage.bypass:
-                hit = self._cache.get(("take", (*context, stages[:i]), stage))
-                if hit is not None and hit.trace is not None:
-                    result.stage_traces[("processors", i)] = hit.trace
         return result, reused
 
     def _render_blend(

@@ -35,7 +35,7 @@ def noise(channels=1, seconds=1.0, seed=0):
 class _LateByTen(Processor):
     """A test processor whose output comes out ten frames late (like a real-time plug-in)."""
 
-    def latency_frames(self, sr: int) -> int:
+    def _latency_frames(self, sr: int) -> int:
         return 10
 
     def _process(self, samples, sr):

@@ -179,3 +179,23 @@ def test_a_panel_is_generated(cls):
     own = {(s.name,) for s in cls.specs()}
     assert own <= set(panel.controls)
     assert panel.player is not None
+
+
+@pytest.mark.parametrize(
+    "cls", [c for c in CLASSES if c.capabilities.draws], ids=lambda c: c.__name__
+)
+def test_a_moving_setting_is_drawn_at_one_moment_and_refused_plainly_otherwise(cls):
+    base = cls()
+    leaf = next((leaf for leaf in base.leaves() if leaf.spec.can_move), None)
+    if leaf is None:
+        pytest.skip(f"{cls.__name__} has nothing that moves")
+    lo, hi = leaf.spec.range_at(SR)
+    moving = base.replace(leaf.path, Envelope([0.0, 1.0], [lo, hi]))
+    draw = {
+        "response": lambda p: p.response_db(np.array([100.0, 1000.0]), SR),
+        "transfer": lambda p: p.transfer_curve(np.array([-40.0, -10.0])),
+        "curves": lambda p: p.curves(SR),
+    }[cls.capabilities.draws]
+    with pytest.raises(ParameterError, match=r"moves over time.*\.at\(t_s\)"):
+        draw(moving)
+    draw(moving.at(0.5))  # the settings at one moment draw as usual

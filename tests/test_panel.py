@@ -375,3 +375,19 @@ def test_a_bypassed_stage_draws_no_gain_change(clip):
     p.set(("processors", 1, "bypass"), True)
     clock.advance(1.0)
     assert np.all(gain.y == 0.0)
+
+
+def test_compared_sides_are_loudness_matched_too(clip):
+    louder = clip.with_samples(clip.samples * 10 ** (6 / 20))
+    p = make(Gain(), clip, compare={"reference": louder})
+    assert p.player.side("reference").loudness_db == pytest.approx(6.0, abs=0.05)
+    assert "Reference is turned down 6.0 dB" in p.player.status_text()
+
+
+def test_close_called_directly_closes_everything_it_holds(clip):
+    from studio.widgets.lifecycle import widget_tree
+
+    p = make(Chain(HighPass(), ParametricEQ()), clip)
+    parts = widget_tree(p)
+    p.close()
+    assert sum(w.comm is not None for w in parts) == 0

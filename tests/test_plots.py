@@ -118,13 +118,6 @@ def test_boosts_stay_visible_on_the_fixed_axis() -> None:
     assert gain_change_range_db(Limiter()) == (-24.0, 3.0)
 
 
-def test_a_declared_gain_range_wins() -> None:
-    class Declares:
-        gain_change_range_db = (-12, 6)
-
-    assert gain_change_range_db(Declares()) == (-12.0, 6.0)
-
-
 def test_envelope_keeps_the_extreme_of_each_bin() -> None:
     values = np.array([0.0, -3.0, 1.0, 0.0, 5.0, -1.0])
     assert envelope_for_plot(values, 2, 2, keep="extreme")[1].tolist() == [-3.0, 5.0]

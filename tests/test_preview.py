@@ -154,3 +154,55 @@ def test_render_full_reports_progress_per_stage():
     out = render_full(five_stages(), audio, progress=lambda d, t, label: seen.append((d, t, label)))
     assert seen[0] == (0, 5, "HighPass") and seen[-1] == (5, 5, "done")
     np.testing.assert_allclose(out.samples, five_stages().process(audio.samples, SR), atol=1e-6)
+
+
+def test_a_bypassed_resampler_changes_nothing_downstream():
+    from studio.processors import SampleRateConverter
+
+    audio = song(seconds=2.0)
+    off = SampleRateConverter(target_sr=44100, bypass=True)
+    take = Preview(audio, 0.0, 2.0).render(off)
+    np.testing.assert_allclose(take.audio.samples, audio.samples, atol=1e-7)
+    full = render_full(Chain(off), audio)
+    assert full.sr == SR and full.n_frames == audio.n_frames
+    eq = ParametricEQ(bands=[EQBand("peak", 1000.0, 6.0, 1.0)])
+    np.testing.assert_allclose(
+        Chain(off, eq).process(audio.samples, SR), eq.process(audio.samples, SR), atol=1e-6
+    )
+
+
+def test_a_trace_after_a_resampler_counts_the_new_rate_only():
+    from studio.processors import Limiter, SampleRateConverter
+
+    audio = song(seconds=1.0)
+    chain = Chain(Compressor(), SampleRateConverter(target_sr=44100), Limiter())
+    out, trace = chain.process_with_trace(audio.samples, SR)
+    assert trace.shape == (out.shape[-1],) == (44100,)
+    assert Preview(audio, 0.0, 1.0).render(chain).trace_db.shape == (44100,)
+
+
+def test_nested_stages_trace_what_they_really_receive():
+    from studio.processors import Branch, Parallel
+
+    audio = song(seconds=2.0)
+    quiet = Chain(Gain(gain_db=-30.0), Chain(Compressor(threshold_db=-20.0)))
+    preview = Preview(audio, 0.0, 2.0)
+    preview.render(quiet)
+    nested = preview.trace_at(quiet, ("processors", 1, "processors", 0))
+    assert np.max(np.abs(nested)) < 1e-9  # 30 dB down, the compressor never works
+    loud = Parallel(branches=[Branch(Compressor(threshold_db=-40.0, ratio=8.0))])
+    branch = preview.trace_at(loud, ("branches", 0, "processor"))
+    direct = Compressor(threshold_db=-40.0, ratio=8.0).gain_change_db(audio.samples, SR)
+    np.testing.assert_allclose(branch, direct, atol=1e-9)
+    assert preview.trace_at(quiet, ("processors", 0)) is None  # a gain reports none
+
+
+def test_multiband_traces_count_their_largest_reduction_in_a_chain():
+    from studio.processors import MultibandCompressor
+
+    audio = song(seconds=1.0)
+    mb = MultibandCompressor()
+    rows = mb.gain_change_db(audio.samples, SR)
+    assert rows.shape[0] == 3
+    _, trace = Chain(mb).process_with_trace(audio.samples, SR)
+    np.testing.assert_allclose(trace, rows.min(axis=0))

@@ -515,3 +515,25 @@ def test_a_learners_own_processor_shows_its_declared_words():
     with use_language("es"):
         assert _MyCompressor.spec("threshold_db").label == "umbral"
         assert _MyCompressor.spec("ratio").help == "Mine, up to 40."
+
+
+def test_every_worded_choice_has_display_words():
+    import studio.processors  # noqa: F401 - registers every class
+    from studio.params import registered
+    from studio.text import has
+
+    missing = [
+        f"{name}.{spec.name}={value}"
+        for name, cls in registered().items()
+        for spec in cls.specs()
+        if spec.kind == "choice"
+        for value in spec.choices
+        if any(ch.isalpha() for ch in value)
+        and not has(f"choices.{spec.name}.{value.replace('.', '_')}")
+    ]
+    assert missing == []
+    from studio.processors import EQBand, Pan
+
+    assert EQBand.spec("kind").choice_label("low_shelf") == "low shelf"
+    assert Pan.spec("law").format("compromise_-4.5dB") == "compromise (-4.5 dB)"
+    assert "24" == EQBand.spec("kind").choice_label("24")  # numbers as they are

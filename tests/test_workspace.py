@@ -28,5 +28,15 @@ def test_copies_follow_updates_unless_the_learner_edited_them(tmp_path):
     assert (source / "b.ipynb").read_text() == "v2"  # the repository's copy is untouched
 
 
+def test_a_lost_manifest_does_not_make_unedited_copies_look_edited(tmp_path):
+    source, work = tmp_path / "notebooks", tmp_path / "workspace"
+    source.mkdir()
+    (source / "a.ipynb").write_text("v1")
+    workspace.sync(source, work)
+    (work / workspace.MANIFEST).write_text("not json")
+    assert workspace.sync(source, work) == []
+    assert not (work / "a (new).ipynb").exists()
+
+
 def test_workspace_is_ignored_by_git():
     assert "workspace/" in (REPO / ".gitignore").read_text().splitlines()

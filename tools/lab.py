@@ -58,11 +58,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"lab: {line}")
     requested = (REPO / args.notebook).resolve()
     notebook = requested
+    root = REPO
     if requested.is_relative_to(REPO / "notebooks"):
-        notebook = REPO / "workspace" / requested.relative_to(REPO)
+        # Lab shows the learner's copies only, so no tracked notebook is one click away
+        root = REPO / "workspace"
+        notebook = root / requested.relative_to(REPO)
     target = "lab"
-    if notebook.is_file() and notebook.is_relative_to(REPO):
-        target = f"lab/tree/{notebook.relative_to(REPO).as_posix()}"
+    if notebook.is_file() and notebook.is_relative_to(root):
+        target = f"lab/tree/{notebook.relative_to(root).as_posix()}"
     else:
         print(f"lab: {args.notebook} not found; opening the file browser instead.")
 
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         "-m",
         "jupyter",
         "lab",
-        f"--ServerApp.root_dir={REPO}",
+        f"--ServerApp.root_dir={root}",
         f"--ServerApp.ip={args.ip}",
         f"--ServerApp.port={args.port}",
         "--ServerApp.port_retries=0",
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     if not has_screen():
         command.append("--no-browser")
     if target != "lab":
-        command.append(notebook.relative_to(REPO).as_posix())  # opened when Lab loads
+        command.append(notebook.relative_to(root).as_posix())  # opened when Lab loads
     host = "127.0.0.1" if args.ip in ("", "*", "0.0.0.0") else args.ip
     print(
         "\n  JupyterLab is starting. Open this address in your browser:\n\n"
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         "  Stop it with Ctrl+C (twice).\n",
         flush=True,
     )
-    os.chdir(REPO)  # jupyter resolves the notebook argument against the working folder
+    os.chdir(root)  # jupyter resolves the notebook argument against the working folder
     os.execv(sys.executable, command)
 
 

@@ -54,6 +54,8 @@ def sync(source_dir: Path, work_dir: Path) -> list[str]:
         if not target.exists():
             _copy_atomically(source, target)
             done.append(f"copied {relative}")
+        elif _digest(target) == new:
+            pass  # the copy is the current version already (a lost manifest is no edit)
         elif manifest.get(relative) != new:
             if _digest(target) == manifest.get(relative):  # never edited: follow the update
                 _copy_atomically(source, target)

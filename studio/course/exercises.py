@@ -75,15 +75,15 @@ class Feedback:
 
 
 def _response_db(processor: Processor, freqs_hz: np.ndarray, sr: int) -> np.ndarray:
-    """The summed response of a processor, or of a chain's stages that draw one."""
-    stages = processor.processors if isinstance(processor, Chain) else (processor,)
+    """The summed response of a processor, or of the stages of a chain at any depth."""
     total = np.zeros_like(freqs_hz)
-    for stage in stages:
-        if stage.bypass:
-            continue
-        if stage.capabilities.draws != "response":
-            continue
-        total = total + stage.at(0.0).response_db(freqs_hz, sr)
+    if processor.bypass:
+        return total
+    if isinstance(processor, Chain):
+        for stage in processor.processors:
+            total = total + _response_db(stage, freqs_hz, sr)
+    elif processor.capabilities.draws == "response":
+        total = total + processor.at(0.0).response_db(freqs_hz, sr)
     return total
 
 
@@ -243,7 +243,9 @@ def check_voice_leveling(
         lines.append(t("course.voice.unchanged"))
     if trace is not None:
         loud = phrases[int(np.argmax(before))]
-        part = trace[int(loud.start_s * voice.sr) : int(loud.end_s * voice.sr)]
+        part = trace[..., int(loud.start_s * voice.sr) : int(loud.end_s * voice.sr)]
+        if part.ndim > 1:  # a row per band: the largest reduction at each moment
+            part = part.min(axis=0)
         reduction = -float(np.mean(part)) if part.size else 0.0
         lines.append(t("course.voice.loud_reduction", reduction_db=reduction))
         if reduction > 12.0:

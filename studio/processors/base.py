@@ -21,10 +21,11 @@ with a dry/wet amount and latency alignment).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -140,6 +141,35 @@ def registered_processors() -> dict[str, type[Processor]]:
     }
 
 
+#: The methods that draw a processor's settings; they need settings fixed in time.
+DRAWING_METHODS = ("transfer_curve", "curves", "response_db", "response_parts_db")
+
+
+def _fixed_settings(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse plainly to draw settings that move over time (a picture is of one moment)."""
+
+    @functools.wraps(method)
+    def drawn(self: Processor, *args: Any, **kwargs: Any) -> Any:
+        if self.moves:
+            raise ParameterError(
+                f"{self.owner_label} moves over time, so it has no single picture; take "
+                "the settings at one moment with .at(t_s) first."
+            )
+        return method(self, *args, **kwargs)
+
+    drawn._fixed_settings = True  # type: ignore[attr-defined]
+    return drawn
+
+
+def add_traces(total: np.ndarray | None, gain: np.ndarray) -> np.ndarray:
+    """Add one stage's gain change (dB per frame) to a running total.
+
+    A trace with a row per band counts with its largest reduction at each frame.
+    """
+    row = np.min(gain, axis=0) if np.ndim(gain) > 1 else np.asarray(gain)
+    return row if total is None else total + row
+
+
 def _first_bad_sample(x: np.ndarray) -> tuple[int, int, int]:
     finite = np.isfinite(x)
     channel, frame = np.unravel_index(int(np.argmin(finite)), x.shape)
@@ -170,6 +200,13 @@ class Processor(Parametric):
     #: Too general to lend its title to a subclass without one (see ``class_title``).
     _generic: ClassVar[bool] = True
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in DRAWING_METHODS:
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "_fixed_settings", False):
+                setattr(cls, name, _fixed_settings(method))
+
     bypass: bool = param(False, neutral=False, kw_only=True)
 
     def values(self) -> dict[str, Any]:
@@ -185,19 +222,21 @@ class Processor(Parametric):
                 values[name] = value.values[0]
         return values
 
-    # -- shape of the output --------------------------------------------------------------
+    # -- shape of the output ----------------------------------------------------------------
+    # Subclasses override the underscored versions; a bypassed processor passes its input
+    # through, so it changes nothing of its shape, rate or timing.
 
     def output_channels(self, n_in: int) -> int:
-        """Number of output channels for ``n_in`` input channels (the same by default)."""
-        return n_in
+        """Number of output channels for ``n_in`` input channels."""
+        return n_in if self.bypass else self._output_channels(n_in)
 
     def output_rate(self, sr: int) -> int:
-        """Sample rate of the output for input at ``sr`` (the same by default)."""
-        return sr
+        """Sample rate of the output for input at ``sr``."""
+        return sr if self.bypass else self._output_rate(sr)
 
     def output_frames(self, n_frames: int, sr: int) -> int:
-        """Number of output frames for ``n_frames`` in at ``sr`` (the same by default)."""
-        return n_frames
+        """Number of output frames for ``n_frames`` in at ``sr``."""
+        return n_frames if self.bypass else self._output_frames(n_frames, sr)
 
     def latency_frames(self, sr: int) -> int:
         """How many frames late the output comes out (0: in time with the input).
@@ -206,6 +245,22 @@ class Processor(Parametric):
         (lookahead, linear-phase filters), so they report 0; a processor that cannot
         reports its delay here and :class:`Parallel` lines its branches up.
         """
+        return 0 if self.bypass else self._latency_frames(sr)
+
+    def changes_rate_now(self) -> bool:
+        """Whether this processor, as set now, changes the rate (never when bypassed)."""
+        return self.capabilities.changes_rate and not self.bypass
+
+    def _output_channels(self, n_in: int) -> int:
+        return n_in
+
+    def _output_rate(self, sr: int) -> int:
+        return sr
+
+    def _output_frames(self, n_frames: int, sr: int) -> int:
+        return n_frames
+
+    def _latency_frames(self, sr: int) -> int:
         return 0
 
     # -- checks ---------------------------------------------------------------------------
@@ -491,7 +546,7 @@ class Chain(Processor):
     @property
     def changes_rate(self) -> bool:
         """True when any active stage changes the sample rate and length."""
-        return any(p.capabilities.changes_rate for p in self.active)
+        return any(p.changes_rate_now() for p in self.processors)
 
     @property
     def active(self) -> tuple[Processor, ...]:
@@ -501,14 +556,21 @@ class Chain(Processor):
     def _process_with_trace(
         self, samples: np.ndarray, sr: int, key: Any = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run every stage in order; the trace is the sum of the stages' gain changes."""
+        """Run every stage in order; the trace is the sum of the stages' gain changes.
+
+        A stage whose trace has a row per band (a multiband compressor) counts with its
+        largest reduction at each frame; after a sample-rate change only the stages at the
+        new rate count (the output's frames).
+        """
         out = samples
         total: np.ndarray | None = None
         for p in self.processors:
             stage_key = key if p.capabilities.sidechain else None
             out, gain = p.run(out, sr, stage_key, trace=True)
-            if gain is not None and not p.capabilities.changes_rate:
-                total = gain if total is None else total + gain
+            if p.changes_rate_now():
+                total = None  # earlier traces count frames at the old rate
+            elif gain is not None:
+                total = add_traces(total, gain)
             sr = p.output_rate(sr)  # a resampler mid-chain hands its new rate on
         if out is samples:  # no stages: a new array, like every processor returns
             out = np.array(samples, copy=True)
@@ -532,28 +594,28 @@ class Chain(Processor):
                 raise ParameterError(f"Chain stage {i} ({type(p).__name__}): {exc}") from None
             sr = p.output_rate(sr)
 
-    def output_rate(self, sr: int) -> int:
+    def _output_rate(self, sr: int) -> int:
         """The rate after every stage."""
-        for p in self.active:
+        for p in self.processors:
             sr = p.output_rate(sr)
         return sr
 
-    def output_frames(self, n_frames: int, sr: int) -> int:
+    def _output_frames(self, n_frames: int, sr: int) -> int:
         """The length after every stage."""
-        for p in self.active:
+        for p in self.processors:
             n_frames, sr = p.output_frames(n_frames, sr), p.output_rate(sr)
         return n_frames
 
-    def output_channels(self, n_in: int) -> int:
+    def _output_channels(self, n_in: int) -> int:
         """The channel count after every stage."""
-        for p in self.active:
+        for p in self.processors:
             n_in = p.output_channels(n_in)
         return n_in
 
-    def latency_frames(self, sr: int) -> int:
+    def _latency_frames(self, sr: int) -> int:
         """The stages' delays added up."""
         total = 0
-        for p in self.active:
+        for p in self.processors:
             total += p.latency_frames(sr)
             sr = p.output_rate(sr)
         return total
@@ -617,19 +679,19 @@ class Parallel(Processor):
     def _live(self) -> list[Branch]:
         return [b for b in self.branches if not b.mute]
 
-    def output_channels(self, n_in: int) -> int:
+    def _output_channels(self, n_in: int) -> int:
         """The most channels any part gives (mono parts are spread)."""
         counts = [n_in] + [b.processor.output_channels(n_in) for b in self.branches]
         return max(counts)
 
-    def latency_frames(self, sr: int) -> int:
+    def _latency_frames(self, sr: int) -> int:
         """0: branches are lined up and the sum is moved back in time."""
         return 0
 
     def check_rate(self, sr: int) -> None:
         """Check every branch; refuse branches that change the rate or length."""
         for i, b in enumerate(self.branches):
-            if b.processor.capabilities.changes_rate:
+            if b.processor.changes_rate_now():
                 raise ParameterError(
                     f"Parallel branch {i}: {type(b.processor).__name__} changes the sample "
                     "rate, so it cannot be summed with the other branches."

@@ -115,11 +115,11 @@ class SampleRateConverter(Processor):
 
     target_sr: str = param("44100", choices=TARGET_RATES, unit="Hz")
 
-    def output_rate(self, sr: int) -> int:
+    def _output_rate(self, sr: int) -> int:
         """The sample rate of the output (the target, whatever ``sr`` is)."""
         return int(self.target_sr)
 
-    def output_frames(self, n_frames: int, sr: int) -> int:
+    def _output_frames(self, n_frames: int, sr: int) -> int:
         """Frames out for ``n_frames`` in at ``sr``: ``round(n * target / sr)``."""
         return dsp_resample.converted_frames(n_frames, sr, int(self.target_sr))
 

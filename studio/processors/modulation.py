@@ -112,7 +112,7 @@ class AutoPan(Processor):
     depth_pct: float = _depth(100.0, neutral=0.0)
     shape: str = _shape()
 
-    def output_channels(self, n_in: int) -> int:
+    def _output_channels(self, n_in: int) -> int:
         """Always two (stereo)."""
         return 2
 

@@ -78,7 +78,7 @@ class _StereoOut:
 
     accepts_channels: ClassVar[tuple[int, ...] | None] = (1, 2)
 
-    def output_channels(self, n_in: int) -> int:
+    def _output_channels(self, n_in: int) -> int:
         """Always two: left and right."""
         return 2
 

@@ -197,7 +197,7 @@ class Pan(Processor):
     pan: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
     law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
-    def output_channels(self, n_in: int) -> int:
+    def _output_channels(self, n_in: int) -> int:
         """Always stereo: mono is spread to two channels, stereo stays stereo."""
         return 2
 
@@ -249,7 +249,7 @@ class Fader(Processor):
     pan: float = param(0.0, lo=-1.0, hi=1.0, neutral=0.0, step=0.01)
     law: str = param("constant_power_-3dB", choices=PAN_LAWS)
 
-    def output_channels(self, n_in: int) -> int:
+    def _output_channels(self, n_in: int) -> int:
         """Always stereo: a mix bus has two sides."""
         return 2
 

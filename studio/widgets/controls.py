@@ -109,7 +109,7 @@ def control_for(
     }
     if spec.kind == "choice":
         control: widgets.ValueWidget = widgets.Dropdown(
-            options=[(c.replace("_", " "), c) for c in spec.choices or ()], value=value, **common
+            options=[(spec.choice_label(c), c) for c in spec.choices or ()], value=value, **common
         )
     elif spec.kind == "bool":
         control = widgets.Checkbox(value=bool(value), indent=False, **common)

@@ -77,15 +77,15 @@ class TrackPlayer(widgets.VBox):
 
     Parameters
     ----------
-    tracks : mapping of str to Audio, or an object with ``.tracks`` and ``.mixdown()``
-        What to choose from; a demo session works directly.
+    tracks : mapping of str to Audio, or a session (``.tracks`` and ``.mixdown()``)
+        What to choose from; a session also offers its mix.
     notes : mapping of str to str, optional
         A line shown under the player for each track (what to listen for).
     """
 
     def __init__(self, tracks: Any, *, notes: Mapping[str, str] | None = None) -> None:
         self._sources: dict[str, Any] = {}
-        if hasattr(tracks, "mixdown"):
+        if hasattr(tracks, "mixdown"):  # a session: its tracks and its mix
             self._sources[mix_label()] = tracks.mixdown
             tracks = tracks.tracks
         if isinstance(tracks, Audio):

@@ -28,7 +28,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 
 from studio.audio import Audio
 from studio.dsp.control import Envelope
@@ -169,10 +168,13 @@ class ProcessorPanel(widgets.VBox):
                 PROCESSED: t("panel.processed", name=type(processor).class_name()),
                 KEPT: t("panel.kept"),
             }
+            levels: dict[str, float] = {}
             for key, other in (compare or {}).items():
-                sides[key] = other.segment(start_s, start_s + preview_s)
+                passage = other.segment(start_s, start_s + preview_s)
+                sides[key] = passage
                 labels[key] = key.replace("_", " ").capitalize()
-            self.player = Player(sides, labels=labels)
+                levels[key] = -self.preview.offset_db(passage)  # matched like the others
+            self.player = Player(sides, labels=labels, loudness_db=levels)
             self.keep_button = widgets.Button(
                 description=t("panel.keep_button"),
                 tooltip=t("panel.keep_tooltip"),
@@ -463,10 +465,10 @@ class ProcessorPanel(widgets.VBox):
         plot = self._plots.get(self._focus)
         if plot is None or self.preview is None:
             return
-        focused = self._focused()
-        trace = take.trace_db if not self._focus else take.stage_traces.get(self._focus)
-        if isinstance(focused, Processor) and focused.bypass:
-            trace = np.zeros(take.audio.n_frames)  # switched off: it changes nothing
+        if self._focus:
+            trace = self.preview.trace_at(self._processor, self._focus)
+        else:
+            trace = take.trace_db
         render = Render(self.preview.dry.samples, take.audio.samples, self.sr, trace)
         try:
             plot.update_slow(self._focused().at(self.start_s), render)
@@ -526,6 +528,7 @@ class ProcessorPanel(widgets.VBox):
         Re-running the cell that made the panel calls this. An output history
         (``Out[n]``) may keep the closed panel object alive; it then holds no audio.
         """
+        close_tree(self, keep=[self])  # every control, box, tab and shared layout
         for timer in (getattr(self, "_fast", None), getattr(self, "_slow", None)):
             if timer is not None:  # absent when building the panel failed half way
                 timer.cancel()
@@ -533,8 +536,9 @@ class ProcessorPanel(widgets.VBox):
             close_tree(plot.figure)  # with its traces and layout, shown or not
         if getattr(self, "player", None) is not None:
             close_tree(self.player)
-        if getattr(self, "preview", None) is not None:
-            self.preview.clear()
+        preview = getattr(self, "preview", None)
+        if preview is not None:
+            preview.clear()
         self.preview = None
         self.take = None
         self.result = None

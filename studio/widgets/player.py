@@ -630,7 +630,7 @@ class Player(anywidget.AnyWidget):
         super().close()
         for side in self.sides:  # closed: nothing is sent any more
             side.data = b""
-        self._audio = dict.fromkeys(self._audio)
+        self._audio = dict.fromkeys(getattr(self, "_audio", {}))  # {} if building failed
         self._ref_floats = None
 
 
@@ -671,13 +671,16 @@ class ABPlayer(Player):
         a: Audio | None = None,
         b: Audio | None = None,
         *,
-        label_a: str = "Original",
-        label_b: str = "Processed",
+        label_a: str | None = None,
+        label_b: str | None = None,
         match_loudness: bool = True,
     ) -> None:
         super().__init__(
             {"a": a, "b": b},
-            labels={"a": label_a, "b": label_b},
+            labels={
+                "a": t("player.original") if label_a is None else label_a,
+                "b": t("player.processed") if label_b is None else label_b,
+            },
             match_loudness=match_loudness,
         )
         self.add_class("studio-abplayer")

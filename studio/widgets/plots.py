@@ -95,17 +95,12 @@ def gain_change_range_db(processor: Any) -> tuple[float, float]:
     """The fixed range (dB) of a processor's gain-change-over-time axis.
 
     It does not follow the audio, so the trace before and after a change is drawn on
-    the same scale. A processor may declare it as ``gain_change_range_db``; otherwise
-    it follows from the declared parameters: cuts down to the largest ``range_db`` (a
-    gate's or a dynamic EQ's depth) or 24 dB, and boosts up to the largest gain a
+    the same scale. It follows from the declared parameters: cuts down to the largest
+    ``range_db`` (a gate's or a dynamic EQ's depth) or 24 dB, and boosts up to the largest gain a
     parameter can add (a transient shaper's attack and sustain, a dynamic EQ that boosts
     quiet passages) or 3 dB of headroom above zero. Make-up gain is not counted: the
     traces show the gain change before it.
     """
-    declared = getattr(processor, "gain_change_range_db", None)
-    if declared is not None:
-        lo, hi = (float(v) for v in declared)
-        return (lo, hi)
     specs = {spec.name: spec for spec in processor.specs()}
     cut_db, boost_db = 24.0, 3.0
     depth = specs.get("range_db")
@@ -271,8 +266,8 @@ class DynamicsPlot:
     def update_slow(self, processor: Any, render: Render) -> None:
         """Draw the gain-change trace of the latest preview render (axis unchanged)."""
         gr = render.gain_reduction_db
-        if gr is None:
-            gr = processor.gain_reduction_db(render.dry, render.sr)
+        if gr is None:  # bypassed, or nothing reported: no change to draw
+            gr = np.zeros(np.shape(render.wet)[-1])
         times, values = envelope_for_plot(np.asarray(gr), render.sr, keep="extreme")
         duration_s = len(gr) / render.sr
         sub = self.figure.subplot(1)
