@@ -332,8 +332,14 @@ def _through_curve(x: np.ndarray, factor: int, curve) -> np.ndarray:
     return out
 
 
-#: The compiled path's curve codes (see ``_oversampling_kernels``).
-_CURVE_CODES = {"soft_clip": 0, "tape": 1, "tube": 2, "excite": 3}
+#: The compiled path's curve codes and tanh biases (see ``_oversampling_kernels``): tape
+#: and tube are one biased tanh (tape's bias is 0), the exciter keeps what it adds.
+_CURVE_CODES = {
+    "soft_clip": (0, 0.0),
+    "tape": (1, 0.0),
+    "tube": (1, TUBE_BIAS),
+    "excite": (2, TUBE_BIAS),
+}
 #: Zeros kept before and after every level's samples in the compiled path: more than any
 #: phase reaches (the first stage's decimator reaches 77 samples either side).
 _KERNEL_PAD = 96
@@ -349,14 +355,15 @@ def _trimmed(taps: np.ndarray, first: int) -> tuple[np.ndarray, int]:
     return taps[nonzero[0] : nonzero[-1] + 1], first + int(nonzero[0])
 
 
-@lru_cache(maxsize=4)
-def _kernel_plan(n_stages: int) -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=8)
+def _kernel_plan(n_stages: int, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """The compiled path's filters: a pool of taps and, per stage, four filters in it.
 
     ``plan[s]`` rows: up even, up odd (first = buffer index of the first tap for input
     0), down from the odd samples, down from the even samples (first = index of the
     first tap for output 0 in the half-length array). Every buffer holds its samples
-    after ``_KERNEL_PAD`` zeros (an even number, so the parities below are fixed).
+    after ``_KERNEL_PAD`` zeros (an even number, so the parities below are fixed). The
+    taps are designed in float64 and stored in ``dtype``, the dtype the kernel runs in.
     """
     pad = _KERNEL_PAD
     pool: list[np.ndarray] = [np.zeros(1)]  # never empty (no stages at 1x)
@@ -377,42 +384,56 @@ def _kernel_plan(n_stages: int) -> tuple[np.ndarray, np.ndarray]:
             plan[s, row] = (used, taps.size, first)
             pool.append(taps)
             used += taps.size
-    # Writable (the compiled signature takes plain arrays); private to this module.
-    return np.ascontiguousarray(np.concatenate(pool), dtype=np.float64), plan
+    # Writable (the kernel takes plain arrays); private to this module.
+    return np.ascontiguousarray(np.concatenate(pool), dtype=dtype), plan
+
+
+def _workspace(plan: np.ndarray, frames: int, dtype: type) -> np.ndarray:
+    """The kernel's working memory: every level of one block, then chunk scratch."""
+    from studio.dsp._oversampling_kernels import CHUNK
+
+    n_stages = plan.shape[0]
+    block = min(_KERNEL_BLOCK, max(frames, 1))
+    size = (block + 2 * _KERNEL_MARGIN) * 2**n_stages + 2 * _KERNEL_PAD
+    longest = int(plan[:, 2:, 1].max()) if n_stages else 1  # taps of a down phase
+    return np.zeros((n_stages + 1) * size + 2 * CHUNK + 2 * (CHUNK + longest), dtype=dtype)
 
 
 def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarray) -> np.ndarray:
-    """Upsample, ``curve`` at the high rate, downsample: the compiled path, float64.
+    """Upsample, ``curve`` at the high rate, downsample: the compiled path.
 
     The same numbers as :func:`downsample` of ``shape(drive * upsample(x))`` (or, for
-    ``"excite"``, of what the tube curve adds, divided by the drive), within float
-    rounding; the drive is one value or one per frame.
+    ``"excite"``, of what the tube curve adds, divided by the drive); the drive is one
+    value or one per frame. float32 input is computed in float32 (within a few units of
+    float32 rounding of that), anything else in float64 (within float64 rounding).
+    Returns float32 or float64 accordingly.
     """
-    from studio.dsp._oversampling_kernels import oversampled_curve
+    from studio.dsp import _oversampling_kernels as k
 
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
     stages = _stages(factor)
-    pool, plan = _kernel_plan(stages)
-    drive_arr = np.ascontiguousarray(np.atleast_1d(drive), dtype=np.float64)
-    step = 1 if drive_arr.size > 1 else 0
-    bias = TUBE_BIAS if curve in ("tube", "excite") else 0.0
-    out = np.empty(x.shape, dtype=np.float64)
+    pool, plan = _kernel_plan(stages, dtype)
+    drive_arr = np.ascontiguousarray(np.atleast_1d(drive), dtype=dtype)
+    mode, bias = _CURVE_CODES[curve]
+    tanh_bias = float(np.tanh(bias))
+    consts = np.zeros(k.N_CONSTS, dtype=dtype)
+    consts[k.BIAS] = bias
+    consts[k.TANH_BIAS] = tanh_bias
+    consts[k.NORM] = 1.0 / (1.0 - tanh_bias * tanh_bias)
+    consts[k.CLIP] = 1.5
+    consts[k.CUBIC] = 4.0 / 27.0
+    consts[k.ONE] = 1.0
+    work = _workspace(plan, x.shape[-1], dtype)
+    out = np.empty(x.shape, dtype=dtype)
+    block = min(_KERNEL_BLOCK, max(x.shape[-1], 1))
     for ch in range(x.shape[0]):
-        src = np.array(x[ch], dtype=np.float64)  # a copy: the caller's may be read-only
-        dst = out[ch]
-        oversampled_curve(
-            src,
-            pool,
-            plan,
-            _KERNEL_PAD,
-            128,
-            _KERNEL_BLOCK,
-            _CURVE_CODES[curve],
-            drive_arr,
-            step,
-            float(np.tanh(bias)),
-            bias,
-            dst,
-        )
+        src = np.ascontiguousarray(x[ch], dtype=dtype)
+        if not src.flags.writeable:  # a read-only array would be a second compilation
+            src = src.copy()
+        k.oversampled_curve(
+            src, pool, plan, _KERNEL_PAD, _KERNEL_MARGIN, block, mode, drive_arr, consts, work,
+            out[ch],
+        )  # fmt: skip
     return out
 
 
@@ -426,12 +447,23 @@ def _shelf_sos(gain_db: float, sr: int) -> np.ndarray:
     return band_sos("high_shelf", freq, gain_db, 0.7071, sr)
 
 
+def _work_dtype(x: np.ndarray) -> type:
+    """float32 audio is processed in float32 (see ``_oversampling_kernels``); else float64."""
+    return np.float32 if x.dtype == np.float32 else np.float64
+
+
+def _factor(value: float | np.ndarray, dtype: type) -> float | np.ndarray:
+    """A gain or mix amount that does not promote ``dtype`` audio it multiplies."""
+    if np.ndim(value) == 0:
+        return float(value)
+    return np.asarray(value, dtype=dtype)
+
+
 def _wet(x: np.ndarray, sr: int, drive: float | np.ndarray, character: str, factor: int):
-    """The fully saturated signal (float64), before compensation and mixing."""
+    """The fully saturated signal, before compensation and mixing (``x``'s work dtype)."""
     from studio.dsp.biquad import apply_sos
     from studio.dsp.filters import butterworth_sos
 
-    x = np.asarray(x, dtype=np.float64)
     if character == "tape":  # emphasise highs so they saturate first
         x = apply_sos(x, _shelf_sos(_TAPE_EMPHASIS_DB, sr))
     wet = _oversampled(x, factor, character, drive)
@@ -458,7 +490,8 @@ def saturate(
     Parameters
     ----------
     samples : numpy.ndarray
-        ``(channels, frames)`` float32 or float64; not written to.
+        ``(channels, frames)`` float32 or float64; not written to. float32 audio is
+        processed in float32 (within about -125 dBFS of the float64 result).
     sr : int
         Sample rate in Hz.
     drive_db : float, array or Envelope
@@ -481,19 +514,24 @@ def saturate(
     """
     x = np.asarray(samples)
     n = x.shape[-1]
+    dtype = _work_dtype(x)
     drive = resolve(drive_db, n, sr, name="drive_db")
-    m = np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0
+    m = _factor(np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0, dtype)
     out_gain = db_to_gain(np.asarray(resolve(output_db, n, sr, name="output_db"), dtype=np.float64))
     if character not in CHARACTERS:
         shape(0.0, character)  # raises the plain error
     if not np.any(m):
         return _scaled_copy(x, out_gain)
-    wet = _wet(x, sr, db_to_gain(np.asarray(drive, dtype=np.float64)), character, oversample)
+    xw = x.astype(dtype, copy=False)
+    wet = _wet(xw, sr, db_to_gain(np.asarray(drive, dtype=np.float64)), character, oversample)
     if auto_gain_on:
-        wet *= auto_gain(drive, character)
-    out = (1.0 - m) * x + m * wet if np.any(m != 1.0) else wet
-    out *= out_gain
-    return out.astype(x.dtype, copy=False)
+        wet *= _factor(auto_gain(drive, character), dtype)
+    if np.any(m != 1.0):
+        wet *= m
+        wet += (1.0 - m) * xw
+    if np.any(out_gain != 1.0):
+        wet *= _factor(out_gain, dtype)
+    return wet.astype(x.dtype, copy=False)
 
 
 def _scaled_copy(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
@@ -506,7 +544,7 @@ def _scaled_copy(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
 
 
 def _highpass(x: np.ndarray, sr: int, freq_hz: float | np.ndarray) -> np.ndarray:
-    """4th-order Linkwitz-Riley high-pass (two Butterworth biquads), float64.
+    """4th-order Linkwitz-Riley high-pass (two Butterworth biquads), in ``x``'s dtype.
 
     A time-varying corner is followed block by block (256 frames, coefficients from
     each block's mean, filter state carried across).
@@ -517,7 +555,6 @@ def _highpass(x: np.ndarray, sr: int, freq_hz: float | np.ndarray) -> np.ndarray
         one = band_sos("high_pass", float(f), 0.0, 0.7071, sr)
         return np.concatenate([one, one])
 
-    x = np.asarray(x, dtype=np.float64)
     if np.ndim(freq_hz) == 0:
         return apply_sos(x, sos(float(freq_hz)))
     block = 256
@@ -577,8 +614,11 @@ def excite(
             f"exciter: freq_hz must lie between 0 and the Nyquist frequency ({sr / 2:g} Hz)."
         )
     drive = db_to_gain(np.asarray(resolve(drive_db, n, sr, name="drive_db"), dtype=np.float64))
-    band = _highpass(x.astype(np.float64), sr, freq)
+    dtype = _work_dtype(x)
+    xw = x.astype(dtype, copy=False)
+    band = _highpass(xw, sr, freq)
     # only what the tube curve adds: shape(g * band, "tube") / g - band
     harmonics = _highpass(_oversampled(band, oversample, "excite", drive), sr, freq)
-    out = x + amount * harmonics
-    return out.astype(x.dtype, copy=False)
+    harmonics *= _factor(amount, dtype)
+    harmonics += xw
+    return harmonics.astype(x.dtype, copy=False)
