@@ -123,13 +123,14 @@ def _tanh32(v):
     shifted = y * _INV_LN2_32 + _SHIFTER32
     k = shifted - _SHIFTER32  # -28..0
     r = (y - k * _LN2_HI32) - k * _LN2_LO32
-    p = np.float32(1.0 / 5040.0)  # expm1(r) = r + r**2/2! + ... + r**7/7!
-    p = p * r + np.float32(1.0 / 720.0)
-    p = p * r + np.float32(1.0 / 120.0)
-    p = p * r + np.float32(1.0 / 24.0)
-    p = p * r + np.float32(1.0 / 6.0)
-    p = p * r + np.float32(0.5)
-    e_r = r + r * r * p
+    # expm1(r) = r + r**2/2! + ... + r**7/7!, the sum in three independent pairs (a
+    # shorter chain of dependent operations than one term after the other)
+    r2 = r * r
+    p01 = np.float32(1.0 / 6.0) * r + np.float32(0.5)
+    p23 = np.float32(1.0 / 120.0) * r + np.float32(1.0 / 24.0)
+    p45 = np.float32(1.0 / 5040.0) * r + np.float32(1.0 / 720.0)
+    p = (p45 * r2 + p23) * r2 + p01
+    e_r = r + r2 * p
     s = _pow2(shifted, _SHIFTER32)
     e = s * e_r + (s - np.float32(1.0))
     return math.copysign(-e / (np.float32(2.0) + e), v)
@@ -153,172 +154,83 @@ def tanh_array(x, out):  # noqa: D103 - tanh of every element, in x's dtype (for
 
 
 @njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy")
-def _fir(src, taps, out):
-    # out[i] = sum_j taps[j] * src[i + j] for i < len(out), four taps per pass over out.
-    m = out.shape[0]
+def fir(src, x0, x_step, taps, out, o0, o_step, n, accumulate, scratch):  # noqa: D103
+    # out[o0 + i o_step] = (or +=) sum_j taps[j] src[x0 + (i + j) x_step], for i < n.
+    # Chunk by chunk: the chunk's inputs (gathered first when x_step > 1) and its sums
+    # stay in the first-level cache; the first tap, then four taps per pass (the plan
+    # pads every filter to 1 + 4k taps with zeros).
     nt = taps.shape[0]
-    t0 = taps[0]
-    x0 = src[:m]
-    for i in range(m):
-        out[i] = t0 * x0[i]
-    j = 1
-    while j + 3 < nt:
-        t0 = taps[j]
-        t1 = taps[j + 1]
-        t2 = taps[j + 2]
-        t3 = taps[j + 3]
-        x0 = src[j : j + m]
-        x1 = src[j + 1 : j + 1 + m]
-        x2 = src[j + 2 : j + 2 + m]
-        x3 = src[j + 3 : j + 3 + m]
+    acc = scratch[:CHUNK]
+    gathered = scratch[CHUNK:]
+    for i0 in range(0, n, CHUNK):
+        m = min(CHUNK, n - i0)
+        span = m + nt - 1
+        if x_step == 1:
+            x = src[x0 + i0 : x0 + i0 + span]
+        else:
+            x = gathered[:span]
+            for k in range(span):
+                x[k] = src[x0 + (i0 + k) * x_step]
+        a = acc[:m]
+        t0 = taps[0]
         for i in range(m):
-            out[i] += t0 * x0[i] + t1 * x1[i] + t2 * x2[i] + t3 * x3[i]
-        j += 4
-    while j < nt:
-        t0 = taps[j]
-        x0 = src[j : j + m]
-        for i in range(m):
-            out[i] += t0 * x0[i]
-        j += 1
+            a[i] = t0 * x[i]
+        for j in range(1, nt, 4):
+            t0 = taps[j]
+            t1 = taps[j + 1]
+            t2 = taps[j + 2]
+            t3 = taps[j + 3]
+            v0 = x[j : j + m]
+            v1 = x[j + 1 : j + 1 + m]
+            v2 = x[j + 2 : j + 2 + m]
+            v3 = x[j + 3 : j + 3 + m]
+            for i in range(m):
+                a[i] += t0 * v0[i] + t1 * v1[i] + t2 * v2[i] + t3 * v3[i]
+        if o_step == 1:
+            y = out[o0 + i0 : o0 + i0 + m]
+            if accumulate:
+                for i in range(m):
+                    y[i] += a[i]
+            else:
+                for i in range(m):
+                    y[i] = a[i]
+        else:
+            for i in range(m):
+                j = o0 + (i0 + i) * o_step
+                out[j] = out[j] + a[i] if accumulate else a[i]
 
 
 @njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy")
-def _curve(seg, mode, g, consts):
-    # seg[:] = curve(g * seg) in place, for one drive value g (same dtype as seg).
-    if mode == SOFT_CLIP:
-        lim = consts[CLIP]
-        cubic = consts[CUBIC]
-        for r in range(seg.shape[0]):
-            c = min(max(g * seg[r], -lim), lim)
-            seg[r] = c - cubic * (c * c * c)
-        return
+def curve(buf, start, count, mode, drive, frame0, width, consts):  # noqa: D103
+    # buf[start:start + count] = curve(g * buf[...]) in place: g = drive[0] for all, or
+    # drive[frame0 + f] for the f-th run of ``width`` points (one frame's points).
+    pieces = 1 if drive.shape[0] == 1 else count // width
+    run = count // max(pieces, 1)
+    lim = consts[CLIP]
+    cubic = consts[CUBIC]
     bias = consts[BIAS]
     tanh_bias = consts[TANH_BIAS]
-    # the exciter keeps what the curve adds, divided by the drive: ... / g - u
-    scale = consts[NORM] / g if mode == TANH_ADDED else consts[NORM]
-    sub = consts[ONE] if mode == TANH_ADDED else consts[ZERO]
-    for r in range(seg.shape[0]):
-        u = seg[r]
-        seg[r] = (tanh(g * u + bias) - tanh_bias) * scale - sub * u
-
-
-@njit(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy")
-def oversampled_curve(  # noqa: D103 - see the module text and saturation._oversampled
-    x, pool, plan, pad, margin, block, mode, drive, consts, work, out
-):
-    # Blocks of ``block`` frames with ``margin`` frames of context on each side, more
-    # than the filters reach, so every kept output equals the whole-signal result. The
-    # levels (1x, 2x, ...) lie one after another in ``work``, ``size`` apart, followed
-    # by four chunk-sized scratch arrays (see saturation._workspace). The top level is
-    # kept as two planes, its even samples then its odd ones: the last stage up writes
-    # its two phases there directly, the curve does not care about order, and the
-    # first stage down reads them as they are (no interleaving and splitting again).
-    n = x.shape[0]
-    n_stages = plan.shape[0]
-    factor = 1 << n_stages
-    size = (block + 2 * margin) * factor + 2 * pad
-    half = size // 2
-    scratch = (n_stages + 1) * size
-    reach = (work.shape[0] - scratch - 2 * CHUNK) // 2  # longest gather a down phase needs
-    acc = work[scratch : scratch + CHUNK]
-    part = work[scratch + CHUNK : scratch + 2 * CHUNK]
-    odd = work[scratch + 2 * CHUNK : scratch + 2 * CHUNK + reach]
-    even = work[scratch + 2 * CHUNK + reach : scratch + 2 * CHUNK + 2 * reach]
-    top = work[n_stages * size : (n_stages + 1) * size]
-    planes = top[:half], top[half : 2 * half]
-    p0 = pad // 2  # where each plane's samples begin
-    for start in range(0, n, block):
-        lo = max(0, start - margin)
-        length = min(n, start + block + margin) - lo
-        base = work[: length + 2 * pad]
-        for k in range(pad):
-            base[k] = 0.0
-            base[pad + length + k] = 0.0
-        for k in range(length):
-            base[pad + k] = x[lo + k]
-        for s in range(n_stages):  # up: level s -> s + 1, even and odd samples
-            src = work[s * size : (s + 1) * size]
-            dst = work[(s + 1) * size : (s + 2) * size]
-            last = s == n_stages - 1
-            m = length << s
-            off0, nt0, first0 = plan[s, 0, 0], plan[s, 0, 1], plan[s, 0, 2]
-            off1, nt1, first1 = plan[s, 1, 0], plan[s, 1, 1], plan[s, 1, 2]
-            taps0 = pool[off0 : off0 + nt0]
-            taps1 = pool[off1 : off1 + nt1]
-            for i0 in range(0, m, CHUNK):
-                c = min(CHUNK, m - i0)
-                if last:  # straight into the planes
-                    a = planes[0][p0 + i0 : p0 + i0 + c]
-                    b = planes[1][p0 + i0 : p0 + i0 + c]
-                else:
-                    a = acc[:c]
-                    b = part[:c]
-                _fir(src[first0 + i0 : first0 + i0 + c + nt0 - 1], taps0, a)
-                _fir(src[first1 + i0 : first1 + i0 + c + nt1 - 1], taps1, b)
-                if not last:
-                    pairs = dst[pad + 2 * i0 : pad + 2 * (i0 + c)]
-                    for i in range(c):
-                        pairs[2 * i] = a[i]
-                        pairs[2 * i + 1] = b[i]
-            if last:
-                for plane in planes:
-                    for k in range(p0):
-                        plane[k] = 0.0
-                        plane[p0 + m + k] = 0.0
-            else:
-                for k in range(pad):
-                    dst[k] = 0.0
-                    dst[pad + 2 * m + k] = 0.0
-        if n_stages == 0:  # no oversampling: the curve at the original rate
-            if drive.shape[0] == 1:
-                _curve(base[pad : pad + length], mode, drive[0], consts)
-            else:
-                for f in range(length):
-                    _curve(base[pad + f : pad + f + 1], mode, drive[lo + f], consts)
-        elif drive.shape[0] == 1:
-            for plane in planes:
-                _curve(plane[p0 : p0 + (length * factor) // 2], mode, drive[0], consts)
-        else:  # the drive holds for each frame's ``factor`` points, half in each plane
-            h = factor // 2
-            for plane in planes:
-                for f in range(length):
-                    _curve(plane[p0 + f * h : p0 + (f + 1) * h], mode, drive[lo + f], consts)
-        for s in range(n_stages - 1, -1, -1):  # down: level s + 1 -> s
-            src = work[(s + 1) * size : (s + 2) * size]
-            dst = work[s * size : (s + 1) * size]
-            first_down = s == n_stages - 1
-            m = length << s
-            off0, nt0, first0 = plan[s, 2, 0], plan[s, 2, 1], plan[s, 2, 2]
-            off1, nt1, first1 = plan[s, 3, 0], plan[s, 3, 1], plan[s, 3, 2]
-            taps0 = pool[off0 : off0 + nt0]
-            taps1 = pool[off1 : off1 + nt1]
-            for i0 in range(0, m, CHUNK):
-                c = min(CHUNK, m - i0)
-                if first_down:  # the planes are the odd and even samples already
-                    o = planes[1][first0 + i0 : first0 + i0 + c + nt0 - 1]
-                    e = planes[0][first1 + i0 : first1 + i0 + c + nt1 - 1]
-                else:
-                    g0 = 2 * (first0 + i0)  # odd[k] = src[2 (first0 + i0 + k) + 1]
-                    pairs = src[g0 : g0 + 2 * (c + nt0 - 1)]
-                    o = odd[: c + nt0 - 1]
-                    for k in range(c + nt0 - 1):
-                        o[k] = pairs[2 * k + 1]
-                    g1 = 2 * (first1 + i0)  # even[k] = src[2 (first1 + i0 + k)]
-                    pairs = src[g1 : g1 + 2 * (c + nt1 - 1)]
-                    e = even[: c + nt1 - 1]
-                    for k in range(c + nt1 - 1):
-                        e[k] = pairs[2 * k]
-                a = acc[:c]
-                b = part[:c]
-                _fir(o, taps0, a)
-                _fir(e, taps1, b)
-                y = dst[pad + i0 : pad + i0 + c]
-                for i in range(c):
-                    y[i] = a[i] + b[i]
-            for k in range(pad):
-                dst[k] = 0.0
-                dst[pad + m + k] = 0.0
-        keep = min(block, n - start)
-        kept = work[pad + start - lo : pad + start - lo + keep]
-        for k in range(keep):
-            out[start + k] = kept[k]
+    for f in range(pieces):
+        g = drive[0] if drive.shape[0] == 1 else drive[frame0 + f]
+        seg = buf[start + f * run : start + (f + 1) * run]
+        if mode == SOFT_CLIP:
+            for r in range(run):
+                c = min(max(g * seg[r], -lim), lim)
+                seg[r] = c - cubic * (c * c * c)
+        else:
+            # the exciter keeps what the curve adds, divided by the drive: ... / g - u
+            scale = consts[NORM] / g if mode == TANH_ADDED else consts[NORM]
+            sub = consts[ONE] if mode == TANH_ADDED else consts[ZERO]
+            # two halves side by side: two independent chains per step keep the
+            # processor busy (one tanh is a long chain of dependent operations)
+            h = run // 2
+            first = seg[:h]
+            second = seg[h : 2 * h]
+            for r in range(h):
+                u = first[r]
+                v = second[r]
+                first[r] = (tanh(g * u + bias) - tanh_bias) * scale - sub * u
+                second[r] = (tanh(g * v + bias) - tanh_bias) * scale - sub * v
+            if run % 2:
+                u = seg[run - 1]
+                seg[run - 1] = (tanh(g * u + bias) - tanh_bias) * scale - sub * u

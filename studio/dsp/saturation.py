@@ -345,7 +345,7 @@ _CURVE_CODES = {
 _KERNEL_PAD = 96
 #: Frames per block in the compiled path, and the context kept on each side: more than
 #: the filters reach (87 frames at 8x: 39 for each first stage, 4.5 for the others).
-_KERNEL_BLOCK = 8192
+_KERNEL_BLOCK = 65536
 _KERNEL_MARGIN = 96
 
 
@@ -381,22 +381,13 @@ def _kernel_plan(n_stages: int, dtype: type = np.float64) -> tuple[np.ndarray, n
             _trimmed(ph.down_taps[1::2], (pad - c + 1) // 2),
         ]
         for row, (taps, first) in enumerate(filters):
+            # zeros after the last tap, to 1 + 4k taps (the kernel adds four per pass)
+            taps = np.concatenate([taps, np.zeros(-(taps.size - 1) % 4)])
             plan[s, row] = (used, taps.size, first)
             pool.append(taps)
             used += taps.size
     # Writable (the kernel takes plain arrays); private to this module.
     return np.ascontiguousarray(np.concatenate(pool), dtype=dtype), plan
-
-
-def _workspace(plan: np.ndarray, frames: int, dtype: type) -> np.ndarray:
-    """The kernel's working memory: every level of one block, then chunk scratch."""
-    from studio.dsp._oversampling_kernels import CHUNK
-
-    n_stages = plan.shape[0]
-    block = min(_KERNEL_BLOCK, max(frames, 1))
-    size = (block + 2 * _KERNEL_MARGIN) * 2**n_stages + 2 * _KERNEL_PAD
-    longest = int(plan[:, 2:, 1].max()) if n_stages else 1  # taps of a down phase
-    return np.zeros((n_stages + 1) * size + 2 * CHUNK + 2 * (CHUNK + longest), dtype=dtype)
 
 
 def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarray) -> np.ndarray:
@@ -407,12 +398,24 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
     value or one per frame. float32 input is computed in float32 (within a few units of
     float32 rounding of that), anything else in float64 (within float64 rounding).
     Returns float32 or float64 accordingly.
+
+    Block by block (``_KERNEL_BLOCK`` frames and ``_KERNEL_MARGIN`` frames of context on
+    each side, more than the filters reach, so every kept output equals the
+    whole-signal result): each level's samples sit after ``_KERNEL_PAD`` zeros and
+    before as many. The top level is kept as two planes, its even samples and its odd
+    ones: the last stage up writes its two phases there, the curve does not care about
+    order, and the first stage down reads them as they are. Every filter is one call of
+    the compiled ``fir`` (strided reads split a level's odd and even samples, strided
+    writes interleave them) and every curve one call of ``curve``: two small kernels,
+    quick to compile.
     """
     from studio.dsp import _oversampling_kernels as k
 
     dtype = np.float32 if x.dtype == np.float32 else np.float64
     stages = _stages(factor)
     pool, plan = _kernel_plan(stages, dtype)
+    taps = [[pool[o : o + nt] for o, nt, _ in stage] for stage in plan]
+    firsts = plan[:, :, 2].tolist()  # where each filter's first tap reads
     drive_arr = np.ascontiguousarray(np.atleast_1d(drive), dtype=dtype)
     mode, bias = _CURVE_CODES[curve]
     tanh_bias = float(np.tanh(bias))
@@ -423,17 +426,59 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
     consts[k.CLIP] = 1.5
     consts[k.CUBIC] = 4.0 / 27.0
     consts[k.ONE] = 1.0
-    work = _workspace(plan, x.shape[-1], dtype)
+
+    n = x.shape[-1]
+    pad, margin = _KERNEL_PAD, _KERNEL_MARGIN
+    p0 = pad // 2  # where each top plane's samples begin
+    block = min(_KERNEL_BLOCK, max(n, 1))
+    span = block + 2 * margin
+    # every level below the top (the original rate alone when there are no stages)
+    levels = [np.zeros((span << s) + 2 * pad, dtype=dtype) for s in range(max(stages, 1))]
+    planes = [np.zeros((span << max(stages - 1, 0)) + pad, dtype=dtype) for _ in range(2)]
+    longest = int(plan[:, :, 1].max()) if stages else 1
+    scratch = np.zeros(2 * k.CHUNK + longest, dtype=dtype)
     out = np.empty(x.shape, dtype=dtype)
-    block = min(_KERNEL_BLOCK, max(x.shape[-1], 1))
+    fir = k.fir
     for ch in range(x.shape[0]):
-        src = np.ascontiguousarray(x[ch], dtype=dtype)
-        if not src.flags.writeable:  # a read-only array would be a second compilation
-            src = src.copy()
-        k.oversampled_curve(
-            src, pool, plan, _KERNEL_PAD, _KERNEL_MARGIN, block, mode, drive_arr, consts, work,
-            out[ch],
-        )  # fmt: skip
+        src = x[ch]
+        for start in range(0, n, block):
+            lo = max(0, start - margin)
+            length = min(n, start + block + margin) - lo
+            base = levels[0]
+            base[pad : pad + length] = src[lo : lo + length]
+            base[pad + length : 2 * pad + length] = 0.0
+            for s in range(stages):  # up: level s -> s + 1
+                m = length << s
+                f_e, f_o = firsts[s][0], firsts[s][1]
+                if s < stages - 1:  # even and odd samples interleave
+                    dst = levels[s + 1]
+                    fir(levels[s], f_e, 1, taps[s][0], dst, pad, 2, m, False, scratch)
+                    fir(levels[s], f_o, 1, taps[s][1], dst, pad + 1, 2, m, False, scratch)
+                    dst[pad + 2 * m : 2 * pad + 2 * m] = 0.0
+                else:  # into the planes
+                    for p, f in ((0, f_e), (1, f_o)):
+                        fir(levels[s], f, 1, taps[s][p], planes[p], p0, 1, m, False, scratch)
+                        planes[p][p0 + m : pad + m] = 0.0
+            if stages:
+                m = length << (stages - 1)
+                for plane in planes:
+                    k.curve(plane, p0, m, mode, drive_arr, lo, factor // 2, consts)
+            else:
+                k.curve(base, pad, length, mode, drive_arr, lo, 1, consts)
+            for s in range(stages - 1, -1, -1):  # down: level s + 1 -> s
+                m = length << s
+                f_odd, f_even = firsts[s][2], firsts[s][3]
+                dst = levels[s]
+                if s == stages - 1:  # the planes are the odd and even samples already
+                    fir(planes[1], f_odd, 1, taps[s][2], dst, pad, 1, m, False, scratch)
+                    fir(planes[0], f_even, 1, taps[s][3], dst, pad, 1, m, True, scratch)
+                else:  # read every other sample: the odd ones, then the even ones
+                    above = levels[s + 1]
+                    fir(above, 2 * f_odd + 1, 2, taps[s][2], dst, pad, 1, m, False, scratch)
+                    fir(above, 2 * f_even, 2, taps[s][3], dst, pad, 1, m, True, scratch)
+                dst[pad + m : 2 * pad + m] = 0.0
+            keep = min(block, n - start)
+            out[ch, start : start + keep] = base[pad + start - lo : pad + start - lo + keep]
     return out
 
 
