@@ -40,6 +40,10 @@ memory stays small and the blocks join without a seam.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -390,6 +394,48 @@ def _kernel_plan(n_stages: int, dtype: type = np.float64) -> tuple[np.ndarray, n
     return np.ascontiguousarray(np.concatenate(pool), dtype=dtype), plan
 
 
+#: The last input's signal one stage below the top rate, block by block: it does not
+#: depend on the drive or the curve, so moving the drive over the same preview reuses it
+#: (about half the filtering). One entry, kept only for inputs up to this many bytes.
+_UP_CACHE: dict[str, object] = {}
+_UP_CACHE_BYTES = 48 * 2**20
+
+
+def _cached_levels(x: np.ndarray, stages: int) -> list[list[np.ndarray]] | None:
+    """The cached blocks for ``x`` (same numbers, same stages), or None."""
+    entry = _UP_CACHE
+    if entry.get("stages") != stages:
+        return None
+    seen = entry.get("input")
+    if not isinstance(seen, np.ndarray) or seen.dtype != x.dtype or seen.shape != x.shape:
+        return None
+    if not np.array_equal(seen, x):
+        return None
+    return entry["levels"]  # type: ignore[return-value]
+
+
+def _each_channel(work: Callable[[int], None], channels: int) -> None:
+    """Run ``work(ch)`` for every channel: side by side on two cores where there are two.
+
+    The compiled loops release Python's lock, so two channels take about the time of
+    one when a second core is free; on one core they simply run one after the other.
+    """
+    global _POOL
+    if channels < 2 or (os.cpu_count() or 1) < 2:
+        for ch in range(channels):
+            work(ch)
+        return
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="studio-dsp")
+    for done in [_POOL.submit(work, ch) for ch in range(channels)]:
+        done.result()  # re-raises what a channel raised
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
 def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarray) -> np.ndarray:
     """Upsample, ``curve`` at the high rate, downsample: the compiled path.
 
@@ -407,11 +453,13 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
     order, and the first stage down reads them as they are. Every filter is one call of
     the compiled ``fir`` (strided reads split a level's odd and even samples, strided
     writes interleave them) and every curve one call of ``curve``: two small kernels,
-    quick to compile.
+    quick to compile. The level below the top is kept for the next call (see
+    ``_UP_CACHE``): the same input with another drive starts from there.
     """
     from studio.dsp import _oversampling_kernels as k
 
     dtype = np.float32 if x.dtype == np.float32 else np.float64
+    x = np.asarray(x, dtype=dtype)
     stages = _stages(factor)
     pool, plan = _kernel_plan(stages, dtype)
     taps = [[pool[o : o + nt] for o, nt, _ in stage] for stage in plan]
@@ -432,53 +480,77 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
     p0 = pad // 2  # where each top plane's samples begin
     block = min(_KERNEL_BLOCK, max(n, 1))
     span = block + 2 * margin
-    # every level below the top (the original rate alone when there are no stages)
-    levels = [np.zeros((span << s) + 2 * pad, dtype=dtype) for s in range(max(stages, 1))]
-    planes = [np.zeros((span << max(stages - 1, 0)) + pad, dtype=dtype) for _ in range(2)]
-    longest = int(plan[:, :, 1].max()) if stages else 1
-    scratch = np.zeros(2 * k.CHUNK + longest, dtype=dtype)
     out = np.empty(x.shape, dtype=dtype)
     fir = k.fir
-    for ch in range(x.shape[0]):
+    top = stages - 1  # the last stage up, the first down
+    n_blocks = -(-n // block)
+    cached = _cached_levels(x, stages) if stages > 1 else None
+    level_bytes = ((span << max(top, 0)) + 2 * pad) * x.itemsize
+    cacheable = (
+        stages > 1
+        and cached is None
+        and level_bytes * n_blocks * x.shape[0] + x.nbytes <= _UP_CACHE_BYTES
+    )
+    keep_levels: list[list[np.ndarray]] = [[] for _ in range(x.shape[0])]
+    longest = int(plan[:, :, 1].max()) if stages else 1
+
+    def channel(ch: int) -> None:
+        # every level below the top (the original rate alone when there are no stages),
+        # once for the way up and once for the way down; the top as two planes
+        ups = [np.zeros((span << s) + 2 * pad, dtype=dtype) for s in range(max(stages, 1))]
+        downs = [np.zeros_like(level) for level in ups]
+        planes = [np.zeros((span << max(top, 0)) + pad, dtype=dtype) for _ in range(2)]
+        scratch = np.zeros(2 * k.CHUNK + longest, dtype=dtype)
         src = x[ch]
-        for start in range(0, n, block):
+        for b, start in enumerate(range(0, n, block)):
             lo = max(0, start - margin)
             length = min(n, start + block + margin) - lo
-            base = levels[0]
-            base[pad : pad + length] = src[lo : lo + length]
-            base[pad + length : 2 * pad + length] = 0.0
-            for s in range(stages):  # up: level s -> s + 1
-                m = length << s
-                f_e, f_o = firsts[s][0], firsts[s][1]
-                if s < stages - 1:  # even and odd samples interleave
-                    dst = levels[s + 1]
-                    fir(levels[s], f_e, 1, taps[s][0], dst, pad, 2, m, False, scratch)
-                    fir(levels[s], f_o, 1, taps[s][1], dst, pad + 1, 2, m, False, scratch)
+            if cached is not None:
+                below = cached[ch][b]
+            else:
+                if cacheable:  # a new array for the level the cache keeps
+                    ups[top] = np.zeros(ups[top].shape, dtype=dtype)
+                    keep_levels[ch].append(ups[top])
+                base = ups[0]
+                base[pad : pad + length] = src[lo : lo + length]
+                base[pad + length : 2 * pad + length] = 0.0
+                for s in range(top):  # up: level s -> s + 1, even and odd interleaved
+                    m = length << s
+                    dst = ups[s + 1]
+                    f_e, f_o = firsts[s][0], firsts[s][1]
+                    fir(ups[s], f_e, 1, taps[s][0], dst, pad, 2, m, False, scratch)
+                    fir(ups[s], f_o, 1, taps[s][1], dst, pad + 1, 2, m, False, scratch)
                     dst[pad + 2 * m : 2 * pad + 2 * m] = 0.0
-                else:  # into the planes
-                    for p, f in ((0, f_e), (1, f_o)):
-                        fir(levels[s], f, 1, taps[s][p], planes[p], p0, 1, m, False, scratch)
-                        planes[p][p0 + m : pad + m] = 0.0
-            if stages:
-                m = length << (stages - 1)
+                below = ups[max(top, 0)]
+            if stages:  # the last stage up, into the planes
+                m = length << top
+                for p in (0, 1):
+                    fir(below, firsts[top][p], 1, taps[top][p], planes[p], p0, 1, m, False, scratch)
+                    planes[p][p0 + m : pad + m] = 0.0
                 for plane in planes:
                     k.curve(plane, p0, m, mode, drive_arr, lo, factor // 2, consts)
             else:
-                k.curve(base, pad, length, mode, drive_arr, lo, 1, consts)
-            for s in range(stages - 1, -1, -1):  # down: level s + 1 -> s
+                k.curve(below, pad, length, mode, drive_arr, lo, 1, consts)
+                downs[0] = below
+            for s in range(top, -1, -1):  # down: level s + 1 -> s
                 m = length << s
                 f_odd, f_even = firsts[s][2], firsts[s][3]
-                dst = levels[s]
-                if s == stages - 1:  # the planes are the odd and even samples already
+                dst = downs[s]
+                if s == top:  # the planes are the odd and even samples already
                     fir(planes[1], f_odd, 1, taps[s][2], dst, pad, 1, m, False, scratch)
                     fir(planes[0], f_even, 1, taps[s][3], dst, pad, 1, m, True, scratch)
                 else:  # read every other sample: the odd ones, then the even ones
-                    above = levels[s + 1]
+                    above = downs[s + 1]
                     fir(above, 2 * f_odd + 1, 2, taps[s][2], dst, pad, 1, m, False, scratch)
                     fir(above, 2 * f_even, 2, taps[s][3], dst, pad, 1, m, True, scratch)
                 dst[pad + m : 2 * pad + m] = 0.0
             keep = min(block, n - start)
-            out[ch, start : start + keep] = base[pad + start - lo : pad + start - lo + keep]
+            out[ch, start : start + keep] = downs[0][pad + start - lo : pad + start - lo + keep]
+
+    _each_channel(channel, x.shape[0])
+    if cacheable:
+        _UP_CACHE.clear()
+        _UP_CACHE.update(stages=stages, input=x.copy(), levels=keep_levels)
     return out
 
 
