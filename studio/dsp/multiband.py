@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from studio.audio import as_samples
+from studio.dsp._parallel import side_by_side
 from studio.dsp.control import Control
 from studio.dsp.dynamics import compress
 from studio.errors import ParameterError
@@ -72,13 +73,14 @@ def compress_multiband(
         missing = [p for p in BAND_PARAMETERS if p not in band]
         if missing:
             raise ParameterError(f"multiband: band {i} has no {', '.join(missing)}.")
-    out = np.zeros_like(x)
+    parts = split_bands(x, sr, crossovers_hz=freqs)
+    wets: list[np.ndarray] = [x] * len(bands)
     traces = np.zeros((len(bands), x.shape[1]))
-    for i, (part, band) in enumerate(
-        zip(split_bands(x, sr, crossovers_hz=freqs), bands, strict=True)
-    ):
-        wet, traces[i] = compress(
-            part,
+
+    def one_band(i: int) -> None:
+        band = bands[i]
+        wets[i], traces[i] = compress(
+            parts[i],
             sr,
             threshold_db=band["threshold_db"],
             ratio=band["ratio"],
@@ -87,5 +89,9 @@ def compress_multiband(
             release_ms=band["release_ms"],
             makeup_db=band["makeup_db"],
         )
+
+    side_by_side(one_band, len(bands))  # the bands on two cores where there are two
+    out = wets[0].copy()
+    for wet in wets[1:]:
         out += wet
     return out, traces

@@ -40,15 +40,12 @@ memory stays small and the blocks join without a seam.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
+from studio.dsp._parallel import side_by_side
 from studio.dsp.control import Control, resolve
 from studio.dsp.units import db_to_gain
 from studio.errors import ParameterError
@@ -414,28 +411,6 @@ def _cached_levels(x: np.ndarray, stages: int) -> list[list[np.ndarray]] | None:
     return entry["levels"]  # type: ignore[return-value]
 
 
-def _each_channel(work: Callable[[int], None], channels: int) -> None:
-    """Run ``work(ch)`` for every channel: side by side on two cores where there are two.
-
-    The compiled loops release Python's lock, so two channels take about the time of
-    one when a second core is free; on one core they simply run one after the other.
-    """
-    global _POOL
-    if channels < 2 or (os.cpu_count() or 1) < 2:
-        for ch in range(channels):
-            work(ch)
-        return
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="studio-dsp")
-    for done in [_POOL.submit(work, ch) for ch in range(channels)]:
-        done.result()  # re-raises what a channel raised
-
-
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
 def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarray) -> np.ndarray:
     """Upsample, ``curve`` at the high rate, downsample: the compiled path.
 
@@ -547,7 +522,7 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
             keep = min(block, n - start)
             out[ch, start : start + keep] = downs[0][pad + start - lo : pad + start - lo + keep]
 
-    _each_channel(channel, x.shape[0])
+    side_by_side(channel, x.shape[0])  # the channels on two cores where there are two
     if cacheable:
         _UP_CACHE.clear()
         _UP_CACHE.update(stages=stages, input=x.copy(), levels=keep_levels)
