@@ -147,7 +147,8 @@ def gate_gain(  # noqa: D103 - see gate.gate_gain_db_reference
 
 @njit(cache=True, nogil=True)
 def abs_peak_frames(x, out):  # noqa: D103 - largest |sample| over channels, per frame
-    abs_peak_range(x, 0, x.shape[1], out)
+    # np.int64(0), not 0: a literal 0 would compile a second abs_peak_range for it
+    abs_peak_range(x, np.int64(0), x.shape[1], out)
 
 
 @njit(cache=True, nogil=True)
