@@ -201,7 +201,7 @@ def _segment_shapes(shape: str | Sequence[str], n_points: int) -> tuple[str, ...
     n_segments = max(0, n_points - 1)
     if isinstance(shape, str):
         shapes: tuple[str, ...] = (shape,) * n_segments
-        named = (shape,)
+        named: tuple[str, ...] = (shape,)
     else:
         shapes = tuple(shape)
         named = shapes
@@ -254,7 +254,7 @@ def value_range(value: Control) -> tuple[float, float]:
     if isinstance(value, Envelope):
         return value.range
     if np.ndim(value) == 0:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
         return number, number
     arr = np.asarray(value, dtype=np.float64)
     return float(arr.min()), float(arr.max())
@@ -262,4 +262,4 @@ def value_range(value: Control) -> tuple[float, float]:
 
 def is_varying(value: object) -> bool:
     """True when ``value`` is an array or an envelope rather than one number."""
-    return isinstance(value, Envelope) or np.ndim(value) > 0
+    return isinstance(value, Envelope) or np.asarray(value).ndim > 0

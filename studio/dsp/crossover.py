@@ -34,6 +34,7 @@ Moving crossovers
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import SupportsFloat
 
 import numpy as np
 
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 
-def check_crossovers(crossovers_hz: Sequence[float], sr: int) -> tuple[float, ...]:
+def check_crossovers(crossovers_hz: Sequence[SupportsFloat], sr: int) -> tuple[float, ...]:
     """Return the crossover frequencies as floats, or raise a plain error.
 
     They must be finite, above 0 Hz, strictly increasing and below the Nyquist frequency.
@@ -90,7 +91,7 @@ def resolve_crossovers(
     and the crossovers must rise from band to band, at every frame.
     """
     if not any(is_varying(f) for f in crossovers_hz):
-        return check_crossovers(crossovers_hz, sr)  # type: ignore[arg-type]
+        return check_crossovers([np.asarray(f) for f in crossovers_hz], sr)
     values = tuple(
         resolve(f, n_frames, sr, name=f"crossover {k + 1}") for k, f in enumerate(crossovers_hz)
     )
@@ -279,8 +280,9 @@ def split_bands(
             if int(block) < 1:
                 raise ParameterError(f"split_bands: block must be at least 1 frame; got {block}.")
             return _split_moving(x, moving, sr, int(block))
-        crossovers_hz = moving  # type: ignore[assignment]  # constant arrays: numbers
-    freqs = check_crossovers(crossovers_hz, sr)  # type: ignore[arg-type]
+        freqs = check_crossovers(moving, sr)  # constant arrays: numbers
+    else:
+        freqs = check_crossovers([np.asarray(f) for f in crossovers_hz], sr)
     if not freqs:
         return [x.copy()]
     # Each band is its own cascade (band_sos: the high-passes below it, its low-pass,

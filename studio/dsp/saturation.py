@@ -614,7 +614,7 @@ def saturate(
         shape(0.0, character)  # raises the plain error
     if not np.any(m):
         return _scaled_copy(x, out_gain)
-    xw = x.astype(dtype, copy=False)
+    xw: np.ndarray = x.astype(dtype, copy=False)
     wet = _wet(xw, sr, db_to_gain(np.asarray(drive, dtype=np.float64)), character, oversample)
     if auto_gain_on:
         wet *= _factor(auto_gain(drive, character), dtype)
@@ -707,7 +707,7 @@ def excite(
         )
     drive = db_to_gain(np.asarray(resolve(drive_db, n, sr, name="drive_db"), dtype=np.float64))
     dtype = _work_dtype(x)
-    xw = x.astype(dtype, copy=False)
+    xw: np.ndarray = x.astype(dtype, copy=False)
     band = _highpass(xw, sr, freq)
     # only what the tube curve adds: shape(g * band, "tube") / g - band
     harmonics = _highpass(_oversampled(band, oversample, "excite", drive), sr, freq)
