@@ -183,19 +183,6 @@ class Envelope:
             raise ParameterError(f"Envelope: unknown key {extra[0]!r} in {data!r}.")
         return cls(data["times_s"], data["values"], data.get("shape", "linear"))  # type: ignore[arg-type]
 
-    def describe(self, fmt: Callable[[float], str] = lambda v: f"{v:g}") -> str:
-        """A short line: where it starts and ends, its extremes and how many points."""
-        first, last = self.values[0], self.values[-1]
-        lo, hi = self.range
-        shapes = "/".join(dict.fromkeys(self.shapes)) or "constant"
-        text = f"moves from {fmt(first)} to {fmt(last)}"
-        if lo < min(first, last) or hi > max(first, last):
-            text += f" (between {fmt(lo)} and {fmt(hi)})"
-        return (
-            f"{text} over {self.times_s[0]:g}-{self.times_s[-1]:g} s, "
-            f"{len(self.values)} points, {shapes}"
-        )
-
 
 def _segment_shapes(shape: str | Sequence[str], n_points: int) -> tuple[str, ...]:
     n_segments = max(0, n_points - 1)

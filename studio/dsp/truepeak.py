@@ -144,7 +144,7 @@ def _checked(samples: np.ndarray, what: str) -> tuple[np.ndarray, float]:
     return x, peak
 
 
-def non_finite_message(x: np.ndarray) -> str:
+def non_finite_message(x: np.ndarray) -> str:  # prose: ok - the text of AudioDataError
     """Say where the first NaN or infinite sample of ``(channels, frames)`` ``x`` is."""
     channel, frame = np.unravel_index(np.argmin(np.isfinite(x)), x.shape)
     value = x[channel, frame]
