@@ -466,3 +466,30 @@ def test_long_inputs_are_not_kept():
     sat._UP_CACHE.clear()
     sat._oversampled(x, 8, "soft_clip", 1.0)
     assert not sat._UP_CACHE
+
+
+def test_the_filter_before_the_curve_is_part_of_what_is_reused():
+    x = np.random.default_rng(25).standard_normal((2, 6000)) * 0.3
+    sat._UP_CACHE.clear()
+    sat._oversampled(x, 8, "tape", 2.0, (("double", 1), lambda v: 2.0 * v))
+    assert sat._cached_levels(x, 3) is None  # the same input without that filter
+    assert sat._cached_levels(x, 3, ("double", 1)) is not None
+    got = sat._oversampled(x, 8, "tape", 3.0, (("double", 1), lambda v: 2.0 * v))
+    np.testing.assert_allclose(got, _reference(2.0 * x, 8, "tape", 3.0), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_moves_over_one_input_give_what_a_fresh_run_gives(dtype):
+    x = (np.random.default_rng(26).standard_normal((2, 7000)) * 0.3).astype(dtype)
+    steps = [
+        lambda: sat.saturate(x, SR, drive_db=6.0, character="tape"),
+        lambda: sat.saturate(x, SR, drive_db=18.0, character="tape"),
+        lambda: sat.saturate(x, SR, drive_db=18.0, character="tube"),
+        lambda: sat.excite(x, SR, freq_hz=3000.0, drive_db=6.0),
+        lambda: sat.excite(x, SR, freq_hz=3000.0, drive_db=20.0),
+        lambda: sat.excite(x, SR, freq_hz=5000.0, drive_db=20.0),
+    ]
+    for step in steps:
+        after_others = step()
+        sat._UP_CACHE.clear()
+        assert np.array_equal(after_others, step())

@@ -40,6 +40,7 @@ memory stays small and the blocks join without a seam.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -393,15 +394,21 @@ def _kernel_plan(n_stages: int, dtype: type = np.float64) -> tuple[np.ndarray, n
 
 #: The last input's signal one stage below the top rate, block by block: it does not
 #: depend on the drive or the curve, so moving the drive over the same preview reuses it
-#: (about half the filtering). One entry, kept only for inputs up to this many bytes.
+#: (the filter before the curve and about half the oversampling). One entry, kept only
+#: for inputs up to this many bytes.
 _UP_CACHE: dict[str, object] = {}
 _UP_CACHE_BYTES = 48 * 2**20
 
+#: A filter run on the input before the oversampling, named by a key that says which.
+Before = tuple[Hashable, Callable[[np.ndarray], np.ndarray]]
 
-def _cached_levels(x: np.ndarray, stages: int) -> list[list[np.ndarray]] | None:
-    """The cached blocks for ``x`` (same numbers, same stages), or None."""
+
+def _cached_levels(
+    x: np.ndarray, stages: int, key: Hashable = None
+) -> list[list[np.ndarray]] | None:
+    """The cached blocks for ``x`` (same numbers, filter key and stages), or None."""
     entry = _UP_CACHE
-    if entry.get("stages") != stages:
+    if entry.get("stages") != stages or entry.get("key") != key:
         return None
     seen = entry.get("input")
     if not isinstance(seen, np.ndarray) or seen.dtype != x.dtype or seen.shape != x.shape:
@@ -411,14 +418,21 @@ def _cached_levels(x: np.ndarray, stages: int) -> list[list[np.ndarray]] | None:
     return entry["levels"]  # type: ignore[return-value]
 
 
-def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarray) -> np.ndarray:
+def _oversampled(
+    x: np.ndarray,
+    factor: int,
+    curve: str,
+    drive: float | np.ndarray,
+    before: Before | None = None,
+) -> np.ndarray:
     """Upsample, ``curve`` at the high rate, downsample: the compiled path.
 
     The same numbers as :func:`downsample` of ``shape(drive * upsample(x))`` (or, for
     ``"excite"``, of what the tube curve adds, divided by the drive); the drive is one
-    value or one per frame. float32 input is computed in float32 (within a few units of
-    float32 rounding of that), anything else in float64 (within float64 rounding).
-    Returns float32 or float64 accordingly.
+    value or one per frame. ``before``, a key and a filter, runs the filter on ``x``
+    first (the key names it for the reuse below). float32 input is computed in float32
+    (within a few units of float32 rounding of that), anything else in float64 (within
+    float64 rounding). Returns float32 or float64 accordingly.
 
     Block by block (``_KERNEL_BLOCK`` frames and ``_KERNEL_MARGIN`` frames of context on
     each side, more than the filters reach, so every kept output equals the
@@ -459,7 +473,9 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
     fir = k.fir
     top = stages - 1  # the last stage up, the first down
     n_blocks = -(-n // block)
-    cached = _cached_levels(x, stages) if stages > 1 else None
+    key = before[0] if before else None
+    cached = _cached_levels(x, stages, key) if stages > 1 else None
+    source = x if before is None or cached is not None else before[1](x).astype(dtype, copy=False)
     level_bytes = ((span << max(top, 0)) + 2 * pad) * x.itemsize
     cacheable = (
         stages > 1
@@ -476,7 +492,7 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
         downs = [np.zeros_like(level) for level in ups]
         planes = [np.zeros((span << max(top, 0)) + pad, dtype=dtype) for _ in range(2)]
         scratch = np.zeros(2 * k.CHUNK + longest, dtype=dtype)
-        src = x[ch]
+        src = source[ch]
         for b, start in enumerate(range(0, n, block)):
             lo = max(0, start - margin)
             length = min(n, start + block + margin) - lo
@@ -525,7 +541,7 @@ def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarr
     side_by_side(channel, x.shape[0])  # the channels on two cores where there are two
     if cacheable:
         _UP_CACHE.clear()
-        _UP_CACHE.update(stages=stages, input=x.copy(), levels=keep_levels)
+        _UP_CACHE.update(stages=stages, key=key, input=x.copy(), levels=keep_levels)
     return out
 
 
@@ -556,9 +572,11 @@ def _wet(x: np.ndarray, sr: int, drive: float | np.ndarray, character: str, fact
     from studio.dsp.biquad import apply_sos
     from studio.dsp.filters import butterworth_sos
 
+    before: Before | None = None
     if character == "tape":  # emphasise highs so they saturate first
-        x = apply_sos(x, _shelf_sos(_TAPE_EMPHASIS_DB, sr))
-    wet = _oversampled(x, factor, character, drive)
+        shelf = _shelf_sos(_TAPE_EMPHASIS_DB, sr)
+        before = (("tape emphasis", sr), lambda v: apply_sos(v, shelf))
+    wet = _oversampled(x, factor, character, drive, before)
     if character == "tape":  # the exact inverse shelf: quiet signals come back unchanged
         wet = apply_sos(wet, _shelf_sos(-_TAPE_EMPHASIS_DB, sr))
     elif character == "tube":  # the asymmetric curve adds a DC offset
@@ -708,9 +726,14 @@ def excite(
     drive = db_to_gain(np.asarray(resolve(drive_db, n, sr, name="drive_db"), dtype=np.float64))
     dtype = _work_dtype(x)
     xw: np.ndarray = x.astype(dtype, copy=False)
-    band = _highpass(xw, sr, freq)
-    # only what the tube curve adds: shape(g * band, "tube") / g - band
-    harmonics = _highpass(_oversampled(band, oversample, "excite", drive), sr, freq)
+    # only what the tube curve adds to the highs: shape(g * band, "tube") / g - band
+    if np.ndim(freq) == 0:  # the band is the same for the same input: it can be reused
+        band = _oversampled(
+            xw, oversample, "excite", drive, (("band", sr, freq), lambda v: _highpass(v, sr, freq))
+        )
+    else:
+        band = _oversampled(_highpass(xw, sr, freq), oversample, "excite", drive)
+    harmonics = _highpass(band, sr, freq)
     harmonics *= _factor(amount, dtype)
     harmonics += xw
     return harmonics.astype(x.dtype, copy=False)
