@@ -158,6 +158,23 @@ def echo_reference(
     return wet[0], wet[1]
 
 
+def _echo_work(delay: np.ndarray, sos: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The echo's working memory: two delay lines, the filter states, two scratches.
+
+    Each line is a power of two longer than the longest delay + 2 (it wraps with a mask).
+    """
+    size = 1
+    while size <= float(np.max(delay)) + 2:
+        size *= 2
+    sections = sos.shape[1]
+    return (
+        np.zeros((2, size)),
+        np.zeros((2, sections, 2)),
+        np.empty((sections, 5)),
+        np.empty(2),
+    )
+
+
 _KERNEL = None
 
 
@@ -231,8 +248,9 @@ def echo(
     sos = feedback_sos(_rows(low, n), _rows(high, n), sr)
     out = np.empty((2, n), dtype=x.dtype)
     _echo_kernel()(
-        left, right, delay, feedback, sos, bool(ping_pong), out[0], out[1], CONTROL_BLOCK
-    )
+        left, right, delay, feedback, sos, bool(ping_pong), out[0], out[1], CONTROL_BLOCK,
+        *_echo_work(delay, sos),
+    )  # fmt: skip
     if np.ndim(mix) == 0:
         out *= x.dtype.type(mix)
         if mix != 1.0:
