@@ -19,18 +19,20 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True, fastmath={"contract"})
-def sos_cascade(x, coefs, block, out):  # noqa: D103 - see biquad.sos_filter_reference
+def sos_cascade(x, coefs, block, out, s):  # noqa: D103 - see biquad.sos_filter_reference
     # x, out: (channels, frames); coefs: (n_blocks, n_sections, 6) normalised (a0 = 1);
     # coefficient set ``b`` applies to frames [b * block, (b + 1) * block), the last set
-    # to the end. Transposed direct form II, float64 state.
+    # to the end. Transposed direct form II, float64 state in s: (n_sections, 4), from
+    # the caller (an allocation here would lengthen the compilation).
     n_ch, n = x.shape
     n_blocks, n_sec = coefs.shape[0], coefs.shape[1]
-    s = np.zeros((n_sec, 4))
     c = 0
     while c < n_ch:
         pair = c + 1 < n_ch
         c1 = c + 1 if pair else c
-        s[:] = 0.0
+        for k in range(n_sec):
+            for j in range(4):
+                s[k, j] = 0.0
         for blk in range(n_blocks):
             start = blk * block
             stop = n if blk == n_blocks - 1 else min(n, start + block)
@@ -113,19 +115,22 @@ def band_gain_blocks(
 
 
 @njit(cache=True, nogil=True, fastmath={"contract"})
-def sos_bank(x, coefs, out):  # noqa: D103 - see biquad.apply_sos_bank
+def sos_bank(x, coefs, out, s):  # noqa: D103 - see biquad.apply_sos_bank
     # out[k, c, i]: channel c through cascade k (coefs: (n_cascades, n_sections, 6),
     # normalised; shorter cascades padded with [1, 0, 0, 1, 0, 0], which passes the
     # signal exactly). Every cascade reads the same input sample in the same loop, so
     # the processor overlaps their recursions (and those of two channels side by side).
+    # s: (n_cascades, n_sections, 4) float64 state, from the caller
     n_ch, n = x.shape
     n_casc, n_sec = coefs.shape[0], coefs.shape[1]
-    s = np.zeros((n_casc, n_sec, 4))
     c = 0
     while c < n_ch:
         pair = c + 1 < n_ch
         c1 = c + 1 if pair else c
-        s[:] = 0.0
+        for k in range(n_casc):
+            for j in range(n_sec):
+                for q in range(4):
+                    s[k, j, q] = 0.0
         for i in range(n):
             u0 = np.float64(x[c, i])
             u1 = np.float64(x[c1, i])
