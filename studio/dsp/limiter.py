@@ -249,7 +249,8 @@ def _release_ramp(held: np.ndarray, n: int, coef: float | np.ndarray, lookahead:
     first = lookahead // 2
     out = np.empty(n)
     step = int(coefs.size > 1)
-    release_ramp(held, coefs, step, first + 1, lookahead - first + 1, out)
+    width1, width2 = first + 1, lookahead - first + 1
+    release_ramp(held, coefs, step, width1, width2, out, np.empty(width1), np.empty(width2))
     return out
 
 

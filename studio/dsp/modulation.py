@@ -777,7 +777,8 @@ def allpass_chain(
         rows = rows.astype(np.float64)
     out = np.empty_like(rows)
     a = np.ascontiguousarray(coef, dtype=np.float64)
-    _kernel("allpass_chain")(rows, a, int(stages), _per_frame(feedback), out)
+    state = np.zeros((rows.shape[0], 2 * int(stages) + 1))
+    _kernel("allpass_chain")(rows, a, int(stages), _per_frame(feedback), out, state)
     return out.reshape(arr.shape)
 
 
