@@ -13,7 +13,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["side_by_side"]
+__all__ = ["WORKERS", "side_by_side"]
+
+#: How many pieces run at once at most (1: always one after the other, as on one core).
+WORKERS = 2
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
@@ -23,7 +26,7 @@ def _pool() -> ThreadPoolExecutor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="studio-dsp")
+            _POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="studio-dsp")
         return _POOL
 
 
@@ -31,6 +34,7 @@ def side_by_side(work: Callable[[int], None], count: int) -> None:
     """Run ``work(i)`` for ``i`` in ``range(count)``, two at a time where two cores exist."""
     if (
         count < 2
+        or WORKERS < 2
         or (os.cpu_count() or 1) < 2
         or threading.current_thread().name.startswith("studio-dsp")
     ):  # one piece, one core, or already inside a piece: one after the other
