@@ -246,11 +246,16 @@ def echo(
                 f"delay: {name} must lie between 0 and the Nyquist frequency ({sr / 2:g} Hz)."
             )
     sos = feedback_sos(_rows(low, n), _rows(high, n), sr)
-    out = np.empty((2, n), dtype=x.dtype)
+    # The loop runs in float64 whatever the audio's dtype (one compilation, not one per
+    # dtype); float32 audio converts exactly and its result rounds once at the end.
+    wide = np.empty((2, n), dtype=np.float64)
     _echo_kernel()(
-        left, right, delay, feedback, sos, bool(ping_pong), out[0], out[1], CONTROL_BLOCK,
-        *_echo_work(delay, sos),
+        left.astype(np.float64, copy=False), right.astype(np.float64, copy=False),
+        np.ascontiguousarray(delay, dtype=np.float64),
+        np.ascontiguousarray(feedback, dtype=np.float64),
+        sos, bool(ping_pong), wide[0], wide[1], CONTROL_BLOCK, *_echo_work(delay, sos),
     )  # fmt: skip
+    out = wide.astype(x.dtype, copy=False)
     if np.ndim(mix) == 0:
         out *= x.dtype.type(mix)
         if mix != 1.0:
