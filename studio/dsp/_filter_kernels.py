@@ -155,3 +155,62 @@ def sos_bank(x, coefs, out, s):  # noqa: D103 - see biquad.apply_sos_bank
                 if pair:
                     out[k, c1, i] = v1
         c += 2 if pair else 1
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def _section(coefs, row, s, k, j, v0, v1):  # noqa: D103 - one biquad step, two channels
+    # the arithmetic of sos_bank's inner step, in the same order (the same numbers)
+    b0 = coefs[row, 0]
+    b1 = coefs[row, 1]
+    b2 = coefs[row, 2]
+    a1 = coefs[row, 4]
+    a2 = coefs[row, 5]
+    y0 = b0 * v0 + s[k, j, 0]
+    y1 = b0 * v1 + s[k, j, 1]
+    s[k, j, 0] = b1 * v0 - a1 * y0 + s[k, j, 2]
+    s[k, j, 1] = b1 * v1 - a1 * y1 + s[k, j, 3]
+    s[k, j, 2] = b2 * v0 - a2 * y0
+    s[k, j, 3] = b2 * v1 - a2 * y1
+    return y0, y1
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"})
+def lr4_split(x, lows, highs, alls, out, s):  # noqa: D103 - see crossover.split_bands
+    # Band k of N + 1 is: the high-passes of crossovers 0..k-1, the low-pass of k, the
+    # allpasses of k+1..N-1 (each LR4 pass is one Butterworth section twice). The
+    # high-passes below a band are the same for every band above them, so they run
+    # once, as a tree: 9 sections a sample for two crossovers instead of 12, with the
+    # same arithmetic (and numbers) as sos_bank. lows, highs, alls: (N, 6) normalised
+    # sections; out (N + 1, channels, frames); s (N, 4 + N, 4) zeros: per crossover k,
+    # rows 0-1 its low-pass, 2-3 its high-pass, 4 + m the allpass of crossover m on
+    # band k.
+    n_ch, n = x.shape
+    n_x = lows.shape[0]
+    c = 0
+    while c < n_ch:
+        pair = c + 1 < n_ch
+        c1 = c + 1 if pair else c
+        for k in range(s.shape[0]):
+            for j in range(s.shape[1]):
+                for q in range(4):
+                    s[k, j, q] = 0.0
+        for i in range(n):
+            h0 = np.float64(x[c, i])
+            h1 = np.float64(x[c1, i])
+            for k in range(n_x):
+                # (the section rows are loop variables, never literal numbers: a literal
+                # argument would compile _section once more for each value)
+                v0, v1 = h0, h1
+                for j in range(2):
+                    v0, v1 = _section(lows, k, s, k, j, v0, v1)
+                for m in range(k + 1, n_x):
+                    v0, v1 = _section(alls, m, s, k, 4 + m, v0, v1)
+                out[k, c, i] = v0
+                if pair:
+                    out[k, c1, i] = v1
+                for j in range(2, 4):
+                    h0, h1 = _section(highs, k, s, k, j, h0, h1)
+            out[n_x, c, i] = h0
+            if pair:
+                out[n_x, c1, i] = h1
+        c += 2 if pair else 1

@@ -180,6 +180,11 @@ def sos_response_db(sos: np.ndarray, freqs_hz: np.ndarray, sr: int) -> np.ndarra
     return gain_to_db(sos_response(sos, freqs_hz, sr))
 
 
+def normalised_sos(sos_blocks: np.ndarray) -> np.ndarray:
+    """Sections (or blocks of them) with ``a0 = 1``, float64, contiguous: kernel-ready."""
+    return _normalised(sos_blocks)
+
+
 def _normalised(sos_blocks: np.ndarray) -> np.ndarray:
     coefs = np.asarray(sos_blocks, dtype=np.float64)
     a0 = coefs[..., 3:4]
