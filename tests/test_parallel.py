@@ -48,3 +48,24 @@ def test_one_worker_means_one_thread(monkeypatch):
     threads = set()
     _parallel.side_by_side(lambda i: threads.add(threading.current_thread().name), 4)
     assert threads == {threading.current_thread().name}
+
+
+def test_a_forked_process_gets_its_own_threads():
+    import multiprocessing
+
+    _parallel.side_by_side(lambda i: None, 2)  # the parent's pool exists
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        assert pool.apply_async(_split_in_child).get(timeout=30) == [0, 1, 2]
+
+
+def _split_in_child():
+    seen = []
+    lock = threading.Lock()
+
+    def work(i):
+        with lock:
+            seen.append(i)
+
+    _parallel.side_by_side(work, 3)
+    return sorted(seen)

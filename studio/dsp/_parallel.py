@@ -19,14 +19,16 @@ __all__ = ["WORKERS", "side_by_side"]
 WORKERS = 2
 
 _POOL: ThreadPoolExecutor | None = None
+_POOL_PID = 0  # the process that made the pool: a forked child has none of its threads
 _POOL_LOCK = threading.Lock()
 
 
 def _pool() -> ThreadPoolExecutor:
-    global _POOL
+    global _POOL, _POOL_PID
     with _POOL_LOCK:
-        if _POOL is None:
+        if _POOL is None or _POOL_PID != os.getpid():
             _POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="studio-dsp")
+            _POOL_PID = os.getpid()
         return _POOL
 
 

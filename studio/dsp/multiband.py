@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from studio.audio import as_samples
-from studio.dsp._parallel import side_by_side
 from studio.dsp.control import Control
 from studio.dsp.dynamics import compress
 from studio.errors import ParameterError
@@ -90,7 +89,8 @@ def compress_multiband(
             makeup_db=band["makeup_db"],
         )
 
-    side_by_side(one_band, len(bands))  # the bands on two cores where there are two
+    for i in range(len(bands)):
+        one_band(i)
     out = wets[0].copy()
     for wet in wets[1:]:
         out += wet
