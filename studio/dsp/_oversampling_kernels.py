@@ -1,27 +1,30 @@
-"""Compiled loop for the oversampled waveshaper: up 2x per stage, curve, down 2x per stage.
+"""Compiled loops for the oversampled waveshaper: one FIR step and one curve.
 
 The readable version is in :mod:`studio.dsp.saturation` (``upsample``, ``shape``,
-``downsample`` on the whole signal); the tests hold this kernel equal to it. The kernel
-does the same arithmetic, minus the multiplications by exact zeros, block by block in a
-workspace the caller provides:
+``downsample`` on the whole signal); the tests hold the compiled path equal to it.
+``saturation._oversampled`` drives two small kernels block by block (each block goes
+up 2x per stage, through the curve, and down 2x per stage), doing the same arithmetic
+minus the multiplications by exact zeros:
 
-* **Polyphase stages.** Each 2x stage is a linear-phase FIR. Going up, the even and odd
-  output samples are two short filters ("phases") over the input; going down, the
-  output is one filter over the even input samples plus one over the odd ones (the
-  input split in two first, so both read contiguous memory). A half-band stage (cutoff
-  at a quarter of its rate) has every other tap exactly zero, so one of its phases is a
-  single tap: a scaled copy. The plan (which taps, where each phase starts) is built in
-  ``saturation._kernel_plan``.
-* **Short chunks, four taps at a time.** Each filter fills a chunk of 256 outputs that
-  stays in the processor's first-level cache, adding four taps per pass; the sum over
-  the chunk runs in vector registers.
-* **The curves** (soft clip; the biased tanh of tape and tube; the exciter's "what that
-  curve adds") are computed in one loop over the top rate. ``tanh`` is evaluated here
-  (the C library's cannot be vectorised) from ``expm1``: ``tanh(a) = -e / (2 + e)``
-  with ``e = expm1(-2a)``; ``expm1(y) = 2**k (1 + expm1(r)) - 1`` with ``k`` the whole
-  number nearest ``y / ln 2``, ``2**k`` built from its bits and ``expm1(r)`` a Taylor
-  polynomial (``|r| <= ln(2) / 2``): 13 terms in float64, 7 in float32, each within 3
-  units in the last place of ``numpy.tanh`` (the tests check it over the whole range).
+* **fir: one polyphase filter.** Each 2x stage is a linear-phase FIR. Going up, the
+  even and odd output samples are two short filters ("phases") over the input, written
+  every other sample (interleaved); going down, the output is one filter over the odd
+  input samples plus one over the even ones (read every other sample). A half-band
+  stage (cutoff at a quarter of its rate) has every other tap exactly zero, so one of
+  its phases is a single tap: a scaled copy. The plan (which taps, where each phase
+  starts) is built in ``saturation._kernel_plan``.
+* **Short chunks, four taps at a time.** ``fir`` fills a chunk of 256 outputs that
+  stays in the processor's first-level cache (its inputs gathered first when they are
+  every other sample), adding four taps per pass; the sum over the chunk runs in
+  vector registers.
+* **curve: the curves** (soft clip; the biased tanh of tape and tube; the exciter's
+  "what that curve adds") over a stretch of the top rate, with one drive or one per
+  frame. ``tanh`` is evaluated here (the C library's cannot be vectorised) from
+  ``expm1``: ``tanh(a) = -e / (2 + e)`` with ``e = expm1(-2a)``; ``expm1(y) = 2**k (1 +
+  expm1(r)) - 1`` with ``k`` the whole number nearest ``y / ln 2``, ``2**k`` built from
+  its bits and ``expm1(r)`` a Taylor polynomial (``|r| <= ln(2) / 2``): 13 terms in
+  float64, 7 in float32, each within 3 units in the last place of ``numpy.tanh`` (the
+  tests check it over the whole range).
 * **float32 or float64 throughout.** The arithmetic is done in the dtype of the arrays
   the caller passes: float64 for float64 audio (the reference's numbers, to rounding),
   float32 for float32 audio (twice the numbers per vector register; the tests bound the
@@ -29,12 +32,11 @@ workspace the caller provides:
   loops use comes from an array of that dtype, so nothing is promoted to float64 behind
   the caller's back.
 
-Conventions (see ``saturation._kernel_plan``): every level's buffer holds its samples
-after ``pad`` zeros and is followed by at least ``pad`` zeros; ``plan[s]`` describes
-stage ``s + 1`` (the first is nearest the original rate) as four filters ``(offset in
-the tap pool, number of taps, first input index)``: up even, up odd, down from the odd
-samples, down from the even samples. Nothing is allocated here (``work`` is the
-caller's), which keeps the compilation short: each dtype compiles once, on first use.
+Why two small kernels and not one fused loop: numba's compile time grows with the code
+of a function, and LLVM inlines every call site, so one loop doing everything compiled
+its filter four times and its tanh three times (4 s on a first launch). Nothing is
+allocated here either (the caller's arrays are the working memory). Each dtype
+compiles once, on first use (about 1 s for both kernels).
 """
 
 import math
