@@ -80,6 +80,19 @@ def measure() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run(names: list[str] | None = None) -> list[tuple[str, float, str]]:
+    """Figures as ``(name, value, unit)`` rows (for ``run_all.py``): the 15 slowest."""
+    r = measure()
+    rows: list[tuple[str, float, str]] = [
+        ("reference: numba start-up (import + smallest kernel)", r["start"], "s"),
+        ("warm_up(everything=True), empty cache", r["warm_up"], "s"),
+    ]
+    for name, own, total in sorted(r["rows"], key=lambda row: -row[1])[:15]:
+        short = name.replace("studio.dsp.", "").split("(")[0]
+        rows.append((f"compile {short}", own, f"s CPU own ({total:.3f} s with callees)"))
+    return rows
+
+
 def main() -> None:
     show_all = "--all" in sys.argv[1:]
     c0 = time.process_time()
