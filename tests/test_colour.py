@@ -376,3 +376,120 @@ def test_kaiser_design_is_scipys(attenuation_db, width):
     numtaps |= 1
     expected = firwin(numtaps, 0.45, window=("kaiser", beta))
     np.testing.assert_allclose(sat._kaiser_lowpass(numtaps, 0.45, beta), expected, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- float32 path
+
+
+def _reference(x, factor, curve, g):
+    up = sat.upsample(np.asarray(x, dtype=np.float64), factor)
+    if curve == "excite":
+        return sat.downsample(sat.shape(g * up, "tube") / g - up, factor)
+    return sat.downsample(sat.shape(g * up, curve), factor)
+
+
+def test_compiled_float32_tanh_is_within_three_ulp_of_numpy():
+    from studio.dsp._oversampling_kernels import tanh_array
+
+    x = np.concatenate(
+        [
+            np.linspace(-12.0, 12.0, 200_001),
+            np.logspace(-40, 1.2, 20_001),
+            -np.logspace(-40, 1.2, 20_001),
+            [0.0, -0.0, 9.01, -9.01, 9.5, 1e30, -1e30],
+        ]
+    ).astype(np.float32)
+    got = np.empty_like(x)
+    tanh_array(x, got)
+    assert got.dtype == np.float32
+    expected = np.tanh(x.astype(np.float64)).astype(np.float32)
+    ulp = np.spacing(np.maximum(np.abs(expected), np.finfo(np.float32).tiny)).astype(np.float64)
+    assert np.max(np.abs(got.astype(np.float64) - expected) / ulp) <= 3.0
+    assert np.all(np.signbit(got) == np.signbit(expected))
+
+
+@pytest.mark.parametrize("curve", ["soft_clip", "tape", "tube", "excite"])
+@pytest.mark.parametrize("g", [1.0, 4.0, 16.0])
+def test_float32_audio_is_oversampled_in_float32_far_below_audibility(curve, g):
+    # float32 arithmetic inside the oversampled part: the error against the float64
+    # reference stays below -115 dBFS at its worst and -130 dBFS on average (16-bit
+    # audio's own rounding is at -98 dBFS).
+    x = (np.random.default_rng(21).standard_normal((2, 20_000)) * 0.4).astype(np.float32)
+    got = sat._oversampled(x, 8, curve, g)
+    assert got.dtype == np.float32
+    err = got - _reference(x, 8, curve, g)
+    assert np.max(np.abs(err)) < 10 ** (-115 / 20)
+    assert np.sqrt(np.mean(err**2)) < 10 ** (-130 / 20)
+
+
+@pytest.mark.parametrize("character", sat.CHARACTERS)
+def test_saturate_and_excite_keep_float32_close_to_float64(character):
+    x64 = np.random.default_rng(22).uniform(-0.8, 0.8, (2, 9600))
+    x32 = x64.astype(np.float32)
+    wide = sat.saturate(x32.astype(np.float64), SR, drive_db=18.0, character=character)
+    narrow = sat.saturate(x32, SR, drive_db=18.0, character=character, mix_pct=100.0)
+    assert narrow.dtype == np.float32
+    assert np.max(np.abs(narrow - wide)) < 10 ** (-110 / 20)
+    wide = sat.excite(x32.astype(np.float64), SR, drive_db=18.0, amount_pct=80.0)
+    narrow = sat.excite(x32, SR, drive_db=18.0, amount_pct=80.0)
+    assert narrow.dtype == np.float32
+    assert np.max(np.abs(narrow - wide)) < 10 ** (-110 / 20)
+
+
+# --------------------------------------------------------------------------- reuse
+
+
+def test_a_second_drive_on_the_same_input_reuses_the_up_sampling_exactly():
+    x = np.random.default_rng(23).standard_normal((2, sat._KERNEL_BLOCK + 999)) * 0.4
+    sat._UP_CACHE.clear()
+    sat._oversampled(x, 8, "tape", 2.0)  # fills the cache
+    assert sat._cached_levels(x, 3) is not None
+    again = sat._oversampled(x, 8, "tube", 5.0)  # from the cache
+    np.testing.assert_allclose(again, _reference(x, 8, "tube", 5.0), rtol=0, atol=1e-14)
+    sat._UP_CACHE.clear()
+    fresh = sat._oversampled(x, 8, "tube", 5.0)
+    assert np.array_equal(again, fresh)
+
+
+def test_an_input_changed_in_place_is_not_served_from_the_cache():
+    x = np.random.default_rng(24).standard_normal((1, 5000)) * 0.4
+    sat._oversampled(x, 8, "tape", 3.0)
+    x[0, 2500] += 0.25  # the same array object, other numbers
+    assert sat._cached_levels(x, 3) is None
+    got = sat._oversampled(x, 8, "tape", 3.0)
+    np.testing.assert_allclose(got, _reference(x, 8, "tape", 3.0), rtol=0, atol=1e-14)
+
+
+def test_long_inputs_are_not_kept():
+    frames = sat._UP_CACHE_BYTES // 4 // 4 + 1  # float32 at 4x is larger than the limit
+    x = np.zeros((1, frames), dtype=np.float32)
+    sat._UP_CACHE.clear()
+    sat._oversampled(x, 8, "soft_clip", 1.0)
+    assert not sat._UP_CACHE
+
+
+def test_the_filter_before_the_curve_is_part_of_what_is_reused():
+    x = np.random.default_rng(25).standard_normal((2, 6000)) * 0.3
+    sat._UP_CACHE.clear()
+    sat._oversampled(x, 8, "tape", 2.0, (("double", 1), lambda v: 2.0 * v))
+    assert sat._cached_levels(x, 3) is None  # the same input without that filter
+    assert sat._cached_levels(x, 3, ("double", 1)) is not None
+    got = sat._oversampled(x, 8, "tape", 3.0, (("double", 1), lambda v: 2.0 * v))
+    np.testing.assert_allclose(got, _reference(2.0 * x, 8, "tape", 3.0), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_moves_over_one_input_give_what_a_fresh_run_gives(dtype):
+    x = (np.random.default_rng(26).standard_normal((2, 7000)) * 0.3).astype(dtype)
+    steps = [
+        lambda: sat.saturate(x, SR, drive_db=6.0, character="tape"),
+        lambda: sat.saturate(x, SR, drive_db=18.0, character="tape"),
+        lambda: sat.saturate(x, SR, drive_db=18.0, character="tube"),
+        lambda: sat.excite(x, SR, freq_hz=3000.0, drive_db=6.0),
+        lambda: sat.excite(x, SR, freq_hz=3000.0, drive_db=20.0),
+        lambda: sat.excite(x, SR, freq_hz=5000.0, drive_db=20.0),
+    ]
+    for step in steps:
+        after_others = step()
+        sat._UP_CACHE.clear()
+        assert np.array_equal(after_others, step())

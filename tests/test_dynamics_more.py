@@ -348,3 +348,20 @@ def test_every_dynamics_processor_exposes_static_curve_and_trace():
     mb = procs.MultibandCompressor()
     assert mb.band_transfer_curve(0, np.array([-40.0, 0.0])).shape == (2,)
     assert mb.gain_reduction_db(x, 48000).shape == (3, x.shape[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("crossovers", [(1000.0,), (200.0, 3000.0), (150.0, 800.0, 5000.0)])
+def test_split_shares_the_high_passes_and_gives_each_bands_own_cascade(dtype, crossovers):
+    from studio.dsp.biquad import apply_sos_bank
+    from studio.dsp.crossover import band_sos
+
+    x = (np.random.default_rng(31).standard_normal((2, 4000)) * 0.3).astype(dtype)
+    bands = split_bands(x, SR, crossovers_hz=crossovers)
+    expected = apply_sos_bank(x, band_sos(crossovers, SR))  # one cascade per band
+    assert len(bands) == len(crossovers) + 1
+    for got, want in zip(bands, expected, strict=True):
+        assert got.dtype == dtype
+        assert np.array_equal(got, want)
+    mono = split_bands(x[0], SR, crossovers_hz=crossovers)
+    assert all(np.array_equal(m[0], b[0]) for m, b in zip(mono, bands, strict=True))

@@ -59,6 +59,7 @@ def test_compiled_network_matches_the_plain_reference():
     rv._fdn_kernel()(
         padded, src, src, 0.0, lead, out[0], out[1], delays, gains, poles, in_vec,
         c_left, c_right, ap_delays, ap_gains, *er_l, *er_r, 1.0, 0.0, 256,
+        *rv._fdn_work(delays, ap_delays, 256),
     )  # fmt: skip
     ref_l, ref_r = rv.fdn_reference(
         src,
@@ -271,8 +272,9 @@ def test_compiled_delay_matches_the_plain_reference(ping_pong, delay_frames):
     sos = delay_dsp.feedback_sos(300.0, 4000.0, SR)
     out = np.empty((2, 2000))
     delay_dsp._echo_kernel()(
-        x[0], x[1], np.array([delay_frames]), np.array([0.7]), sos, ping_pong, out[0], out[1], 256
-    )
+        x[0], x[1], np.array([delay_frames]), np.array([0.7]), sos, ping_pong, out[0], out[1], 256,
+        *delay_dsp._echo_work(np.array([delay_frames]), sos),
+    )  # fmt: skip
     ref = delay_dsp.echo_reference(x[0], x[1], delay_frames, 0.7, sos[0], ping_pong)
     np.testing.assert_allclose(out, np.vstack(ref), atol=1e-12)
 

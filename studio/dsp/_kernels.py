@@ -147,7 +147,8 @@ def gate_gain(  # noqa: D103 - see gate.gate_gain_db_reference
 
 @njit(cache=True, nogil=True)
 def abs_peak_frames(x, out):  # noqa: D103 - largest |sample| over channels, per frame
-    abs_peak_range(x, 0, x.shape[1], out)
+    # np.int64(0), not 0: a literal 0 would compile a second abs_peak_range for it
+    abs_peak_range(x, np.int64(0), x.shape[1], out)
 
 
 @njit(cache=True, nogil=True)
@@ -177,15 +178,14 @@ def block_min(values, block, out):  # noqa: D103 - min of each block of ``block`
 
 
 @njit(cache=True, nogil=True)
-def release_ramp(held, coef, coef_step, width1, width2, out):  # noqa: D103
+def release_ramp(held, coef, coef_step, width1, width2, out, ring1, ring2):  # noqa: D103
     # See limiter.gain_envelope_db_reference: release recursion on the held
     # requirement (one value per HOLD_BLOCK frames), then two running means over the
     # past ``width1`` and ``width2`` values. A mean is the difference of two running
     # sums, so stretches of zeros give exact zeros. Before the start the first value is
     # held. ``coef`` has one value per frame (coef_step=1) or one for all (coef_step=0).
+    # ring1 (width1,) and ring2 (width2,): the caller's scratch (no allocation here)
     n = out.shape[0]
-    ring1 = np.empty(width1)
-    ring2 = np.empty(width2)
     scale1 = 1.0 / width1
     scale2 = 1.0 / width2
     state = 0.0

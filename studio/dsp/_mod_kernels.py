@@ -40,12 +40,13 @@ def feedback_delay(x, delay, feedback, out):  # noqa: D103 - see modulation.py
 
 
 @njit(cache=True, nogil=True)
-def allpass_chain(x, coef, stages, feedback, out):  # noqa: D103 - see modulation.py
-    # every channel advances in the same loop: independent chains overlap in the CPU
+def allpass_chain(x, coef, stages, feedback, out, state):  # noqa: D103 - see modulation.py
+    # every channel advances in the same loop: independent chains overlap in the CPU.
+    # state: (channels, 2 * stages + 1) zeros from the caller (no allocation here)
     n_ch, n = x.shape
-    prev_in = np.zeros((n_ch, stages))
-    prev_out = np.zeros((n_ch, stages))
-    last = np.zeros(n_ch)
+    prev_in = state[:, :stages]
+    prev_out = state[:, stages : 2 * stages]
+    last = state[:, 2 * stages]
     step = 1 if feedback.shape[0] > 1 else 0
     for i in range(n):
         a = coef[i]

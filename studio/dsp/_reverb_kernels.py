@@ -42,18 +42,16 @@ def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, u
     er_direct,
     er_cross,
     block,
+    buf,
+    ap_buf,
+    early,
 ):
+    # buf (8, 2**k) and ap_buf (4, 2**j): zeroed delay lines longer than the longest
+    # delay; early (2, block): scratch. The caller allocates them (nothing is allocated
+    # here, which keeps the compilation short).
     n_frames = out_l.shape[0]
-    size = 1
-    while size <= delays.max():
-        size *= 2
-    mask = size - 1
-    buf = np.zeros((8, size))
-    ap_size = 1
-    while ap_size <= ap_delays.max():
-        ap_size *= 2
-    ap_mask = ap_size - 1
-    ap_buf = np.zeros((4, ap_size))
+    mask = buf.shape[1] - 1
+    ap_mask = ap_buf.shape[1] - 1
     d0, d1, d2, d3, d4, d5, d6, d7 = (
         delays[0],
         delays[1],
@@ -81,17 +79,18 @@ def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, u
     norm = 1.0 / np.sqrt(8.0)
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
     n_rows = gains.shape[0]
-    early_l = np.empty(block)
-    early_r = np.empty(block)
+    early_l = early[0]
+    early_r = early[1]
     w = 0
     for start in range(0, n_frames, block):
         row = min(start // block, n_rows - 1)
-        g = gains[row] * (1.0 - poles[row])
         p = poles[row]
         cl = c_left[row]
         cr = c_right[row]
-        g0, g1, g2, g3, g4, g5, g6, g7 = g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
         p0, p1, p2, p3, p4, p5, p6, p7 = p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]
+        g = gains[row]  # each line's gain, times (1 - its pole)
+        g0, g1, g2, g3 = g[0] * (1.0 - p0), g[1] * (1.0 - p1), g[2] * (1.0 - p2), g[3] * (1.0 - p3)
+        g4, g5, g6, g7 = g[4] * (1.0 - p4), g[5] * (1.0 - p5), g[6] * (1.0 - p6), g[7] * (1.0 - p7)
         l0, l1, l2, l3, l4, l5, l6, l7 = cl[0], cl[1], cl[2], cl[3], cl[4], cl[5], cl[6], cl[7]
         r0, r1, r2, r3, r4, r5, r6, r7 = cr[0], cr[1], cr[2], cr[3], cr[4], cr[5], cr[6], cr[7]
         stop = min(start + block, n_frames)
@@ -194,20 +193,19 @@ def echo(  # noqa: D103 - documented in delay.py (echo_reference)
     wet_l,
     wet_r,
     block,
+    line,
+    zs,
+    coef,
+    out,
 ):
+    # line (2, 2**k): zeroed, longer than the longest delay + 2; zs (2, sections, 2):
+    # zeroed biquad states; coef (sections, 5) and out (2,): scratch. The caller
+    # allocates them (nothing is allocated here, which keeps the compilation short).
     n_frames = x_l.shape[0]
     varying_delay = delay.shape[0] > 1
     varying_feedback = feedback.shape[0] > 1
-    longest = delay.max()
-    size = 1
-    while size <= longest + 2:
-        size *= 2
-    mask = size - 1
-    line = np.zeros((2, size))
-    zs = np.zeros((2, sos.shape[1], 2))  # biquad states: channel, section, 2
-    coef = np.empty((sos.shape[1], 5))
+    mask = line.shape[1] - 1
     n_rows = sos.shape[0]
-    out = np.empty(2)
     for start in range(0, n_frames, block):
         row = min(start // block, n_rows - 1)
         for s in range(sos.shape[1]):

@@ -11,20 +11,20 @@ output, and each hop's largest value is read off directly: no window matrix is b
 One signature (float32, contiguous): the caller converts a second of audio at a time.
 """
 
-import numpy as np
 from numba import njit
 
 _CHUNK = 256
+CHUNK = _CHUNK  #: outputs per pass; the caller's scratch is (2, CHUNK) float32
 
 
 @njit(
     "void(float32[:, ::1], int64, float32[:, ::1], int64[::1], int64, int64, "
-    "float64[:, ::1], float64[::1])",
+    "float64[:, ::1], float64[::1], float32[:, ::1])",
     cache=True,
     nogil=True,
     fastmath=True,
 )
-def hop_true_peaks(seg, first, phases, edges, n, hop, hops, best):  # noqa: D103
+def hop_true_peaks(seg, first, phases, edges, n, hop, hops, best, scratch):  # noqa: D103
     # seg (channels, m + taps - 1): seg[c, j] = x[c, first - (taps - 1) + j], zeros
     # outside the audio; outputs o = first .. first + m - 1, where phase p of output o
     # is sum_j phases[p, j] * seg[c, o - first + j] (the points between samples
@@ -39,8 +39,8 @@ def hop_true_peaks(seg, first, phases, edges, n, hop, hops, best):  # noqa: D103
     half = (taps - 1) // 2
     n_hops = edges.shape[0] - 1
     whole = n_hops > 0 and edges[n_hops] == n
-    acc = np.empty(_CHUNK, dtype=np.float32)
-    peak = np.empty(_CHUNK, dtype=np.float32)
+    acc = scratch[0]  # (2, CHUNK) from the caller: no allocation to compile here
+    peak = scratch[1]
     for c in range(n_ch):
         row = seg[c]
         h = hop

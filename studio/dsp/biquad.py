@@ -180,6 +180,11 @@ def sos_response_db(sos: np.ndarray, freqs_hz: np.ndarray, sr: int) -> np.ndarra
     return gain_to_db(sos_response(sos, freqs_hz, sr))
 
 
+def normalised_sos(sos_blocks: np.ndarray) -> np.ndarray:
+    """Sections (or blocks of them) with ``a0 = 1``, float64, contiguous: kernel-ready."""
+    return _normalised(sos_blocks)
+
+
 def _normalised(sos_blocks: np.ndarray) -> np.ndarray:
     coefs = np.asarray(sos_blocks, dtype=np.float64)
     a0 = coefs[..., 3:4]
@@ -208,7 +213,7 @@ def _run(samples: np.ndarray, coefs: np.ndarray, block: int) -> np.ndarray:
     x2 = np.ascontiguousarray(x.reshape(1, -1) if squeeze else x)
     out = np.empty(x2.shape, dtype=x2.dtype)
     if x2.size:
-        _kernel()(x2, coefs, int(block), out)
+        _kernel()(x2, coefs, int(block), out, np.zeros((coefs.shape[1], 4)))
     return out[0] if squeeze else out
 
 
@@ -250,7 +255,7 @@ def apply_sos_bank(samples: np.ndarray, cascades: Sequence[np.ndarray]) -> list[
     coefs = _normalised(coefs)
     out = np.empty((len(sets), *x2.shape), dtype=x2.dtype)
     if x2.size and len(sets):
-        sos_bank(x2, coefs, out)
+        sos_bank(x2, coefs, out, np.zeros((*coefs.shape[:2], 4)))
     return [o[0] if squeeze else o for o in out]
 
 

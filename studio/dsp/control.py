@@ -183,25 +183,12 @@ class Envelope:
             raise ParameterError(f"Envelope: unknown key {extra[0]!r} in {data!r}.")
         return cls(data["times_s"], data["values"], data.get("shape", "linear"))  # type: ignore[arg-type]
 
-    def describe(self, fmt: Callable[[float], str] = lambda v: f"{v:g}") -> str:
-        """A short line: where it starts and ends, its extremes and how many points."""
-        first, last = self.values[0], self.values[-1]
-        lo, hi = self.range
-        shapes = "/".join(dict.fromkeys(self.shapes)) or "constant"
-        text = f"moves from {fmt(first)} to {fmt(last)}"
-        if lo < min(first, last) or hi > max(first, last):
-            text += f" (between {fmt(lo)} and {fmt(hi)})"
-        return (
-            f"{text} over {self.times_s[0]:g}-{self.times_s[-1]:g} s, "
-            f"{len(self.values)} points, {shapes}"
-        )
-
 
 def _segment_shapes(shape: str | Sequence[str], n_points: int) -> tuple[str, ...]:
     n_segments = max(0, n_points - 1)
     if isinstance(shape, str):
         shapes: tuple[str, ...] = (shape,) * n_segments
-        named = (shape,)
+        named: tuple[str, ...] = (shape,)
     else:
         shapes = tuple(shape)
         named = shapes
@@ -254,7 +241,7 @@ def value_range(value: Control) -> tuple[float, float]:
     if isinstance(value, Envelope):
         return value.range
     if np.ndim(value) == 0:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
         return number, number
     arr = np.asarray(value, dtype=np.float64)
     return float(arr.min()), float(arr.max())
@@ -262,4 +249,4 @@ def value_range(value: Control) -> tuple[float, float]:
 
 def is_varying(value: object) -> bool:
     """True when ``value`` is an array or an envelope rather than one number."""
-    return isinstance(value, Envelope) or np.ndim(value) > 0
+    return isinstance(value, Envelope) or np.asarray(value).ndim > 0

@@ -158,6 +158,23 @@ def echo_reference(
     return wet[0], wet[1]
 
 
+def _echo_work(delay: np.ndarray, sos: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The echo's working memory: two delay lines, the filter states, two scratches.
+
+    Each line is a power of two longer than the longest delay + 2 (it wraps with a mask).
+    """
+    size = 1
+    while size <= float(np.max(delay)) + 2:
+        size *= 2
+    sections = sos.shape[1]
+    return (
+        np.zeros((2, size)),
+        np.zeros((2, sections, 2)),
+        np.empty((sections, 5)),
+        np.empty(2),
+    )
+
+
 _KERNEL = None
 
 
@@ -229,10 +246,16 @@ def echo(
                 f"delay: {name} must lie between 0 and the Nyquist frequency ({sr / 2:g} Hz)."
             )
     sos = feedback_sos(_rows(low, n), _rows(high, n), sr)
-    out = np.empty((2, n), dtype=x.dtype)
+    # The loop runs in float64 whatever the audio's dtype (one compilation, not one per
+    # dtype); float32 audio converts exactly and its result rounds once at the end.
+    wide = np.empty((2, n), dtype=np.float64)
     _echo_kernel()(
-        left, right, delay, feedback, sos, bool(ping_pong), out[0], out[1], CONTROL_BLOCK
-    )
+        left.astype(np.float64, copy=False), right.astype(np.float64, copy=False),
+        np.ascontiguousarray(delay, dtype=np.float64),
+        np.ascontiguousarray(feedback, dtype=np.float64),
+        sos, bool(ping_pong), wide[0], wide[1], CONTROL_BLOCK, *_echo_work(delay, sos),
+    )  # fmt: skip
+    out = wide.astype(x.dtype, copy=False)
     if np.ndim(mix) == 0:
         out *= x.dtype.type(mix)
         if mix != 1.0:

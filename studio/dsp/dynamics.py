@@ -54,7 +54,7 @@ import numpy as np
 
 from studio.audio import Audio, as_samples
 from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients, band_sos
-from studio.dsp.control import Control, Envelope, resolve
+from studio.dsp.control import Control, is_varying, resolve
 from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError
 
@@ -171,9 +171,9 @@ def detector_level_db(samples: np.ndarray) -> np.ndarray:
 
 def _rms_level_db(x: np.ndarray, sr: int, window_ms: float | np.ndarray) -> np.ndarray:
     """RMS over the last ``window_ms`` of the loudest channel, in dB (float64)."""
-    if np.ndim(window_ms):
-        return _rms_level_db_varying(x, sr, np.asarray(window_ms))
-    width = max(1, int(round(window_ms * 1e-3 * sr)))
+    if isinstance(window_ms, np.ndarray) and window_ms.ndim:
+        return _rms_level_db_varying(x, sr, window_ms)
+    width = max(1, int(round(float(window_ms) * 1e-3 * sr)))
     mean_square = None
     for channel in x:
         total = np.cumsum(np.square(channel, dtype=np.float64))
@@ -271,7 +271,7 @@ def level_db(
                 "sidechain_hpf_hz must be 0 (off) or a frequency below the Nyquist "
                 f"frequency ({sr / 2:g} Hz); got {low if low < 0.0 else high:g}."
             )
-    if np.ndim(hpf):
+    if isinstance(hpf, np.ndarray):  # resolve gives an array only for a moving value
         if n:
             source = _sidechain_hpf_varying(source, hpf, sr)
     elif hpf >= SIDECHAIN_HPF_MIN_HZ and n:
@@ -488,9 +488,9 @@ def _compressor_curve_and_smoother(
     def full(v: Any) -> np.ndarray:
         return np.ascontiguousarray(np.broadcast_to(v, (n,)), dtype=np.float64)
 
-    slope = 1.0 / full(ratio) - 1.0
+    slopes = 1.0 / full(ratio) - 1.0
     k.compressor_gain_varying(
-        level, full(threshold), slope, full(knee), full(attack), full(release), out
+        level, full(threshold), slopes, full(knee), full(attack), full(release), out
     )
     return out
 
@@ -517,8 +517,8 @@ def _compressor_trace(
     if np.size(lookahead) and np.min(lookahead) < 0.0:
         low = float(np.min(lookahead))
         raise ParameterError(f"lookahead_ms must be 0 ms or more; got {low:g}.")
-    if np.ndim(lookahead):
-        ahead = np.rint(np.asarray(lookahead) * 1e-3 * sr).astype(np.int64)
+    if isinstance(lookahead, np.ndarray):  # resolve gives an array only for a moving value
+        ahead = np.rint(lookahead * 1e-3 * sr).astype(np.int64)
         if n and ahead.min() < ahead.max():
             return _compressor_trace_moving_lookahead(
                 x,
@@ -698,7 +698,7 @@ def _compress_fast(
     )
     makeup = float(checked_control(makeup_db, n, sr, "makeup_db"))
     if auto_makeup:
-        makeup += auto_makeup_db(threshold_db=threshold, ratio=ratio_v, knee_db=knee)
+        makeup += float(auto_makeup_db(threshold_db=threshold, ratio=ratio_v, knee_db=knee))
     mix = float(checked_control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)) / 100.0
     k = kernels()
     slope = 1.0 / ratio_v - 1.0
@@ -799,14 +799,15 @@ def compress(
     simple = (
         key is None
         and detector == "peak"
-        and np.ndim(lookahead_ms) == 0
+        and not is_varying(lookahead_ms)
         and lookahead_ms == 0.0
-        and np.ndim(sidechain_hpf_hz) == 0
+        and not is_varying(sidechain_hpf_hz)
         and sidechain_hpf_hz == 0.0
     )
     values = (threshold_db, ratio, knee_db, attack_ms, release_ms, makeup_db, mix_pct)
-    if simple and n and all(np.ndim(v) == 0 and not isinstance(v, Envelope) for v in values):
-        return _compress_fast(x, sr, *values, auto_makeup=auto_makeup)
+    if simple and n and not any(is_varying(v) for v in values):
+        numbers = tuple(float(np.asarray(v)) for v in values)  # plain numbers: the fast path
+        return _compress_fast(x, sr, *numbers, auto_makeup=auto_makeup)
     trace, curve = _compressor_trace(
         x,
         sr,

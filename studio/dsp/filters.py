@@ -233,7 +233,8 @@ def apply_designed(
     if all(np.ndim(v) == 0 for v in values.values()) or n == 0:
         return apply_sos(x, design(**values))
     per_block = {
-        name: _block_values(v, n, block) if np.ndim(v) else v for name, v in values.items()
+        name: _block_values(v, n, block) if isinstance(v, np.ndarray) else v
+        for name, v in values.items()
     }
     return apply_sos_blocks(x, design(**per_block), block)
 
@@ -612,16 +613,24 @@ def dynamic_eq(
     qq = resolve(q, n, sr, name="q")
     # numbers go straight to the check (its message names the problem); moving times
     # become one value per frame (a constant array becomes a number)
-    att = resolve(attack_ms, n, sr, name="attack_ms") if is_varying(attack_ms) else attack_ms
-    rel = resolve(release_ms, n, sr, name="release_ms") if is_varying(release_ms) else release_ms
+    att = (
+        resolve(attack_ms, n, sr, name="attack_ms")
+        if is_varying(attack_ms)
+        else float(np.asarray(attack_ms))
+    )
+    rel = (
+        resolve(release_ms, n, sr, name="release_ms")
+        if is_varying(release_ms)
+        else float(np.asarray(release_ms))
+    )
     _check_dynamic(kind, rat, rng, att, rel)
     if n == 0 or (np.ndim(rat) == 0 and rat == 1.0) or (np.ndim(rng) == 0 and rng == 0.0):
         _check_freq(np.asarray(f), sr, "dynamic EQ")
         return np.array(x, copy=True), np.zeros(n)
 
     varying = np.ndim(f) or np.ndim(qq)
-    f_b = _block_values(f, n, block) if np.ndim(f) else np.float64(f)
-    q_b = _block_values(qq, n, block) if np.ndim(qq) else np.float64(qq)
+    f_b = _block_values(f, n, block) if isinstance(f, np.ndarray) else np.float64(f)
+    q_b = _block_values(qq, n, block) if isinstance(qq, np.ndarray) else np.float64(qq)
     if kind == "peak":
         detect = band_coefficients("band_pass", f_b, 0.0, q_b, sr)
     else:

@@ -73,8 +73,8 @@ def lfo_phase(n_frames: int, sr: int, *, rate_hz: Control, phase_deg: float = 0.
     if np.any(np.asarray(rate) < 0.0):
         raise ParameterError(f"LFO rate_hz must be 0 or more; got a minimum of {np.min(rate):g}.")
     start = float(phase_deg) / 360.0
-    if np.ndim(rate) == 0:
-        return start + np.arange(n_frames, dtype=np.float64) * (float(rate) / sr)
+    if not isinstance(rate, np.ndarray):
+        return start + np.arange(n_frames, dtype=np.float64) * (rate / sr)
     phase = np.empty(n_frames, dtype=np.float64)
     if n_frames:
         phase[0] = 0.0

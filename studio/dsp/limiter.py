@@ -249,7 +249,8 @@ def _release_ramp(held: np.ndarray, n: int, coef: float | np.ndarray, lookahead:
     first = lookahead // 2
     out = np.empty(n)
     step = int(coefs.size > 1)
-    release_ramp(held, coefs, step, first + 1, lookahead - first + 1, out)
+    width1, width2 = first + 1, lookahead - first + 1
+    release_ramp(held, coefs, step, width1, width2, out, np.empty(width1), np.empty(width2))
     return out
 
 
@@ -370,8 +371,9 @@ def gain_envelope_db(
         if not len(required):
             return np.zeros(0)
         return _gain_envelope_moving(required, steps, release_coef, reach)
-    held = _hold_blocks(required, reach, lookahead + reach)
-    return _release_ramp(held, len(required), release_coef, lookahead)
+    ahead = int(lookahead)
+    held = _hold_blocks(required, reach, ahead + reach)
+    return _release_ramp(held, len(required), release_coef, ahead)
 
 
 def gain_envelope_db_reference(
@@ -448,7 +450,7 @@ def _apply(
 
 
 def _part(value: float | np.ndarray, start: int, stop: int) -> float | np.ndarray:
-    return value if np.ndim(value) == 0 else value[start:stop]
+    return value[start:stop] if isinstance(value, np.ndarray) and value.ndim else value
 
 
 def limit(
@@ -517,9 +519,8 @@ def limit(
     else:
         lookahead = max(1, int(round(float(look_ms) * 1e-3 * sr)))
         ramp = lookahead
-    drive = db_to_gain(np.asarray(drive_db, dtype=np.float64))
-    if np.ndim(drive) == 0:
-        drive = float(drive)
+    drive_arr = db_to_gain(np.asarray(drive_db, dtype=np.float64))
+    drive: float | np.ndarray = float(drive_arr) if drive_arr.ndim == 0 else drive_arr
     driven = x if np.ndim(drive) == 0 and drive == 1.0 else _apply(x, np.zeros(n), drive)
     target_db = (np.asarray(ceiling) - SAFETY_MARGIN_DB).astype(np.float32)
     required = -_excess_db(sample_true_peaks(driven, sr, meter=False), target_db)

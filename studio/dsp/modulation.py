@@ -360,7 +360,7 @@ def vibrato(
 
 def _part(value: float | np.ndarray, where: slice) -> float | np.ndarray:
     """A stretch of a per-frame value (a constant stays a constant)."""
-    return value if np.ndim(value) == 0 else value[where]
+    return value[where] if isinstance(value, np.ndarray) and value.ndim else value
 
 
 def _chorus_waves(
@@ -764,7 +764,7 @@ def allpass_chain_reference(
 
 
 def allpass_chain(
-    x: np.ndarray, coef: np.ndarray, stages: int, feedback: float | np.ndarray
+    x: np.ndarray, coef: float | np.ndarray, stages: int, feedback: float | np.ndarray
 ) -> np.ndarray:
     """Compiled :func:`allpass_chain_reference` on every channel at once (same result).
 
@@ -777,7 +777,8 @@ def allpass_chain(
         rows = rows.astype(np.float64)
     out = np.empty_like(rows)
     a = np.ascontiguousarray(coef, dtype=np.float64)
-    _kernel("allpass_chain")(rows, a, int(stages), _per_frame(feedback), out)
+    state = np.zeros((rows.shape[0], 2 * int(stages) + 1))
+    _kernel("allpass_chain")(rows, a, int(stages), _per_frame(feedback), out, state)
     return out.reshape(arr.shape)
 
 

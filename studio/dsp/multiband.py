@@ -72,13 +72,14 @@ def compress_multiband(
         missing = [p for p in BAND_PARAMETERS if p not in band]
         if missing:
             raise ParameterError(f"multiband: band {i} has no {', '.join(missing)}.")
-    out = np.zeros_like(x)
+    parts = split_bands(x, sr, crossovers_hz=freqs)
+    wets: list[np.ndarray] = [x] * len(bands)
     traces = np.zeros((len(bands), x.shape[1]))
-    for i, (part, band) in enumerate(
-        zip(split_bands(x, sr, crossovers_hz=freqs), bands, strict=True)
-    ):
-        wet, traces[i] = compress(
-            part,
+
+    def one_band(i: int) -> None:
+        band = bands[i]
+        wets[i], traces[i] = compress(
+            parts[i],
             sr,
             threshold_db=band["threshold_db"],
             ratio=band["ratio"],
@@ -87,5 +88,10 @@ def compress_multiband(
             release_ms=band["release_ms"],
             makeup_db=band["makeup_db"],
         )
+
+    for i in range(len(bands)):
+        one_band(i)
+    out = wets[0].copy()
+    for wet in wets[1:]:
         out += wet
     return out, traces

@@ -264,6 +264,27 @@ def _stereo_pair(x: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
     return x[0], x[-1]
 
 
+def _fdn_work(
+    delays: np.ndarray, ap_delays: np.ndarray, block: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The network's working memory: its delay lines, its allpasses' lines, a scratch.
+
+    Each line is a power of two longer than its longest delay (it wraps with a mask).
+    """
+
+    def above(n: int) -> int:
+        size = 1
+        while size <= n:
+            size *= 2
+        return size
+
+    return (
+        np.zeros((8, above(int(np.max(delays)))), dtype=np.float64),
+        np.zeros((4, above(int(np.max(ap_delays)))), dtype=np.float64),
+        np.empty((2, block), dtype=np.float64),
+    )
+
+
 _KERNEL = None
 
 
@@ -377,6 +398,7 @@ def reverb(
         float(direct),
         float(cross),
         CONTROL_BLOCK,
+        *_fdn_work(design.delays, design.ap_delays, CONTROL_BLOCK),
     )
     if constant_mix:
         return out

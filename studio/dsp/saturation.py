@@ -33,18 +33,27 @@ frequencies that sound harsh and gritty. Here the curve runs at 8x the sample ra
 (three 2x stages of linear-phase Kaiser-window filters with 100 dB stop-band, passing
 up to 0.417 sr), so harmonics up to 4x the original Nyquist frequency are computed
 correctly and filtered away before coming back down. The filters and the
-curve run in one compiled loop (the same numbers as ``scipy.signal.resample_poly`` and
-:func:`shape`; see ``_oversampling_kernels``), block by block with overlapping edges so
-memory stays small and the blocks join without a seam.
+curve run in two small compiled loops (the same numbers as
+``scipy.signal.resample_poly`` and :func:`shape`; see ``_oversampling_kernels``), block
+by block with overlapping edges so memory stays small and the blocks join without a
+seam.
+
+Speed, for a slider: float32 audio (what :func:`studio.load` gives) is oversampled in
+float32 (within -115 dBFS of the float64 result), the two channels run side by side
+where there are two processor cores, and the part that does not depend on the drive
+(the tape pre-emphasis or the exciter's band filter, and the stages up to 4x) is kept
+from the last call, so moving the drive over the same preview skips it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
+from studio.dsp._parallel import side_by_side
 from studio.dsp.control import Control, resolve
 from studio.dsp.units import db_to_gain
 from studio.errors import ParameterError
@@ -332,14 +341,20 @@ def _through_curve(x: np.ndarray, factor: int, curve) -> np.ndarray:
     return out
 
 
-#: The compiled path's curve codes (see ``_oversampling_kernels``).
-_CURVE_CODES = {"soft_clip": 0, "tape": 1, "tube": 2, "excite": 3}
+#: The compiled path's curve codes and tanh biases (see ``_oversampling_kernels``): tape
+#: and tube are one biased tanh (tape's bias is 0), the exciter keeps what it adds.
+_CURVE_CODES = {
+    "soft_clip": (0, 0.0),
+    "tape": (1, 0.0),
+    "tube": (1, TUBE_BIAS),
+    "excite": (2, TUBE_BIAS),
+}
 #: Zeros kept before and after every level's samples in the compiled path: more than any
 #: phase reaches (the first stage's decimator reaches 77 samples either side).
 _KERNEL_PAD = 96
 #: Frames per block in the compiled path, and the context kept on each side: more than
 #: the filters reach (87 frames at 8x: 39 for each first stage, 4.5 for the others).
-_KERNEL_BLOCK = 8192
+_KERNEL_BLOCK = 65536
 _KERNEL_MARGIN = 96
 
 
@@ -349,14 +364,15 @@ def _trimmed(taps: np.ndarray, first: int) -> tuple[np.ndarray, int]:
     return taps[nonzero[0] : nonzero[-1] + 1], first + int(nonzero[0])
 
 
-@lru_cache(maxsize=4)
-def _kernel_plan(n_stages: int) -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=8)
+def _kernel_plan(n_stages: int, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """The compiled path's filters: a pool of taps and, per stage, four filters in it.
 
     ``plan[s]`` rows: up even, up odd (first = buffer index of the first tap for input
     0), down from the odd samples, down from the even samples (first = index of the
     first tap for output 0 in the half-length array). Every buffer holds its samples
-    after ``_KERNEL_PAD`` zeros (an even number, so the parities below are fixed).
+    after ``_KERNEL_PAD`` zeros (an even number, so the parities below are fixed). The
+    taps are designed in float64 and stored in ``dtype``, the dtype the kernel runs in.
     """
     pad = _KERNEL_PAD
     pool: list[np.ndarray] = [np.zeros(1)]  # never empty (no stages at 1x)
@@ -374,45 +390,165 @@ def _kernel_plan(n_stages: int) -> tuple[np.ndarray, np.ndarray]:
             _trimmed(ph.down_taps[1::2], (pad - c + 1) // 2),
         ]
         for row, (taps, first) in enumerate(filters):
+            # zeros after the last tap, to 1 + 4k taps (the kernel adds four per pass)
+            taps = np.concatenate([taps, np.zeros(-(taps.size - 1) % 4)])
             plan[s, row] = (used, taps.size, first)
             pool.append(taps)
             used += taps.size
-    # Writable (the compiled signature takes plain arrays); private to this module.
-    return np.ascontiguousarray(np.concatenate(pool), dtype=np.float64), plan
+    # Writable (the kernel takes plain arrays); private to this module.
+    return np.ascontiguousarray(np.concatenate(pool), dtype=dtype), plan
 
 
-def _oversampled(x: np.ndarray, factor: int, curve: str, drive: float | np.ndarray) -> np.ndarray:
-    """Upsample, ``curve`` at the high rate, downsample: the compiled path, float64.
+#: The last input's signal one stage below the top rate, block by block: it does not
+#: depend on the drive or the curve, so moving the drive over the same preview reuses it
+#: (the filter before the curve and about half the oversampling). One entry, kept only
+#: for inputs up to this many bytes.
+_UP_CACHE: dict[str, object] = {}
+_UP_CACHE_BYTES = 48 * 2**20
+
+#: A filter run on the input before the oversampling, named by a key that says which.
+Before = tuple[Hashable, Callable[[np.ndarray], np.ndarray]]
+
+
+def _cached_levels(
+    x: np.ndarray, stages: int, key: Hashable = None
+) -> list[list[np.ndarray]] | None:
+    """The cached blocks for ``x`` (same numbers, filter key and stages), or None."""
+    entry = _UP_CACHE
+    if entry.get("stages") != stages or entry.get("key") != key:
+        return None
+    seen = entry.get("input")
+    if not isinstance(seen, np.ndarray) or seen.dtype != x.dtype or seen.shape != x.shape:
+        return None
+    if not np.array_equal(seen, x):
+        return None
+    return entry["levels"]  # type: ignore[return-value]
+
+
+def _oversampled(
+    x: np.ndarray,
+    factor: int,
+    curve: str,
+    drive: float | np.ndarray,
+    before: Before | None = None,
+) -> np.ndarray:
+    """Upsample, ``curve`` at the high rate, downsample: the compiled path.
 
     The same numbers as :func:`downsample` of ``shape(drive * upsample(x))`` (or, for
-    ``"excite"``, of what the tube curve adds, divided by the drive), within float
-    rounding; the drive is one value or one per frame.
-    """
-    from studio.dsp._oversampling_kernels import oversampled_curve
+    ``"excite"``, of what the tube curve adds, divided by the drive); the drive is one
+    value or one per frame. ``before``, a key and a filter, runs the filter on ``x``
+    first (the key names it for the reuse below). float32 input is computed in float32
+    (within a few units of float32 rounding of that), anything else in float64 (within
+    float64 rounding). Returns float32 or float64 accordingly.
 
+    Block by block (``_KERNEL_BLOCK`` frames and ``_KERNEL_MARGIN`` frames of context on
+    each side, more than the filters reach, so every kept output equals the
+    whole-signal result): each level's samples sit after ``_KERNEL_PAD`` zeros and
+    before as many. The top level is kept as two planes, its even samples and its odd
+    ones: the last stage up writes its two phases there, the curve does not care about
+    order, and the first stage down reads them as they are. Every filter is one call of
+    the compiled ``fir`` (strided reads split a level's odd and even samples, strided
+    writes interleave them) and every curve one call of ``curve``: two small kernels,
+    quick to compile. The level below the top is kept for the next call (see
+    ``_UP_CACHE``): the same input with another drive starts from there.
+    """
+    from studio.dsp import _oversampling_kernels as k
+
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    x = np.asarray(x, dtype=dtype)
     stages = _stages(factor)
-    pool, plan = _kernel_plan(stages)
-    drive_arr = np.ascontiguousarray(np.atleast_1d(drive), dtype=np.float64)
-    step = 1 if drive_arr.size > 1 else 0
-    bias = TUBE_BIAS if curve in ("tube", "excite") else 0.0
-    out = np.empty(x.shape, dtype=np.float64)
-    for ch in range(x.shape[0]):
-        src = np.array(x[ch], dtype=np.float64)  # a copy: the caller's may be read-only
-        dst = out[ch]
-        oversampled_curve(
-            src,
-            pool,
-            plan,
-            _KERNEL_PAD,
-            128,
-            _KERNEL_BLOCK,
-            _CURVE_CODES[curve],
-            drive_arr,
-            step,
-            float(np.tanh(bias)),
-            bias,
-            dst,
-        )
+    pool, plan = _kernel_plan(stages, dtype)
+    taps = [[pool[o : o + nt] for o, nt, _ in stage] for stage in plan]
+    firsts = plan[:, :, 2].tolist()  # where each filter's first tap reads
+    drive_arr = np.ascontiguousarray(np.atleast_1d(drive), dtype=dtype)
+    mode, bias = _CURVE_CODES[curve]
+    tanh_bias = float(np.tanh(bias))
+    consts = np.zeros(k.N_CONSTS, dtype=dtype)
+    consts[k.BIAS] = bias
+    consts[k.TANH_BIAS] = tanh_bias
+    consts[k.NORM] = 1.0 / (1.0 - tanh_bias * tanh_bias)
+    consts[k.CLIP] = 1.5
+    consts[k.CUBIC] = 4.0 / 27.0
+    consts[k.ONE] = 1.0
+
+    n = x.shape[-1]
+    pad, margin = _KERNEL_PAD, _KERNEL_MARGIN
+    p0 = pad // 2  # where each top plane's samples begin
+    block = min(_KERNEL_BLOCK, max(n, 1))
+    span = block + 2 * margin
+    out = np.empty(x.shape, dtype=dtype)
+    fir = k.fir
+    top = stages - 1  # the last stage up, the first down
+    n_blocks = -(-n // block)
+    key = before[0] if before else None
+    cached = _cached_levels(x, stages, key) if stages > 1 else None
+    source = x if before is None or cached is not None else before[1](x).astype(dtype, copy=False)
+    level_bytes = ((span << max(top, 0)) + 2 * pad) * x.itemsize
+    cacheable = (
+        stages > 1
+        and cached is None
+        and level_bytes * n_blocks * x.shape[0] + x.nbytes <= _UP_CACHE_BYTES
+    )
+    keep_levels: list[list[np.ndarray]] = [[] for _ in range(x.shape[0])]
+    longest = int(plan[:, :, 1].max()) if stages else 1
+
+    def channel(ch: int) -> None:
+        # every level below the top (the original rate alone when there are no stages),
+        # once for the way up and once for the way down; the top as two planes
+        ups = [np.zeros((span << s) + 2 * pad, dtype=dtype) for s in range(max(stages, 1))]
+        downs = [np.zeros_like(level) for level in ups]
+        planes = [np.zeros((span << max(top, 0)) + pad, dtype=dtype) for _ in range(2)]
+        scratch = np.zeros(2 * k.CHUNK + longest, dtype=dtype)
+        src = source[ch]
+        for b, start in enumerate(range(0, n, block)):
+            lo = max(0, start - margin)
+            length = min(n, start + block + margin) - lo
+            if cached is not None:
+                below = cached[ch][b]
+            else:
+                if cacheable:  # a new array for the level the cache keeps
+                    ups[top] = np.zeros(ups[top].shape, dtype=dtype)
+                    keep_levels[ch].append(ups[top])
+                base = ups[0]
+                base[pad : pad + length] = src[lo : lo + length]
+                base[pad + length : 2 * pad + length] = 0.0
+                for s in range(top):  # up: level s -> s + 1, even and odd interleaved
+                    m = length << s
+                    dst = ups[s + 1]
+                    f_e, f_o = firsts[s][0], firsts[s][1]
+                    fir(ups[s], f_e, 1, taps[s][0], dst, pad, 2, m, False, scratch)
+                    fir(ups[s], f_o, 1, taps[s][1], dst, pad + 1, 2, m, False, scratch)
+                    dst[pad + 2 * m : 2 * pad + 2 * m] = 0.0
+                below = ups[max(top, 0)]
+            if stages:  # the last stage up, into the planes
+                m = length << top
+                for p in (0, 1):
+                    fir(below, firsts[top][p], 1, taps[top][p], planes[p], p0, 1, m, False, scratch)
+                    planes[p][p0 + m : pad + m] = 0.0
+                for plane in planes:
+                    k.curve(plane, p0, m, mode, drive_arr, lo, factor // 2, consts)
+            else:
+                k.curve(below, pad, length, mode, drive_arr, lo, 1, consts)
+                downs[0] = below
+            for s in range(top, -1, -1):  # down: level s + 1 -> s
+                m = length << s
+                f_odd, f_even = firsts[s][2], firsts[s][3]
+                dst = downs[s]
+                if s == top:  # the planes are the odd and even samples already
+                    fir(planes[1], f_odd, 1, taps[s][2], dst, pad, 1, m, False, scratch)
+                    fir(planes[0], f_even, 1, taps[s][3], dst, pad, 1, m, True, scratch)
+                else:  # read every other sample: the odd ones, then the even ones
+                    above = downs[s + 1]
+                    fir(above, 2 * f_odd + 1, 2, taps[s][2], dst, pad, 1, m, False, scratch)
+                    fir(above, 2 * f_even, 2, taps[s][3], dst, pad, 1, m, True, scratch)
+                dst[pad + m : 2 * pad + m] = 0.0
+            keep = min(block, n - start)
+            out[ch, start : start + keep] = downs[0][pad + start - lo : pad + start - lo + keep]
+
+    side_by_side(channel, x.shape[0])  # the channels on two cores where there are two
+    if cacheable:
+        _UP_CACHE.clear()
+        _UP_CACHE.update(stages=stages, key=key, input=x.copy(), levels=keep_levels)
     return out
 
 
@@ -426,15 +562,28 @@ def _shelf_sos(gain_db: float, sr: int) -> np.ndarray:
     return band_sos("high_shelf", freq, gain_db, 0.7071, sr)
 
 
+def _work_dtype(x: np.ndarray) -> type:
+    """float32 audio is processed in float32 (see ``_oversampling_kernels``); else float64."""
+    return np.float32 if x.dtype == np.float32 else np.float64
+
+
+def _factor(value: float | np.ndarray, dtype: type) -> float | np.ndarray:
+    """A gain or mix amount that does not promote ``dtype`` audio it multiplies."""
+    if np.ndim(value) == 0:
+        return float(value)
+    return np.asarray(value, dtype=dtype)
+
+
 def _wet(x: np.ndarray, sr: int, drive: float | np.ndarray, character: str, factor: int):
-    """The fully saturated signal (float64), before compensation and mixing."""
+    """The fully saturated signal, before compensation and mixing (``x``'s work dtype)."""
     from studio.dsp.biquad import apply_sos
     from studio.dsp.filters import butterworth_sos
 
-    x = np.asarray(x, dtype=np.float64)
+    before: Before | None = None
     if character == "tape":  # emphasise highs so they saturate first
-        x = apply_sos(x, _shelf_sos(_TAPE_EMPHASIS_DB, sr))
-    wet = _oversampled(x, factor, character, drive)
+        shelf = _shelf_sos(_TAPE_EMPHASIS_DB, sr)
+        before = (("tape emphasis", sr), lambda v: apply_sos(v, shelf))
+    wet = _oversampled(x, factor, character, drive, before)
     if character == "tape":  # the exact inverse shelf: quiet signals come back unchanged
         wet = apply_sos(wet, _shelf_sos(-_TAPE_EMPHASIS_DB, sr))
     elif character == "tube":  # the asymmetric curve adds a DC offset
@@ -458,7 +607,8 @@ def saturate(
     Parameters
     ----------
     samples : numpy.ndarray
-        ``(channels, frames)`` float32 or float64; not written to.
+        ``(channels, frames)`` float32 or float64; not written to. float32 audio is
+        processed in float32 (within about -125 dBFS of the float64 result).
     sr : int
         Sample rate in Hz.
     drive_db : float, array or Envelope
@@ -481,19 +631,24 @@ def saturate(
     """
     x = np.asarray(samples)
     n = x.shape[-1]
+    dtype = _work_dtype(x)
     drive = resolve(drive_db, n, sr, name="drive_db")
-    m = np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0
+    m = _factor(np.asarray(resolve(mix_pct, n, sr, name="mix_pct")) / 100.0, dtype)
     out_gain = db_to_gain(np.asarray(resolve(output_db, n, sr, name="output_db"), dtype=np.float64))
     if character not in CHARACTERS:
         shape(0.0, character)  # raises the plain error
     if not np.any(m):
         return _scaled_copy(x, out_gain)
-    wet = _wet(x, sr, db_to_gain(np.asarray(drive, dtype=np.float64)), character, oversample)
+    xw: np.ndarray = x.astype(dtype, copy=False)
+    wet = _wet(xw, sr, db_to_gain(np.asarray(drive, dtype=np.float64)), character, oversample)
     if auto_gain_on:
-        wet *= auto_gain(drive, character)
-    out = (1.0 - m) * x + m * wet if np.any(m != 1.0) else wet
-    out *= out_gain
-    return out.astype(x.dtype, copy=False)
+        wet *= _factor(auto_gain(drive, character), dtype)
+    if np.any(m != 1.0):
+        wet *= m
+        wet += (1.0 - m) * xw
+    if np.any(out_gain != 1.0):
+        wet *= _factor(out_gain, dtype)
+    return wet.astype(x.dtype, copy=False)
 
 
 def _scaled_copy(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
@@ -506,7 +661,7 @@ def _scaled_copy(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
 
 
 def _highpass(x: np.ndarray, sr: int, freq_hz: float | np.ndarray) -> np.ndarray:
-    """4th-order Linkwitz-Riley high-pass (two Butterworth biquads), float64.
+    """4th-order Linkwitz-Riley high-pass (two Butterworth biquads), in ``x``'s dtype.
 
     A time-varying corner is followed block by block (256 frames, coefficients from
     each block's mean, filter state carried across).
@@ -517,7 +672,6 @@ def _highpass(x: np.ndarray, sr: int, freq_hz: float | np.ndarray) -> np.ndarray
         one = band_sos("high_pass", float(f), 0.0, 0.7071, sr)
         return np.concatenate([one, one])
 
-    x = np.asarray(x, dtype=np.float64)
     if np.ndim(freq_hz) == 0:
         return apply_sos(x, sos(float(freq_hz)))
     block = 256
@@ -577,8 +731,16 @@ def excite(
             f"exciter: freq_hz must lie between 0 and the Nyquist frequency ({sr / 2:g} Hz)."
         )
     drive = db_to_gain(np.asarray(resolve(drive_db, n, sr, name="drive_db"), dtype=np.float64))
-    band = _highpass(x.astype(np.float64), sr, freq)
-    # only what the tube curve adds: shape(g * band, "tube") / g - band
-    harmonics = _highpass(_oversampled(band, oversample, "excite", drive), sr, freq)
-    out = x + amount * harmonics
-    return out.astype(x.dtype, copy=False)
+    dtype = _work_dtype(x)
+    xw: np.ndarray = x.astype(dtype, copy=False)
+    # only what the tube curve adds to the highs: shape(g * band, "tube") / g - band
+    if np.ndim(freq) == 0:  # the band is the same for the same input: it can be reused
+        band = _oversampled(
+            xw, oversample, "excite", drive, (("band", sr, freq), lambda v: _highpass(v, sr, freq))
+        )
+    else:
+        band = _oversampled(_highpass(xw, sr, freq), oversample, "excite", drive)
+    harmonics = _highpass(band, sr, freq)
+    harmonics *= _factor(amount, dtype)
+    harmonics += xw
+    return harmonics.astype(x.dtype, copy=False)

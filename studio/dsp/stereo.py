@@ -169,16 +169,18 @@ def stereo_width(
     x = _stereo(samples, "stereo width")
     (w,) = _widths((width_pct,), x.shape[1], sr)
     if is_varying(mono_below_hz):
-        (below,) = resolve_crossovers((mono_below_hz,), x.shape[1], sr)
-        if np.ndim(below):
-            return _banded_width_moving(x, [0.0, w], (below,), sr)
-        mono_below_hz = below  # a constant array: the fixed path
-    if not np.isfinite(mono_below_hz) or mono_below_hz < 0.0:
-        raise ParameterError(f"mono_below_hz must be 0 (off) or more; got {mono_below_hz!r}.")
-    if mono_below_hz == 0.0:
+        (moving,) = resolve_crossovers((mono_below_hz,), x.shape[1], sr)
+        if np.ndim(moving):
+            return _banded_width_moving(x, [0.0, w], (moving,), sr)
+        below = float(moving)  # a constant array: the fixed path
+    else:
+        below = float(np.asarray(mono_below_hz))
+    if not np.isfinite(below) or below < 0.0:
+        raise ParameterError(f"mono_below_hz must be 0 (off) or more; got {below!r}.")
+    if below == 0.0:
         return _plain_width(x, w)
-    check_crossovers((mono_below_hz,), sr)
-    return _banded_width(x, [0.0, w], (float(mono_below_hz),), sr)
+    check_crossovers((below,), sr)
+    return _banded_width(x, [0.0, w], (below,), sr)
 
 
 def multiband_width(
@@ -218,7 +220,7 @@ def multiband_width(
     if any(is_varying(f) for f in crossovers_hz):
         moving = resolve_crossovers(crossovers_hz, x.shape[1], sr)
     else:
-        moving = tuple(float(f) for f in crossovers_hz)  # type: ignore[arg-type]
+        moving = tuple(float(np.asarray(f)) for f in crossovers_hz)
     crossovers = check_crossovers(moving, sr) if not any(np.ndim(f) for f in moving) else None
     widths = _widths(tuple(widths_pct), x.shape[1], sr)
     if all(np.ndim(w) == 0 for w in widths) and len(set(widths)) == 1:

@@ -144,7 +144,7 @@ def _checked(samples: np.ndarray, what: str) -> tuple[np.ndarray, float]:
     return x, peak
 
 
-def non_finite_message(x: np.ndarray) -> str:
+def non_finite_message(x: np.ndarray) -> str:  # prose: ok - the text of AudioDataError
     """Say where the first NaN or infinite sample of ``(channels, frames)`` ``x`` is."""
     channel, frame = np.unravel_index(np.argmin(np.isfinite(x)), x.shape)
     value = x[channel, frame]
@@ -338,7 +338,7 @@ def _sample_hop_peaks(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 def _compiled_hop_peaks(x: np.ndarray, factor: int, edges: np.ndarray) -> tuple[np.ndarray, float]:
     """:func:`_interpolated_hop_peaks` by the compiled pass (``_truepeak_kernels``)."""
-    from studio.dsp._truepeak_kernels import hop_true_peaks
+    from studio.dsp._truepeak_kernels import CHUNK, hop_true_peaks
 
     phases = np.ascontiguousarray(_phase_matrix(factor).T, dtype=np.float32)
     span, half = TAPS_PER_PHASE, TAPS_PER_PHASE // 2
@@ -346,6 +346,7 @@ def _compiled_hop_peaks(x: np.ndarray, factor: int, edges: np.ndarray) -> tuple[
     n_hops = edges.size - 1
     hops = np.zeros((n_ch, n_hops))
     best = np.zeros(n_ch)
+    scratch = np.empty((2, CHUNK), dtype=np.float32)
     n_out = n + span  # output o: the points between samples o - 8 and o - 7
     for lo in range(0, n_out, _OUTPUTS_PER_CALL):
         hi = min(lo + _OUTPUTS_PER_CALL, n_out)
@@ -356,7 +357,7 @@ def _compiled_hop_peaks(x: np.ndarray, factor: int, edges: np.ndarray) -> tuple[
         hop = 0
         if n_hops and first_sample >= edges[1]:
             hop = min(int(np.searchsorted(edges, first_sample, side="right")) - 1, n_hops - 1)
-        hop_true_peaks(seg, lo, phases, edges, n, hop, hops, best)
+        hop_true_peaks(seg, lo, phases, edges, n, hop, hops, best, scratch)
     return hops, float(best.max(initial=0.0))
 
 
