@@ -24,7 +24,13 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.lab-installed
 
-lab: $(VENV)/.lab-installed
+# numba compiles a kernel on its first call; doing it here once (and again when a
+# kernel's source changes) spares a learner seconds on each processor's first use.
+$(VENV)/.kernels-compiled: $(VENV)/.lab-installed $(wildcard studio/dsp/*.py)
+	$(BIN)/python tools/compile_kernels.py
+	touch $@
+
+lab: $(VENV)/.lab-installed $(VENV)/.kernels-compiled
 	$(BIN)/python tools/lab.py --notebook $(NOTEBOOK) --port $(PORT)
 
 browser-deps:
