@@ -95,6 +95,7 @@ class Project:
         self._undo: list[tuple[Session, str]] = []
         self._redo: list[tuple[Session, str]] = []
         self._listeners: list[Callable[[Session], None]] = []
+        self._joinable: str | None = None  # the setting a joined slider drag is moving
         self.path = Path(path) if path is not None else None
         self.cache = RenderCache()
 
@@ -114,9 +115,23 @@ class Project:
         """The value at ``path`` in the session."""
         return self._session.get(path)
 
-    def set(self, path: ParamPath, value: Any) -> None:
-        """Change one setting (one undo step); a bad value raises and changes nothing."""
-        self.apply([(path, value)], label=format_path(path))
+    def set(self, path: ParamPath, value: Any, *, join: bool = False) -> None:
+        """Change one setting (one undo step); a bad value raises and changes nothing.
+
+        ``join=True`` folds the change into the previous step when that step moved the
+        same setting the same way (a slider dragged through many values is one undo).
+        """
+        label = format_path(path)
+        if join and self._joinable == label and self._undo:
+            before = self._session
+            session = before.replace(tuple(path), value)
+            if session != before:
+                self._redo.clear()
+                self._commit(session)
+            self._joinable = label
+            return
+        self.apply([(path, value)], label=label)
+        self._joinable = label
 
     def apply(self, changes: Iterable[Change], *, label: str = "") -> None:
         """Make several changes as one undo step (a suggestion applied, a carve).
@@ -131,6 +146,7 @@ class Project:
             return
         self._undo.append((self._session, label or f"{len(changes)} changes"))
         self._redo.clear()
+        self._joinable = None
         self._commit(session)
 
     def replace_session(self, session: Session, *, label: str = "session") -> None:
@@ -142,6 +158,7 @@ class Project:
             raise AudioFileError(f"Project: no audio for stem {', '.join(map(repr, missing))}.")
         self._undo.append((self._session, label))
         self._redo.clear()
+        self._joinable = None
         self._commit(session)
 
     def undo(self) -> str | None:
@@ -149,6 +166,7 @@ class Project:
         if not self._undo:
             return None
         before, label = self._undo.pop()
+        self._joinable = None
         self._redo.append((self._session, label))
         self._commit(before)
         return label
@@ -158,6 +176,7 @@ class Project:
         if not self._redo:
             return None
         after, label = self._redo.pop()
+        self._joinable = None
         self._undo.append((self._session, label))
         self._commit(after)
         return label

@@ -42,7 +42,14 @@ from studio.errors import AudioDataError, ParameterError
 from studio.mixing.session import MASTER, Bus, Clip, Send, Session, Strip, Track
 from studio.processors.utility import Fader, Gain
 
-__all__ = ["RenderCache", "fade_gains", "render", "session_length_s", "track_input"]
+__all__ = [
+    "RenderCache",
+    "block_peaks_db",
+    "fade_gains",
+    "render",
+    "session_length_s",
+    "track_input",
+]
 
 #: Where a tail counts as over: 96 dB under full scale.
 _SILENT = 10 ** (-96 / 20)
@@ -337,6 +344,8 @@ def render(
     progress: Progress | None = None,
     parallel: bool = True,
     name: str | None = None,
+    meters: dict[str, np.ndarray] | None = None,
+    meter_block_s: float = 0.05,
 ) -> Audio:
     """Mix the session (or the region from ``start_s``) down to stereo.
 
@@ -360,6 +369,10 @@ def render(
         Render tracks side by side on two processor cores.
     name : str, optional
         Name of the returned Audio (default: the session's name).
+    meters : dict, optional
+        Filled with each track's, bus's and the master's level over time: the peak in
+        dBFS of every ``meter_block_s`` block of its output (what a console's meters
+        show as the song plays). A silent strip reads -120.
 
     Returns
     -------
@@ -409,6 +422,9 @@ def render(
             found = _render_track(session, tracks[i], sources, start, frames, listening)
             if cache is not None:
                 cache.put(keys[i], found)
+        if meters is not None:
+            main = found.main.samples if found.main is not None else None
+            meters[tracks[i].name] = block_peaks_db(main, sr, frames, meter_block_s)
         with lock:
             finished[i] = found
             while next_up[0] in finished:  # deliver every finished track now in order
@@ -451,6 +467,8 @@ def render(
                 cache.put(key, found)
         del mixing[bus.name]  # its input is no longer needed
         out_part, sends = found
+        if meters is not None:
+            meters[bus.name] = block_peaks_db(out_part.samples, sr, frames, meter_block_s)
         if bus.name == MASTER:
             mix = out_part
         else:
@@ -466,6 +484,29 @@ def render(
     if tail and duration_s is None:
         samples = _trim_tail(samples, content_end=max(1, content))
     return Audio(samples, sr, name or session.name)
+
+
+def block_peaks_db(
+    samples: np.ndarray | None, sr: int, frames: int, block_s: float = 0.05
+) -> np.ndarray:
+    """Peak level (dBFS, floored at -120) of each ``block_s`` block, both sides together.
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 4800), dtype=np.float32); x[0, 100] = 0.5
+    >>> block_peaks_db(x, 48000, 4800).round(2).tolist()
+    [-6.02, -120.0]
+    """
+    block = max(1, round(block_s * sr))
+    n = -(-frames // block)
+    if samples is None:
+        return np.full(n, -120.0, dtype=np.float32)
+    peak = np.abs(samples).max(axis=0)
+    padded = np.zeros(n * block, dtype=np.float32)
+    padded[: min(frames, peak.shape[0])] = peak[:frames]
+    blocks = padded.reshape(n, block).max(axis=1)
+    with np.errstate(divide="ignore"):
+        return np.maximum(20.0 * np.log10(blocks), -120.0).astype(np.float32)
 
 
 def _latencies(session: Session, sr: int) -> dict[str, int]:
