@@ -164,3 +164,15 @@ def test_full_render_with_progress_and_close(project):
     c.close()
     assert all(w.comm is None for w in tree)
     project.set(("tracks", "kick", "mute"), True)  # no longer followed: nothing breaks
+
+
+def test_the_spectrum_shows_the_chosen_strip_over_the_mix(project):
+    c = make(project)
+    c.spectrum_choice.value = "kick"
+    kick = c.spectrum.trace("strip").y
+    mix = c.spectrum.trace(MIX).y
+    assert c.spectrum.trace("strip").label == "kick"
+    assert np.all(kick <= mix + 3.0)  # one part of the mix is not louder than all of it
+    c.set(("tracks", "kick", "mute"), True)
+    c.flush()
+    assert np.all(c.spectrum.trace("strip").y == -100.0)  # a muted track adds nothing

@@ -346,6 +346,7 @@ def render(
     name: str | None = None,
     meters: dict[str, np.ndarray] | None = None,
     meter_block_s: float = 0.05,
+    outputs: dict[str, np.ndarray] | None = None,
 ) -> Audio:
     """Mix the session (or the region from ``start_s``) down to stereo.
 
@@ -373,6 +374,10 @@ def render(
         Filled with each track's, bus's and the master's level over time: the peak in
         dBFS of every ``meter_block_s`` block of its output (what a console's meters
         show as the song plays). A silent strip reads -120.
+    outputs : dict, optional
+        Filled with each track's and bus's stereo output (what it adds to the bus it
+        feeds, after its fader) and the master's, by name; a silent track is left out.
+        For looking at one strip's spectrum; meant for short regions.
 
     Returns
     -------
@@ -422,9 +427,11 @@ def render(
             found = _render_track(session, tracks[i], sources, start, frames, listening)
             if cache is not None:
                 cache.put(keys[i], found)
+        main = found.main.samples if found.main is not None else None
         if meters is not None:
-            main = found.main.samples if found.main is not None else None
             meters[tracks[i].name] = block_peaks_db(main, sr, frames, meter_block_s)
+        if outputs is not None and main is not None:
+            outputs[tracks[i].name] = main
         with lock:
             finished[i] = found
             while next_up[0] in finished:  # deliver every finished track now in order
@@ -469,6 +476,8 @@ def render(
         out_part, sends = found
         if meters is not None:
             meters[bus.name] = block_peaks_db(out_part.samples, sr, frames, meter_block_s)
+        if outputs is not None:
+            outputs[bus.name] = out_part.samples
         if bus.name == MASTER:
             mix = out_part
         else:

@@ -38,6 +38,7 @@ from studio.params import ParamSpec, Path
 from studio.text import t
 from studio.widgets.controls import ControlKit, control_for
 from studio.widgets.lifecycle import close_tree, register_view
+from studio.widgets.liveplot import Axis, LivePlot, Subplot
 from studio.widgets.meter import LevelMeter
 from studio.widgets.panel import _is_echo
 from studio.widgets.player import Player
@@ -50,6 +51,28 @@ MIX, ALONE, KEPT = "mix", "alone", "kept"
 
 _STRIP_WIDTH = "118px"
 _BLOCK_S = 0.05
+_SPECTRUM_POINTS = 160  # log-spaced from 20 Hz to 20 kHz: smooth enough, light to send
+_SPECTRUM_FLOOR_DB = -100.0
+
+
+def spectrum_points(samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """A long-term spectrum on log-spaced points, 1/6-octave smoothed (dBFS).
+
+    What a console's analyser shows: the tonal balance the ear follows, not every
+    harmonic. Silent input reads the floor.
+    """
+    from studio.analysis.spectrum import long_term_spectrum
+
+    freqs = np.geomspace(20.0, min(20000.0, 0.49 * sr), _SPECTRUM_POINTS)
+    if not np.any(samples):
+        return freqs, np.full_like(freqs, _SPECTRUM_FLOOR_DB)
+    spec = long_term_spectrum(Audio(samples, sr), resolution_hz=10.0).smoothed(6)
+    level = np.interp(np.log(freqs), np.log(np.maximum(spec.freqs_hz, 1e-3)), spec.level_dbfs)
+    return freqs, np.clip(
+        np.nan_to_num(level, nan=_SPECTRUM_FLOOR_DB, neginf=_SPECTRUM_FLOOR_DB),
+        _SPECTRUM_FLOOR_DB,
+        0.0,
+    )
 
 
 def _lufs(audio: Audio) -> float:
@@ -178,6 +201,34 @@ class Console(widgets.VBox):
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
 
+        self.spectrum = LivePlot(
+            [
+                Subplot(
+                    x=Axis(t("console.spectrum_x"), "Hz", "log", (20.0, 20000.0)),
+                    y=Axis(t("console.spectrum_y"), "dB", "linear", (_SPECTRUM_FLOOR_DB, 0.0)),
+                    title=t("console.spectrum_title"),
+                )
+            ],
+            height_px=220,
+        )
+        freqs = np.geomspace(20.0, 20000.0, _SPECTRUM_POINTS)
+        floor = np.full_like(freqs, _SPECTRUM_FLOOR_DB)
+        self.spectrum.line(MIX, freqs, floor, label=t("console.side_mix"), color="#7f8c8d")
+        self.spectrum.line("strip", freqs, floor, label="", color="#d35400", width=2.0)
+        strip_names = [tr.name for tr in project.session.tracks]
+        strip_names += [b.name for b in project.session.buses] + [MASTER]
+        self.spectrum_choice = widgets.Dropdown(
+            options=strip_names,
+            value=strip_names[0],
+            description=t("console.spectrum_of"),
+            tooltip=t("console.spectrum_tooltip"),
+            style=self._kit.style("choice"),
+            layout=widgets.Layout(width="260px"),
+        )
+        self.spectrum_choice.add_class("studio-console-spectrum-of")
+        self.spectrum_choice.observe(lambda c: self._update_spectrum(), names="value")
+        self._outputs: dict[str, np.ndarray] = {}
+
         session = project.session
         strips = [self._track_strip(tr, session) for tr in session.tracks]
         strips += [self._bus_strip(b, ("buses", b.name)) for b in session.buses]
@@ -188,8 +239,10 @@ class Console(widgets.VBox):
             layout=widgets.Layout(overflow="auto", width="100%", align_items="stretch"),
         )
         self.strips.add_class("studio-console-strips")
+        look = widgets.VBox([self.spectrum_choice, self.spectrum])
+        look.add_class("studio-console-spectrum")
         super().__init__(
-            children=[self.title, self.message, self.player, tools, self.strips, self.status]
+            children=[self.title, self.message, self.player, tools, self.strips, self.status, look]
         )
         self.add_class("studio-console")
         self._slow = Debouncer(self._render_guarded, debounce_s, scheduler)
@@ -439,6 +492,7 @@ class Console(widgets.VBox):
         hits, misses = cache.hits, cache.misses
         start = time.perf_counter()
         levels: dict[str, np.ndarray] = {}
+        self._outputs = {}
         mix = render(
             project.session,
             project.sources,
@@ -448,6 +502,7 @@ class Console(widgets.VBox):
             meters=levels,
             meter_block_s=_BLOCK_S,
             name=t("console.side_mix"),
+            outputs=self._outputs,
         )
         took_ms = 1000 * (time.perf_counter() - start)
         reused, rendered = cache.hits - hits, cache.misses - misses
@@ -458,6 +513,7 @@ class Console(widgets.VBox):
             if name in levels:
                 meter.set_levels(levels[name], _BLOCK_S)
         self._render_alone()
+        self._update_spectrum()
         for side in (ALONE, KEPT):
             if side in self._lufs and self.player.audio(side) is not None:
                 self.player.set_loudness(side, self._offset(side))
@@ -471,6 +527,19 @@ class Console(widgets.VBox):
                 reused=reused,
             )
         )
+
+    def _update_spectrum(self) -> None:
+        """Draw the chosen strip's spectrum over the mix's (what it adds, and where)."""
+        if not self._outputs:
+            return
+        name = self.spectrum_choice.value
+        freqs, mix_db = spectrum_points(self._outputs[MASTER], self.sr)
+        self.spectrum.update(MIX, freqs, mix_db)
+        strip = self._outputs.get(name)
+        silent = np.zeros((2, 1), dtype=np.float32)
+        _, strip_db = spectrum_points(strip if strip is not None else silent, self.sr)
+        self.spectrum.update("strip", freqs, strip_db)
+        self.spectrum.trace("strip").label = name
 
     def _offset(self, side: str) -> float:
         mix, other = self._lufs.get(MIX, -np.inf), self._lufs.get(side, -np.inf)
