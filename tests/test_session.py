@@ -443,3 +443,19 @@ def test_export_writes_full_resolution_and_never_clobbers(tmp_path):
     stems = p.export_stems(tmp_path)
     lengths = {sf.info(f).frames for f in stems.values()}
     assert set(stems) == {"a", "b", "verb"} and len(lengths) == 1
+
+
+def test_building_a_session_step_by_step():
+    p = Project.from_audio({"voice": noise(seed=1), "pad": noise(seed=2, channels=2)}, name="song")
+    s = p.session
+    assert [t.layout for t in s.tracks] == ["mono", "stereo"]
+    assert len({t.colour for t in s.tracks}) == 2
+    s = s.with_bus(Bus(name="verb", kind="return")).with_send("voice", Send(bus="verb"))
+    assert s.track("voice").sends[0].bus == "verb"
+    s = s.with_send("voice", Send(bus="verb", level_db=-3.0))  # replaces, never doubles
+    assert [x.level_db for x in s.track("voice").sends] == [-3.0]
+    p.replace_session(s, label="add a reverb return")
+    assert p.history[-1] == "add a reverb return"
+    assert p.session.without_track("pad").tracks[0].name == "voice"
+    with pytest.raises(ParameterError, match="different rates"):
+        Project.from_audio({"a": noise(), "b": Audio(np.zeros((1, 10), np.float32), 44100)})

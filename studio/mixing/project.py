@@ -23,11 +23,25 @@ from studio.dsp.resample import resample
 from studio.errors import AudioFileError, ParameterError
 from studio.io import load, save
 from studio.mixing.render import Progress, RenderCache, render
-from studio.mixing.session import Session, Stem
+from studio.mixing.session import Clip, Session, Stem, Track
 from studio.params import Path as ParamPath
 from studio.params import format_path
 
-__all__ = ["FILE_FORMAT", "Change", "Project", "conform_stems"]
+__all__ = ["FILE_FORMAT", "TRACK_COLOURS", "Change", "Project", "conform_stems"]
+
+#: Colours given to new tracks in turn: distinct, readable on white and dark.
+TRACK_COLOURS = (
+    "#c0392b",
+    "#e67e22",
+    "#f1c40f",
+    "#27ae60",
+    "#16a085",
+    "#2980b9",
+    "#8e44ad",
+    "#d35400",
+    "#7f8c8d",
+    "#2c3e50",
+)
 
 #: What the first key of a saved session says (and its version, for later changes).
 FILE_FORMAT = "studio.session/1"
@@ -98,6 +112,44 @@ class Project:
         self._joinable: str | None = None  # the setting a joined slider drag is moving
         self.path = Path(path) if path is not None else None
         self.cache = RenderCache()
+
+    @classmethod
+    def from_audio(
+        cls,
+        stems: Mapping[str, Audio],
+        *,
+        paths: Mapping[str, str | os.PathLike[str]] | None = None,
+        name: str = "session",
+    ) -> Project:
+        """A new session with one track per stem, faders at 0 dB, everything centred.
+
+        Each track gets its stem's name, a colour of its own, and is mono or stereo as
+        its stem is. ``paths`` records where each stem's file is (for saving).
+        """
+        if not stems:
+            raise AudioFileError("Project.from_audio: there are no stems to make tracks of.")
+        rates = {a.sr for a in stems.values()}
+        if len(rates) != 1:
+            raise ParameterError(
+                f"Project.from_audio: the stems have different rates {sorted(rates)}; import "
+                "them with studio.mixing.import_stems, which converts them to one."
+            )
+        paths = dict(paths or {})
+        session = Session(
+            name=name,
+            sample_rate=float(rates.pop()),
+            stems=tuple(Stem(name=n, path=str(paths[n]) if n in paths else None) for n in stems),
+            tracks=tuple(
+                Track(
+                    name=n,
+                    colour=TRACK_COLOURS[i % len(TRACK_COLOURS)],
+                    layout="stereo" if a.n_channels == 2 else "mono",
+                    clips=(Clip(source=n),),
+                )
+                for i, (n, a) in enumerate(stems.items())
+            ),
+        )
+        return cls(session, stems)
 
     # -- the model ----------------------------------------------------------------------
 
