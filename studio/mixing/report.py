@@ -1,4 +1,4 @@
-"""The ready-for-mastering report: is this mixdown fit to hand over to mastering?
+"""The ready-for-mastering report: whether a mixdown is fit to hand over to mastering.
 
 The last step of mixing is to render the stereo mix and check it before it leaves: peaks
 well below full scale (around -6 dBFS), nothing on the master bus that squashes it, full
@@ -58,19 +58,23 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import soundfile as sf
 
 from studio.analysis.findings import SEVERITIES, Finding, Findings
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
+from studio.dsp.control import Envelope
 from studio.errors import AudioDataError, ParameterError
 from studio.params import Path, format_path
 from studio.processors.base import Branch, Chain, Parallel, Processor
+from studio.processors.delivery import Dither
+from studio.processors.dynamics import Compressor, MultibandCompressor
 from studio.text import t
 
 __all__ = [
@@ -164,7 +168,9 @@ class Check:
 
     def __post_init__(self) -> None:
         if self.name not in CHECKS:
-            raise ParameterError(f"Check: name must be one of {', '.join(CHECKS)}; got {self.name!r}.")
+            raise ParameterError(
+                f"Check: name must be one of {', '.join(CHECKS)}; got {self.name!r}."
+            )
         object.__setattr__(self, "findings", Findings(self.findings))
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
         if not self.findings and not self.key:
@@ -211,13 +217,26 @@ def _passed(name: str, key: str, **fields: Any) -> Check:
     return Check(name, key=f"report.passed.{key}", fields=fields)
 
 
-def _finding(kind: str, *, key: str = "", severity: str = "warning", **extra: Any) -> Finding:
+def _finding(
+    kind: str,
+    *,
+    key: str = "",
+    severity: str = "warning",
+    fields: Mapping[str, Any] | None = None,
+    regions: Regions = (),
+) -> Finding:
+    """A finding of the report, its words under ``report.findings.<key or kind>``.
+
+    ``regions`` (time ranges) give it a span: from the first one's start to the last end.
+    """
     return Finding(
         kind=kind,
         key=f"report.findings.{key or kind}",
+        fields=fields or {},
+        start_s=regions[0][0] if regions else None,
+        end_s=regions[-1][1] if regions else None,
         severity=severity,
         lesson=LESSON,
-        **extra,
     )
 
 
@@ -461,9 +480,7 @@ class MixReport:
             "max_gain_reduction_db": self.max_gain_reduction_db,
             "subtype": self.subtype,
             "dithered": self.dithered,
-            "checks": [
-                {"name": c.name, "status": c.status, "line": c.line} for c in self.checks
-            ],
+            "checks": [{"name": c.name, "status": c.status, "line": c.line} for c in self.checks],
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -561,11 +578,6 @@ def _places(regions: Regions) -> str:
     return ", ".join(shown)
 
 
-def _span(regions: Regions) -> dict[str, float]:
-    """The Finding's time range: from the first region's start to the last one's end."""
-    return {"start_s": regions[0][0], "end_s": regions[-1][1]}
-
-
 # ------------------------------------------------------------------------ master bus
 
 
@@ -599,8 +611,6 @@ def _is_limiter(proc: Processor) -> bool:
 
 def _highest(value: Any) -> float:
     """The highest value a setting reaches (an automated one moves)."""
-    from studio.dsp.control import Envelope
-
     return float(value.range[1]) if isinstance(value, Envelope) else float(value)
 
 
@@ -623,8 +633,6 @@ class _Compression:
 
 def _compression(path: Path, proc: Processor, mix: Audio) -> _Compression | None:
     """A compressor's ratio and what its own gain trace takes off the mix (None if none)."""
-    from studio.processors.dynamics import Compressor, MultibandCompressor
-
     if isinstance(proc, Compressor):
         ratio = _highest(proc.ratio)
     elif isinstance(proc, MultibandCompressor):
@@ -665,8 +673,6 @@ def _resolution(subtype: str) -> tuple[str, int]:
 def _checked_subtype(subtype: Any) -> str | None:
     if subtype is None:
         return None
-    import soundfile as sf
-
     known = sf.available_subtypes()
     choice = subtype.upper() if isinstance(subtype, str) else None
     if choice not in known:
@@ -756,7 +762,7 @@ def ready_for_mastering(
     stages = list(_heard_stages(master)) if master is not None else []
     compressions = [c for path, proc in stages if (c := _compression(path, proc, mix))]
     limiters = [(path, proc) for path, proc in stages if _is_limiter(proc)]
-    dither_stages = [(path, proc) for path, proc in stages if _is_dither(proc)]
+    dither_stages = [(path, proc) for path, proc in stages if isinstance(proc, Dither)]
     converters = [(path, proc) for path, proc in stages if proc.changes_rate_now()]
 
     checks = (
@@ -792,12 +798,6 @@ def ready_for_mastering(
         checks=checks,
         measurement=measured,
     )
-
-
-def _is_dither(proc: Processor) -> bool:
-    from studio.processors.delivery import Dither
-
-    return isinstance(proc, Dither)
 
 
 # ---------------------------------------------------------------------- one per check
@@ -842,9 +842,7 @@ def _clipping_check(overs: _Overs, flats: _FlatTops, peak: float) -> Check:
             "cut_db": overs.worst_db - TARGET_PEAK_DBFS,
             "places": _places(overs.regions),
         }
-        found.append(
-            _finding("clipping", severity="problem", fields=fields, **_span(overs.regions))
-        )
+        found.append(_finding("clipping", severity="problem", fields=fields, regions=overs.regions))
     if flats.runs:
         peak_dbfs = 20.0 * math.log10(peak)
         fields = {
@@ -854,23 +852,19 @@ def _clipping_check(overs: _Overs, flats: _FlatTops, peak: float) -> Check:
             "places": _places(flats.regions),
         }
         severity = "problem" if peak_dbfs >= FLAT_PROBLEM_DBFS else "warning"
-        found.append(
-            _finding("flat_tops", severity=severity, fields=fields, **_span(flats.regions))
-        )
+        found.append(_finding("flat_tops", severity=severity, fields=fields, regions=flats.regions))
     if found:
         return Check("clipping", Findings(found))
     return _passed("clipping", "clipping")
 
 
 def _master_check(
-    stages: list[tuple[Path, Processor]],
-    limiters: list[tuple[Path, Processor]],
-    compressions: list[_Compression],
+    stages: Sequence[tuple[Path, Processor]],
+    limiters: Sequence[tuple[Path, Processor]],
+    compressions: Sequence[_Compression],
 ) -> Check:
     found = [
-        _finding(
-            "limiter", fields={"name": type(proc).class_name(), "place": _place(path)}
-        )
+        _finding("limiter", fields={"name": type(proc).class_name(), "place": _place(path)})
         for path, proc in limiters
     ]
     for c in compressions:
@@ -909,7 +903,7 @@ def _resolution_check(subtype: str | None) -> Check:
     return Check("resolution", Findings([found]))
 
 
-def _dither_check(dithered: bool, dither_stages: list[tuple[Path, Processor]]) -> Check:
+def _dither_check(dithered: bool, dither_stages: Sequence[tuple[Path, Processor]]) -> Check:
     found = []
     if dithered:
         found.append(_finding("dither", fields={"where": t("report.findings.dither.where.export")}))
@@ -925,7 +919,7 @@ def _dither_check(dithered: bool, dither_stages: list[tuple[Path, Processor]]) -
     return _passed("dither", "dither")
 
 
-def _sample_rate_check(sr: int, converters: list[tuple[Path, Processor]]) -> Check:
+def _sample_rate_check(sr: int, converters: Sequence[tuple[Path, Processor]]) -> Check:
     found = []
     for path, proc in converters:
         fields = {
