@@ -428,9 +428,9 @@ class MixReport:
             for label, value, unit in self._figures()
         )
         check_rows = "".join(
-            f'<tr><td style="{cell};color:{c.colour};font-weight:600">'
+            f'<tr><td style="{cell};color:{c.colour};font-weight:600;white-space:nowrap">'
             f"{html.escape(c.status_text)}</td>"
-            f'<td style="{cell}">{html.escape(c.label)}</td>'
+            f'<td style="{cell};white-space:nowrap">{html.escape(c.label)}</td>'
             f'<td style="{cell}">{html.escape(c.line)}</td></tr>'
             for c in self.checks
         )
