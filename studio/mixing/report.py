@@ -526,15 +526,14 @@ class _Overs:
     regions: Regions
 
 
-def _overs(x: np.ndarray, sr: int) -> _Overs:
+def _overs(x: np.ndarray, sr: int, peak: float) -> _Overs:
     """Samples above full scale: how many, how far over at worst, and where."""
+    if peak <= 1.0:
+        return _Overs(0, 0.0, ())
     over = np.abs(x) > 1.0
     count = int(np.count_nonzero(over))
-    if not count:
-        return _Overs(0, 0.0, ())
-    worst = 20.0 * math.log10(float(np.max(np.abs(x))))
     starts, ends = _runs(np.any(over, axis=0))
-    return _Overs(count, worst, _regions(starts, ends, sr))
+    return _Overs(count, 20.0 * math.log10(peak), _regions(starts, ends, sr))
 
 
 @dataclass(frozen=True)
@@ -545,23 +544,30 @@ class _FlatTops:
 
 
 def _flat_tops(x: np.ndarray, sr: int, peak: float) -> _FlatTops:
-    """Runs of :data:`MIN_FLAT_RUN` or more equal samples at the peak level, per channel."""
+    """Runs of :data:`MIN_FLAT_RUN` or more equal samples at the peak level, per channel.
+
+    Only the samples at the peak level are looked at (few, unless the mix is clipped), so
+    the check costs one pass over the samples.
+    """
     if peak <= 0.0 or x.shape[1] < MIN_FLAT_RUN:
         return _FlatTops(0, 0, ())
-    at_peak = np.abs(x) >= peak * (1.0 - FLAT_TOLERANCE)
-    # a pair of neighbours that are equal and both at the peak; a run of n - 1 pairs is n
-    # equal samples
-    pairs = (x[:, 1:] == x[:, :-1]) & at_peak[:, 1:] & at_peak[:, :-1]
+    level = peak * (1.0 - FLAT_TOLERANCE)
     all_starts, all_ends = [], []
     runs = samples = 0
-    for row in pairs:
-        starts, ends = _runs(row)
-        long = (ends - starts) >= MIN_FLAT_RUN - 1
-        starts, ends = starts[long], ends[long] + 1  # pairs -> samples
-        runs += len(starts)
-        samples += int(np.sum(ends - starts))
-        all_starts.append(starts)
-        all_ends.append(ends)
+    for row in x:
+        at = np.flatnonzero((row >= level) | (row <= -level))
+        if len(at) < MIN_FLAT_RUN:
+            continue
+        values = row[at]
+        # pair k joins samples at[k] and at[k + 1]: neighbours in time with equal values
+        pairs = (np.diff(at) == 1) & (values[1:] == values[:-1])
+        first, last = _runs(pairs)  # pairs first..last-1 join samples at[first]..at[last]
+        long = (last - first) >= MIN_FLAT_RUN - 1
+        first, last = first[long], last[long]
+        runs += len(first)
+        samples += int(np.sum(last - first + 1))
+        all_starts.append(at[first])
+        all_ends.append(at[last] + 1)
     if not runs:
         return _FlatTops(0, 0, ())
     regions = _regions(np.concatenate(all_starts), np.concatenate(all_ends), sr)
@@ -756,8 +762,8 @@ def ready_for_mastering(
     measured = measure(mix)  # refuses an empty mix and NaN or infinite samples, by name
     x, sr = mix.samples, mix.sr
     peak_dbfs = measured.sample_peak_dbfs
-    peak = float(np.max(np.abs(x)))
-    overs = _overs(x, sr)
+    peak = max(float(np.max(x)), -float(np.min(x)))
+    overs = _overs(x, sr, peak)
     flats = _flat_tops(x, sr, peak)
     stages = list(_heard_stages(master)) if master is not None else []
     compressions = [c for path, proc in stages if (c := _compression(path, proc, mix))]
