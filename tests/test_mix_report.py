@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -429,6 +430,25 @@ def test_the_report_speaks_the_chosen_language(clean_mix):
         text = str(report)  # whatever Spanish lacks is shown in English
         lesson = t("lessons.mixing.mixdown.title")
     assert lesson in text and lesson not in english
+    assert "limitador en el bus máster" in text and "Pico real" in text
+
+
+def test_words_inside_a_finding_follow_the_language_too(clean_mix):
+    # made in English, shown in Spanish: the place, the processor's name and the dither
+    # stage's words are looked up when shown, like the sentences around them
+    master = Chain(Compressor(ratio=8.0), Dither(bit_depth="24"))
+    report = ready_for_mastering(clean_mix, master=master, subtype="PCM_24")
+    with use_language("es"):
+        heavy = report.findings.of_kind("heavy_compression")[0].what
+        dither = report.findings.of_kind("dither")[0].what
+        name = Compressor.class_name()
+        assert t("report.places.stage", path="processors[0]") in heavy
+        assert f"{name} (" in heavy
+        assert t("report.findings.dither.where.master", name="Dither", place="x")[:12] in dither
+    assert heavy != report.findings.of_kind("heavy_compression")[0].what
+    # and they travel with the finding
+    again = pickle.loads(pickle.dumps(report.findings))
+    assert [f.what for f in again] == [f.what for f in report.findings]
 
 
 # ------------------------------------------------------------------------ invariants

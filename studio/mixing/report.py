@@ -574,14 +574,59 @@ def _flat_tops(x: np.ndarray, sr: int, peak: float) -> _FlatTops:
     return _FlatTops(runs, samples, regions)
 
 
-def _places(regions: Regions) -> str:
+@dataclass(frozen=True)
+class _Words:
+    """Words looked up when a finding's text is filled in, not when the finding is made.
+
+    A finding holds numbers and looks its sentences up each time it is shown, so it
+    follows the language of the moment; the words that go inside a sentence (a place, a
+    processor's name, a list of time ranges) are held the same way, as one of these.
+    """
+
+    key: str
+    fields: tuple[tuple[str, Any], ...] = ()
+
+    def __str__(self) -> str:
+        return t(self.key, **dict(self.fields))
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _words(key: str, **fields: Any) -> _Words:
+    return _Words(f"report.{key}", tuple(fields.items()))
+
+
+@dataclass(frozen=True)
+class _Name:
+    """A processor class's short name in the language of the moment (``"Compressor"``)."""
+
+    cls: type[Processor]
+
+    def __str__(self) -> str:
+        return self.cls.class_name()
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class _Places:
     """Time ranges in words: the first few, then how many more."""
-    shown = [
-        t("report.places.range", start_s=start, end_s=end) for start, end in regions[:_SHOWN_PLACES]
-    ]
-    if len(regions) > _SHOWN_PLACES:
-        shown.append(t("report.places.more", n=len(regions) - _SHOWN_PLACES))
-    return ", ".join(shown)
+
+    regions: Regions
+
+    def __str__(self) -> str:
+        shown = [
+            t("report.places.range", start_s=start, end_s=end)
+            for start, end in self.regions[:_SHOWN_PLACES]
+        ]
+        if len(self.regions) > _SHOWN_PLACES:
+            shown.append(t("report.places.more", n=len(self.regions) - _SHOWN_PLACES))
+        return ", ".join(shown)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 # ------------------------------------------------------------------------ master bus
@@ -656,11 +701,11 @@ def _compression(path: Path, proc: Processor, mix: Audio) -> _Compression | None
     return _Compression(path, proc, ratio, max_reduction, mean_reduction)
 
 
-def _place(path: Path) -> str:
+def _place(path: Path) -> _Words:
     """Where a processor sits on the master bus, in words."""
     if not path:
-        return t("report.places.itself")
-    return t("report.places.stage", path=format_path(path))
+        return _words("places.itself")
+    return _words("places.stage", path=format_path(path))
 
 
 # ------------------------------------------------------------------------ resolution
@@ -846,7 +891,7 @@ def _clipping_check(overs: _Overs, flats: _FlatTops, peak: float) -> Check:
             "clipped_samples": overs.count,
             "worst_over_db": overs.worst_db,
             "cut_db": overs.worst_db - TARGET_PEAK_DBFS,
-            "places": _places(overs.regions),
+            "places": _Places(overs.regions),
         }
         found.append(_finding("clipping", severity="problem", fields=fields, regions=overs.regions))
     if flats.runs:
@@ -855,7 +900,7 @@ def _clipping_check(overs: _Overs, flats: _FlatTops, peak: float) -> Check:
             "runs": flats.runs,
             "samples": flats.samples,
             "peak_dbfs": peak_dbfs,
-            "places": _places(flats.regions),
+            "places": _Places(flats.regions),
         }
         severity = "problem" if peak_dbfs >= FLAT_PROBLEM_DBFS else "warning"
         found.append(_finding("flat_tops", severity=severity, fields=fields, regions=flats.regions))
@@ -870,13 +915,13 @@ def _master_check(
     compressions: Sequence[_Compression],
 ) -> Check:
     found = [
-        _finding("limiter", fields={"name": type(proc).class_name(), "place": _place(path)})
+        _finding("limiter", fields={"name": _Name(type(proc)), "place": _place(path)})
         for path, proc in limiters
     ]
     for c in compressions:
         if c.heavy:
             fields = {
-                "name": type(c.proc).class_name(),
+                "name": _Name(type(c.proc)),
                 "place": _place(c.path),
                 "ratio": round(c.ratio, 2),
                 "max_reduction_db": c.max_reduction_db,
@@ -897,7 +942,7 @@ def _resolution_check(subtype: str | None) -> Check:
         found = _finding("resolution_unknown", severity="info")
         return Check("resolution", Findings([found]))
     kind, bits = _resolution(subtype)
-    depth = t(f"report.depth.{'float' if kind == 'float' else 'integer'}", bits=bits)
+    depth = _words(f"depth.{'float' if kind == 'float' else 'integer'}", bits=bits)
     if kind == "lossy":
         found = _finding("lossy", severity="problem", fields={"subtype": subtype})
     elif kind == "integer" and bits < FULL_RESOLUTION_BITS:
@@ -912,13 +957,9 @@ def _resolution_check(subtype: str | None) -> Check:
 def _dither_check(dithered: bool, dither_stages: Sequence[tuple[Path, Processor]]) -> Check:
     found = []
     if dithered:
-        found.append(_finding("dither", fields={"where": t("report.findings.dither.where.export")}))
+        found.append(_finding("dither", fields={"where": _words("findings.dither.where.export")}))
     for path, proc in dither_stages:
-        where = t(
-            "report.findings.dither.where.master",
-            name=type(proc).class_name(),
-            place=_place(path),
-        )
+        where = _words("findings.dither.where.master", name=_Name(type(proc)), place=_place(path))
         found.append(_finding("dither", fields={"where": where}))
     if found:
         return Check("dither", Findings(found))
@@ -929,7 +970,7 @@ def _sample_rate_check(sr: int, converters: Sequence[tuple[Path, Processor]]) ->
     found = []
     for path, proc in converters:
         fields = {
-            "name": type(proc).class_name(),
+            "name": _Name(type(proc)),
             "place": _place(path),
             "target_sr": proc.output_rate(sr),
         }
