@@ -503,7 +503,7 @@ def block_peaks_db(
     Examples
     --------
     >>> x = np.zeros((2, 4800), dtype=np.float32); x[0, 100] = 0.5
-    >>> block_peaks_db(x, 48000, 4800).round(2).tolist()
+    >>> [round(float(v), 2) for v in block_peaks_db(x, 48000, 4800)]
     [-6.02, -120.0]
     """
     block = max(1, round(block_s * sr))
