@@ -459,3 +459,13 @@ def test_building_a_session_step_by_step():
     assert p.session.without_track("pad").tracks[0].name == "voice"
     with pytest.raises(ParameterError, match="different rates"):
         Project.from_audio({"a": noise(), "b": Audio(np.zeros((1, 10), np.float32), 44100)})
+
+
+def test_the_project_reports_whether_its_mix_is_ready_for_mastering():
+    p = demo_project()
+    report = p.report()
+    assert not report.check("master_bus").findings  # nothing on the master bus yet
+    assert report.sample_peak_dbfs == pytest.approx(db(p.mixdown().samples), abs=1e-3)
+    hot = p.session.replace(("master", "strip", "inserts"), Chain(Limiter()))
+    p.replace_session(hot)
+    assert any("imiter" in str(f) for f in p.report().findings)

@@ -389,6 +389,17 @@ class Project:
             )
         return cls(session.replace(stems=tuple(stems)), sources, path=file)
 
+    def report(self, mix: Audio | None = None, *, subtype: str = "PCM_24") -> Any:
+        """The ready-for-mastering report of the mix (rendered now unless given).
+
+        Peaks, headroom, clipping, what sits on the master bus, resolution: see
+        :func:`studio.mixing.report.ready_for_mastering`.
+        """
+        from studio.mixing.report import ready_for_mastering
+
+        mix = self.mixdown() if mix is None else mix
+        return ready_for_mastering(mix, master=self._session.master.strip, subtype=subtype)
+
     def export(
         self,
         path: str | os.PathLike[str],
