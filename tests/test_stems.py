@@ -311,6 +311,15 @@ def test_a_float_stem_above_full_scale_loads_intact_with_a_note(tmp_path):
     assert "dBFS" in stems.notices.of_kind("stem_file_note")[0].what
 
 
+def test_a_silent_stem_is_kept_with_a_notice(tmp_path):
+    write(tmp_path / "01 Kick.wav", tone(60, SR, 4800))
+    write(tmp_path / "02 Muted.wav", np.zeros((2, 4800)), subtype="PCM_24")
+    stems = import_stems(tmp_path)
+    assert stems.names == ("Kick", "Muted")
+    assert [(f.kind, f.tracks) for f in stems.notices] == [("stem_silent", ("Muted",))]
+    assert "02 Muted.wav" in stems.notices[0].what
+
+
 def test_when_nothing_loads_the_error_lists_every_file_and_why(tmp_path):
     _nan_file(tmp_path / "a.wav")
     _empty(tmp_path / "b.flac")

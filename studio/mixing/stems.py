@@ -31,7 +31,8 @@ Decisions, so nothing here surprises you:
 * **Bad stems do not stop the others.** An unreadable, empty, damaged or multichannel
   file (more than 2 channels), or one holding NaN or infinite samples, is reported by
   its file name with the reason, and everything else loads. Only when nothing loads is
-  an :class:`~studio.AudioFileError` raised, listing every file and why.
+  an :class:`~studio.AudioFileError` raised, listing every file and why. A stem that
+  loads but is silent throughout (a muted track, exported) is kept, with a notice.
 * **Source files are never changed**: they are opened for reading only.
 * **Memory**: the stems themselves plus the one being loaded and converted.
 """
@@ -235,7 +236,7 @@ def import_stems(
     heads = [_read_header(path) for path in files]  # headers only: cheap, decides the rate
     good_rates = [head.sr for head in heads if isinstance(head, FileInfo)]
     provisional = target or (_most_common(good_rates) if good_rates else 0)
-    counter = _Counter(progress, len(files))
+    counter = _Tally(progress, len(files))
     stems: list[_Stem] = []
     problems: list[Finding] = []
     for path, head in zip(files, heads, strict=True):
@@ -266,8 +267,8 @@ class _Stem:
     notes: tuple[str, ...]
 
 
-class _Counter:
-    """Calls the progress callback with a running count."""
+class _Tally:
+    """Counts the files done and tells the progress callback."""
 
     def __init__(self, progress: Progress | None, total: int) -> None:
         self.progress, self.total, self.done = progress, total, 0
@@ -372,9 +373,9 @@ def _natural_key(name: str) -> tuple[list[int | str], str]:
 def _read_header(path: Path) -> FileInfo | Finding:
     """The file's header, or the problem that keeps it out (without decoding the audio)."""
     file = path.name
-    if not path.exists():
-        return _finding("missing", (), file=file, path=str(path))
     try:
+        if not path.exists():
+            return _finding("missing", (), file=file, path=str(path))
         if path.is_file() and path.stat().st_size == 0:
             return _finding("empty", (), file=file)
         with warnings.catch_warnings():  # load() below says the same, once
@@ -413,7 +414,7 @@ def _load_stem(path: Path, head: FileInfo, sr: int) -> _Stem | Finding:
 
 
 def _convert_again(
-    stems: list[_Stem], old_sr: int, new_sr: int, counter: _Counter
+    stems: list[_Stem], old_sr: int, new_sr: int, counter: _Tally
 ) -> tuple[list[_Stem], list[Finding]]:
     """Bring stems converted to ``old_sr`` to ``new_sr``, one at a time.
 
@@ -493,6 +494,7 @@ def _assemble(
     longest = max(lengths)
     longest_name = names[lengths.index(longest)]
     converted: list[Finding] = []
+    silent: list[Finding] = []
     notes: list[Finding] = []
     padded: list[tuple[str, float]] = []
     audio: dict[str, Audio] = {}
@@ -501,6 +503,9 @@ def _assemble(
         if stem.native_sr != sr:
             fields = {"name": name, "file": file, "from_hz": stem.native_sr, "to_hz": sr}
             converted.append(_finding("resampled", (name,), severity="info", **fields))
+        if not stem.samples.any():
+            fields = {"name": name, "file": file}
+            silent.append(_finding("silent", (name,), severity="warning", **fields))
         for detail in stem.notes:
             fields = {"name": name, "file": file, "detail": detail}
             notes.append(_finding("file_note", (name,), severity="warning", **fields))
@@ -523,7 +528,7 @@ def _assemble(
         audio=MappingProxyType(audio),
         paths=MappingProxyType({n: s.path for n, s in zip(names, stems, strict=True)}),
         sample_rate=sr,
-        notices=Findings([*converted, *notes, *notices]),
+        notices=Findings([*converted, *silent, *notes, *notices]),
         problems=Findings(problems),
     )
 
