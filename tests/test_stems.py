@@ -480,9 +480,13 @@ def test_it_reads_well_in_a_terminal_and_a_notebook(tmp_path):
 
 def test_the_words_follow_the_language(tmp_path):
     write(tmp_path / "a.wav", tone(60, SR, 480))
+    write(tmp_path / "b.wav", tone(60, 44100, 441), sr=44100)
     stems = import_stems(tmp_path)
     with use_language("es"):
-        assert str(stems).splitlines()[0]  # falls back to English where not translated
+        text = str(stems)
+    assert text.splitlines()[0] == "2 stem(s) a 48000 Hz, 0.01 s de duración"
+    assert "b (b.wav) estaba a 44100 Hz y se convirtió a 48000 Hz" in text
+    assert "Preparar la sesión" in text
 
 
 # ----------------------------------------------------------------------------- memory
