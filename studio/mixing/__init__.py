@@ -1,15 +1,41 @@
-"""Mixing: turning many tracks into one stereo mix with headroom.
+"""Mixing: many tracks into one stereo mix with headroom.
 
-For now this holds importing stems (a folder of files becomes tracks at one rate and
-one length), the static balance (faders and pan) and the mixdown that sums the tracks to
-stereo::
+:func:`import_stems` turns a folder of stems into tracks at one rate and one length,
+saying what it converted, padded or could not load. The session model
+(:mod:`studio.mixing.session`) holds every setting as frozen objects with paths;
+:mod:`studio.mixing.render` mixes it down; :class:`Project` keeps a session with its
+stems' audio, its undo history and its file::
 
-    from studio.mixing import import_stems, mixdown
+    from studio.mixing import Project, import_stems
     stems = import_stems("my_song/stems")
-    mix = mixdown(stems.audio, gains_db={"voice": -2.0}, pans={"hats": 0.3})
+    project = Project.load("my_song.session.json")
+    project.set(("tracks", "voice", "strip", "fader", "gain_db"), -2.0)
+    mix = project.mixdown()
+
+The static balance alone (faders and pan summed, no session) is :func:`mixdown`.
 """
 
 from studio.mixing.mixdown import mixdown, pan_to_gains
+from studio.mixing.project import Project, conform_stems
+from studio.mixing.render import RenderCache, render
+from studio.mixing.session import Bus, Clip, Send, Session, Stem, Strip, Track, Vca
 from studio.mixing.stems import StemImport, import_stems
 
-__all__ = ["StemImport", "import_stems", "mixdown", "pan_to_gains"]
+__all__ = [
+    "Bus",
+    "Clip",
+    "Project",
+    "RenderCache",
+    "Send",
+    "Session",
+    "Stem",
+    "StemImport",
+    "Strip",
+    "Track",
+    "Vca",
+    "conform_stems",
+    "import_stems",
+    "mixdown",
+    "pan_to_gains",
+    "render",
+]
