@@ -179,6 +179,23 @@ def test_the_rate_is_decided_by_the_stems_that_loaded(tmp_path):
     assert calls[-1][2] == "c.wav"
 
 
+def test_importing_follows_the_rule_a_saved_session_reopens_with(tmp_path):
+    """The stems a session reopens with (conform_stems) are bit-identical to the import."""
+    from studio import load
+    from studio.mixing import conform_stems
+
+    write(tmp_path / "a.wav", tone(100, SR, SR - 700, 2), subtype="PCM_24")
+    write(tmp_path / "b.flac", tone(300, 44100, 44100), sr=44100)
+    write(tmp_path / "c.wav", tone(500, 32000, 20000), sr=32000, subtype="FLOAT")
+    stems = import_stems(tmp_path, sample_rate=SR)
+    natives = {name: load(path) for name, path in stems.paths.items()}
+    reopened = conform_stems(natives, SR)
+    assert list(reopened) == list(stems.audio)
+    for name, audio in stems.audio.items():
+        assert reopened[name].samples.dtype == audio.samples.dtype
+        np.testing.assert_array_equal(reopened[name].samples, audio.samples)
+
+
 @pytest.mark.parametrize("bad", [0, -44100, 44100.5, "48000", True, float("nan")])
 def test_a_sample_rate_that_is_not_a_whole_positive_number_is_refused(tmp_path, bad):
     path = write(tmp_path / "a.wav", tone(100, SR, 480))
