@@ -1,10 +1,13 @@
 """Mixing: many tracks into one stereo mix with headroom.
 
-The session model (:mod:`studio.mixing.session`) holds every setting as frozen objects
-with paths; :mod:`studio.mixing.render` mixes it down; :class:`Project` keeps a session
-with its stems' audio, its undo history and its file::
+:func:`import_stems` turns a folder of stems into tracks at one rate and one length,
+saying what it converted, padded or could not load. The session model
+(:mod:`studio.mixing.session`) holds every setting as frozen objects with paths;
+:mod:`studio.mixing.render` mixes it down; :class:`Project` keeps a session with its
+stems' audio, its undo history and its file::
 
-    from studio.mixing import Project
+    from studio.mixing import Project, import_stems
+    stems = import_stems("my_song/stems")
     project = Project.load("my_song.session.json")
     project.set(("tracks", "voice", "strip", "fader", "gain_db"), -2.0)
     mix = project.mixdown()
@@ -23,6 +26,7 @@ from studio.mixing.project import Project, conform_stems
 from studio.mixing.render import RenderCache, render
 from studio.mixing.report import MixReport, ready_for_mastering
 from studio.mixing.session import Bus, Clip, Send, Session, Stem, Strip, Track, Vca
+from studio.mixing.stems import StemImport, import_stems
 
 __all__ = [
     "Bus",
@@ -33,10 +37,12 @@ __all__ = [
     "Send",
     "Session",
     "Stem",
+    "StemImport",
     "Strip",
     "Track",
     "Vca",
     "conform_stems",
+    "import_stems",
     "mixdown",
     "pan_to_gains",
     "ready_for_mastering",
