@@ -469,3 +469,23 @@ def test_the_project_reports_whether_its_mix_is_ready_for_mastering():
     hot = p.session.replace(("master", "strip", "inserts"), Chain(Limiter()))
     p.replace_session(hot)
     assert any("imiter" in str(f) for f in p.report().findings)
+
+
+def test_a_folder_of_stems_becomes_a_project_that_saves_and_reopens(tmp_path):
+    folder = tmp_path / "my song"
+    folder.mkdir()
+    save(noise(seed=1), folder / "01 Kick.wav", subtype="FLOAT")
+    save(
+        Audio(noise(seed=2, channels=2).samples[:, : SR // 2], SR),
+        folder / "02 Pad.wav",
+        subtype="FLOAT",
+    )
+    p = Project.from_stems(folder)
+    assert p.session.name == "my song"
+    assert [(t.name, t.layout) for t in p.session.tracks] == [("Kick", "mono"), ("Pad", "stereo")]
+    p.set(("tracks", "Pad", "strip", "fader", "pan"), 0.4)
+    before = p.mixdown()
+    file = p.save(tmp_path / "my song.session.json")
+    again = Project.load(file)  # as after a kernel restart
+    np.testing.assert_array_equal(again.mixdown().samples, before.samples)
+    assert not (tmp_path / "my song stems").exists()  # the stems' own files are used

@@ -151,6 +151,22 @@ class Project:
         )
         return cls(session, stems)
 
+    @classmethod
+    def from_stems(cls, stems: Any, *, name: str | None = None) -> Project:
+        """A new session from imported stems (:func:`~studio.mixing.stems.import_stems`).
+
+        ``stems`` is what ``import_stems`` returned, or a folder or list of files to
+        import now. One track per stem, in the import's order; the stems' files are
+        recorded, so saving the session points at them (nothing is copied).
+        """
+        from studio.mixing.stems import StemImport, import_stems
+
+        imported = stems if isinstance(stems, StemImport) else import_stems(stems)
+        if name is None:
+            folders = {Path(p).parent.name for p in imported.paths.values()}
+            name = folders.pop() if len(folders) == 1 else "session"
+        return cls.from_audio(imported.audio, paths=imported.paths, name=name)
+
     # -- the model ----------------------------------------------------------------------
 
     @property
