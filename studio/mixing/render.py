@@ -129,32 +129,46 @@ def track_input(
     on it is folded to mono by averaging), two for a stereo one (a mono stem on it is
     sent to both sides).
     """
-    out = np.zeros((track.channels, frames), dtype=np.float32)
+    out: np.ndarray | None = None
     for clip in track.clips:
         samples = _source(sources, clip, track.owner_label)
         first, length, at = _clip_span(clip, samples.shape[-1], sr)
         lo, hi = max(at, start), min(at + length, start + frames)
         if hi <= lo:
             continue
-        piece = samples[:, first + lo - at : first + hi - at].astype(np.float32)
+        piece = samples[:, first + lo - at : first + hi - at]
+        if piece.dtype != np.float32:
+            piece = piece.astype(np.float32)
         if piece.shape[0] != track.channels:
             piece = (
-                piece.mean(axis=0, keepdims=True)
+                piece.mean(axis=0, keepdims=True, dtype=np.float32)
                 if track.channels == 1
                 else np.repeat(piece[:1], 2, axis=0)
             )
-        gain = np.ones(hi - lo, dtype=np.float32)
         fade_in = min(round(clip.fade_in_s * sr), length)
         fade_out = min(round(clip.fade_out_s * sr), length)
-        if fade_in:
-            ramp = fade_gains(fade_in, clip.fade_shape, rising=True)
-            _apply_ramp(gain, ramp, at - lo)
-        if fade_out:
-            ramp = fade_gains(fade_out, clip.fade_shape, rising=False)
-            _apply_ramp(gain, ramp, at + length - fade_out - lo)
-        if clip.gain_db != 0.0:
-            gain *= np.float32(10 ** (clip.gain_db / 20))
-        out[:, lo - start : hi - start] += piece * gain
+        if fade_in or fade_out or clip.gain_db != 0.0:
+            gain = np.full(hi - lo, 10 ** (clip.gain_db / 20), dtype=np.float32)
+            if fade_in:
+                _apply_ramp(gain, fade_gains(fade_in, clip.fade_shape, rising=True), at - lo)
+            if fade_out:
+                ramp = fade_gains(fade_out, clip.fade_shape, rising=False)
+                _apply_ramp(gain, ramp, at + length - fade_out - lo)
+            piece = piece * gain
+        if out is None and lo == start and hi - lo == frames:
+            out = piece  # one clip filling the passage: no copy (nothing writes to it)
+            continue
+        if out is None or not out.flags.writeable or out.base is not None:
+            out = _writable(out, track.channels, frames)
+        out[:, lo - start : hi - start] += piece
+    return out if out is not None else np.zeros((track.channels, frames), dtype=np.float32)
+
+
+def _writable(current: np.ndarray | None, channels: int, frames: int) -> np.ndarray:
+    """A fresh buffer to add clips into, holding what ``current`` held."""
+    out = np.zeros((channels, frames), dtype=np.float32)
+    if current is not None:
+        out += current
     return out
 
 
