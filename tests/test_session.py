@@ -510,3 +510,12 @@ def test_parallel_compression_on_a_drum_bus():
     summed = np.vstack([dry, dry])
     expected = summed + 10 ** (-6 / 20) * squash.process(summed, SR)
     np.testing.assert_allclose(mix, expected, atol=1e-5)
+
+
+def test_tracks_and_buses_on_two_cores_mix_exactly_as_on_one():
+    p = demo_project()
+    s = p.session.with_bus(Bus(name="drums")).with_bus(Bus(name="echo", kind="return"))
+    s = s.replace(("tracks", "b", "output"), "drums").with_send("a", Send(bus="echo"))
+    one = render(s, p.sources, parallel=False).samples
+    two = render(s, p.sources, parallel=True).samples
+    np.testing.assert_array_equal(one, two)
