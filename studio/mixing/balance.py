@@ -19,12 +19,13 @@ What it does, in order:
    low end a pad...); ``roles=`` overrides both. See :mod:`studio.mixing.roles`.
 2. **Loudness.** Each track is measured the way a loudness meter hears it (BS.1770,
    K-weighted, in LUFS): the integrated loudness for sustained parts; for drums that
-   hit (kick, snare, toms, percussion) the typical loudness of a 0.4 s window around a
-   hit, so a part that plays once a bar reads the same as one that plays every beat.
+   hit (kick, snare, toms, percussion) the loudest 0.4 s around each hit, the median
+   over its hits, so a part that plays once a bar reads the same as one that plays
+   every beat, and ghost notes do not pull it down.
 3. **Levels.** Each role sits a set number of LU under the *lead* (the lead vocal, or
    else a lead instrument, or else the loudest melodic part; ``lead=`` chooses), see
-   :data:`~studio.mixing.roles.ROLES`: bass, kick and snare 3 LU under, keys and
-   guitars 6, pads 9.
+   :data:`~studio.mixing.roles.ROLES`: bass 3 LU under, kick and snare 2 (read by
+   their hits, which sit a little above their average), keys and guitars 6, pads 9.
 4. **Headroom.** The tracks are summed with those levels and pans, and every fader is
    moved by the same amount so the mix peaks at -6 dBFS, the headroom mastering needs.
 5. **Pans.** Kick, snare, bass and the lead stay centred. Parts that share a role go
@@ -42,7 +43,6 @@ from __future__ import annotations
 import html
 import math
 import textwrap
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from studio.audio import Audio
-from studio.errors import AudioDataError, ParameterError, StudioWarning
+from studio.errors import AudioDataError, ParameterError
 from studio.mixing.roles import (
     ROLES,
     Role,
@@ -88,17 +88,31 @@ _STEREO_MAX = 0.25  # ...and never further than this
 class _Level(NamedTuple):
     lufs: float  # -inf: silent
     how: str  # "integrated", "hits" or "short"
+    n_hits: int = 0
 
 
 def _loudness(audio: Audio, name: str, *, hits: bool) -> _Level:
-    """How loud a track is, as a loudness meter hears it (LUFS)."""
-    from studio.dsp.loudness import ABSOLUTE_GATE_LUFS, MOMENTARY_WINDOW_S, loudness_profile
+    """How loud a track is, as a loudness meter hears it (LUFS).
+
+    Sustained parts: the integrated loudness (BS.1770, gated). Parts that hit: the
+    loudest 400 ms window around each hit (the peaks of the momentary loudness, at
+    least 0.4 s apart), the median of those within 10 LU of the loudest, so how often
+    a drum plays does not change how loud it reads, and ghost notes do not count.
+    """
+    from scipy.signal import find_peaks
+
+    from studio.dsp.loudness import (
+        ABSOLUTE_GATE_LUFS,
+        MOMENTARY_WINDOW_S,
+        SERIES_HOP_S,
+        loudness_profile,
+    )
 
     x, sr = audio.samples, audio.sr
     block = int(math.ceil(MOMENTARY_WINDOW_S * sr))
     if x.shape[1] < block:
-        # Shorter than one 400 ms block: count it as one block (a one-shot sample reads
-        # what the same hit reads inside a longer file).
+        # Shorter than one 400 ms block: count it as one block, so a one-shot sample
+        # reads what the same hit reads inside a longer file.
         padded = np.zeros((x.shape[0], block), dtype=x.dtype)
         padded[:, : x.shape[1]] = x
         profile = loudness_profile(padded, sr, what=name)
@@ -106,12 +120,31 @@ def _loudness(audio: Audio, name: str, *, hits: bool) -> _Level:
     profile = loudness_profile(x, sr, what=name)
     if not hits:
         return _Level(profile.integrated_lufs, "integrated")
-    momentary = profile.momentary.lufs
-    top = float(np.max(momentary)) if momentary.size else -math.inf
+    floor = ABSOLUTE_GATE_LUFS - 100.0
+    momentary = np.where(np.isfinite(profile.momentary.lufs), profile.momentary.lufs, floor)
+    edged = np.concatenate([[floor], momentary, [floor]])  # a hit at either end counts too
+    apart = max(1, round(MOMENTARY_WINDOW_S / SERIES_HOP_S))
+    peaks = edged[find_peaks(edged, distance=apart)[0]]
+    top = float(np.max(peaks)) if peaks.size else -math.inf
     if not top > ABSOLUTE_GATE_LUFS:
         return _Level(-math.inf, "hits")
-    kept = momentary[momentary > max(top - 10.0, ABSOLUTE_GATE_LUFS)]
-    return _Level(float(np.median(kept)), "hits")
+    kept = peaks[peaks > max(top - 10.0, ABSOLUTE_GATE_LUFS)]
+    return _Level(float(np.median(kept)), "hits", kept.size)
+
+
+def _sum_peak(named: Mapping[str, Audio], gains_db: Mapping[str, float], pans: Mapping[str, float]):
+    """Sample peak (linear) of the tracks summed to stereo at any gains, the fader's pan law."""
+    from studio.dsp.pan import balance_gains, pan_gains
+
+    n = max(named[name].n_frames for name in gains_db)
+    out = np.zeros((2, n))
+    for name, gain_db in gains_db.items():
+        x = named[name].samples
+        place = pan_gains if x.shape[0] == 1 else balance_gains
+        left, right = (10.0 ** (gain_db / 20.0) * float(g) for g in place(pans[name]))
+        out[0, : x.shape[1]] += left * x[0]
+        out[1, : x.shape[1]] += right * x[-1]
+    return float(np.max(np.abs(out)))
 
 
 # ------------------------------------------------------------------------------ results
@@ -366,6 +399,11 @@ class BalanceSuggestion:
             f"<div><div style='margin-bottom:4px'>{summary}</div>"
             f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         )
+
+
+def _sentence(text: str) -> str:
+    """The first letter in capitals: a role's name may open the reason."""
+    return text[:1].upper() + text[1:]
 
 
 def _wrap(text: str, indent: int) -> list[str]:
@@ -626,7 +664,7 @@ def _choose_lead(tracks: list[_Track], lead: Any) -> tuple[_Track | None, str]:
 
 def _silent(tr: _Track) -> TrackSuggestion:
     """A track with nothing to measure: left where it is, and said so."""
-    reason = t("balance.reason_silent", role=tr.role_text)
+    reason = _sentence(t("balance.reason_silent", role=tr.role_text))
     offset = ROLES[tr.role].target_lu
     return TrackSuggestion(
         tr.name, tr.role, tr.source, 0.0, 0.0, reason, -math.inf, offset, silent=True
@@ -634,7 +672,12 @@ def _silent(tr: _Track) -> TrackSuggestion:
 
 
 def _measured_text(level: _Level, audio: Audio) -> str:
-    return t(f"balance.level.{level.how}", lufs=level.lufs, duration_s=audio.duration_s)
+    return t(
+        f"balance.level.{level.how}",
+        lufs=level.lufs,
+        duration_s=audio.duration_s,
+        n_hits=level.n_hits,
+    )
 
 
 def suggest_balance(
@@ -690,8 +733,6 @@ def suggest_balance(
     >>> s["bass"].pan, s["voice"].pan
     (0.0, 0.0)
     """
-    from studio.mixing.mixdown import mixdown
-
     named = _checked_stems(stems)
     given = _checked_roles(roles, list(named))
     target_peak = _checked_peak(mix_peak_dbfs)
@@ -708,21 +749,12 @@ def suggest_balance(
     placed = _place([(tr.name, tr.role, named[tr.name].n_channels) for tr in heard], reference.name)
     pans = {name: p.pan for name, p in placed.items()}
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StudioWarning)  # a loud raw sum is expected here
-        raw_mix = mixdown({n: named[n] for n in raw_db}, gains_db=raw_db, pans=pans)
-    raw_peak = float(np.max(np.abs(raw_mix.samples)))
+    raw_peak = _sum_peak(named, raw_db, pans)
     trim = target_peak - 20.0 * math.log10(raw_peak) if raw_peak > 0.0 else 0.0
     final = {n: min(_FADER_MAX_DB, max(_FADER_MIN_DB, g + trim)) for n, g in raw_db.items()}
     clamped = {n for n in final if final[n] != raw_db[n] + trim}
-    if clamped:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", StudioWarning)
-            mix = mixdown({n: named[n] for n in final}, gains_db=final, pans=pans)
-        peak = float(np.max(np.abs(mix.samples)))
-        mix_peak = 20.0 * math.log10(peak) if peak > 0.0 else -math.inf
-    else:
-        mix_peak = 20.0 * math.log10(raw_peak) + trim if raw_peak > 0.0 else -math.inf
+    peak = _sum_peak(named, final, pans) if clamped else raw_peak * 10.0 ** (trim / 20.0)
+    mix_peak = 20.0 * math.log10(peak) if peak > 0.0 else -math.inf
     trim_key = "balance.level.trim_down" if trim <= 0.0 else "balance.level.trim_up"
 
     items_list = []
@@ -752,7 +784,9 @@ def suggest_balance(
             target=target,
             moved=moved,
         )
-        reason = t("balance.reason", role=tr.role_text, level=level, pan=placed[tr.name].reason)
+        reason = _sentence(
+            t("balance.reason", role=tr.role_text, level=level, pan=placed[tr.name].reason)
+        )
         items_list.append(
             TrackSuggestion(
                 tr.name,

@@ -49,7 +49,9 @@ class Role(NamedTuple):
     wide : bool
         A stereo track in this role stays centred: its own image already spreads it.
     hits : bool
-        Measured hit by hit (drums that play and stop) rather than integrated.
+        Measured hit by hit (drums that play and stop) rather than integrated. The
+        loudest 0.4 s around a hit reads 1-2 LU above the integrated loudness of a
+        steady beat, which is why kick and snare sit 2 LU under the lead, not 3.
     melodic : bool
         May be the lead when there is no voice.
     """
@@ -65,13 +67,13 @@ class Role(NamedTuple):
 
 ROLES: Mapping[str, Role] = MappingProxyType(
     {
-        "kick": Role(-3.0, centred=True, hits=True),
-        "snare": Role(-3.0, centred=True, hits=True),
-        "toms": Role(-6.0, lone_pan=0.3, group_pan=0.6, hits=True),
+        "kick": Role(-2.0, centred=True, hits=True),
+        "snare": Role(-2.0, centred=True, hits=True),
+        "toms": Role(-5.0, lone_pan=0.3, group_pan=0.6, hits=True),
         "hats": Role(-12.0, lone_pan=0.35, group_pan=0.5),
         "overheads": Role(-8.0, lone_pan=0.0, group_pan=0.8, wide=True),
         "room": Role(-10.0, lone_pan=0.0, group_pan=0.9, wide=True),
-        "percussion": Role(-10.0, lone_pan=0.4, group_pan=0.6, hits=True),
+        "percussion": Role(-9.0, lone_pan=0.4, group_pan=0.6, hits=True),
         "drums": Role(-2.0, centred=True),
         "bass": Role(-3.0, centred=True),
         "lead_vocal": Role(0.0, centred=True, melodic=True),
