@@ -469,6 +469,7 @@ def test_amount_zero_changes_nothing_fifty_goes_halfway():
         gain,
         pan,
     ]
+    assert s.paths() == tuple(p for p, _ in s.changes())
     assert all(value == 0.0 for _, value in s.changes(0.0))
     current = {gain: -10.0, pan: -0.5}
     none = dict(s.changes(0, current=current))
@@ -648,3 +649,14 @@ def test_gains_are_finite_pans_in_range_and_amount_is_monotonic(
         assert abs(nearer[path] - start) <= abs(further[path] - start) + 1e-9
         assert abs(further[path] - start) <= abs(target[path] - start) + 1e-9
         assert (nearer[path] - start) * (target[path] - start) >= 0.0
+
+
+def test_the_reasons_speak_the_chosen_language():
+    from studio.text import use_language
+
+    stems = {"bombo": _hits(0.5, 3.0), "voz": _at_lufs(_pink(3.0, 1), -20.0)}
+    with use_language("es"):
+        s = suggest_balance(stems)
+        text = str(s)
+    assert s["bombo"].reason.startswith("Bombo por su nombre ('bombo')")
+    assert "ajustado contra voz" in text and "Sus golpes miden" in text

@@ -203,7 +203,9 @@ def _amount(amount_pct: Any) -> float:
     return amount
 
 
-def _current_value(current: Mapping[Any, Any], path: tuple, default: float, lo: float, hi: float):
+def _current_value(
+    current: Mapping[Any, Any], path: tuple, default: float, lo: float, hi: float
+) -> float:
     value = current.get(path, default)
     try:
         number = float(value)
@@ -270,6 +272,18 @@ class BalanceSuggestion:
     def pans(self) -> dict[str, float]:
         """Suggested pans by track (silent tracks left out), ready for ``mixdown``."""
         return {s.track: s.pan for s in self.tracks if not s.silent}
+
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The settings the suggestion touches: each track's fader gain and pan, in order.
+
+        Read their current values from a session with these paths, and hand them to
+        :meth:`changes` as ``current``.
+        """
+        return tuple(
+            _fader_path(s.track, field_name)
+            for s in self.tracks
+            for field_name in ("gain_db", "pan")
+        )
 
     def changes(
         self,
