@@ -79,6 +79,8 @@ _FADER_MIN_DB, _FADER_MAX_DB = -120.0, 24.0  # the range of studio.Fader.gain_db
 _WIDTH = 88
 
 
+_SUM_BLOCK = 1 << 15  # frames summed at a time for the headroom check
+
 _STEREO_NUDGE = 0.5  # a stereo track moves half as far as a mono one would...
 _STEREO_MAX = 0.25  # ...and never further than this
 
@@ -132,19 +134,37 @@ def _loudness(audio: Audio, name: str, *, hits: bool) -> _Level:
     return _Level(float(np.median(kept)), "hits", kept.size)
 
 
-def _sum_peak(named: Mapping[str, Audio], gains_db: Mapping[str, float], pans: Mapping[str, float]):
-    """Sample peak (linear) of the tracks summed to stereo at any gains, the fader's pan law."""
+def _sum_peak(
+    named: Mapping[str, Audio], gains_db: Mapping[str, float], pans: Mapping[str, float]
+) -> float:
+    """Sample peak (linear) of the tracks summed to stereo, by the fader's pan law.
+
+    Summed a block at a time in float32. Gains before the common move may lie outside
+    a fader's range, so this does not go through :func:`~studio.mixing.mixdown`.
+    """
     from studio.dsp.pan import balance_gains, pan_gains
 
-    n = max(named[name].n_frames for name in gains_db)
-    out = np.zeros((2, n))
+    sides = {}
     for name, gain_db in gains_db.items():
-        x = named[name].samples
-        place = pan_gains if x.shape[0] == 1 else balance_gains
-        left, right = (10.0 ** (gain_db / 20.0) * float(g) for g in place(pans[name]))
-        out[0, : x.shape[1]] += left * x[0]
-        out[1, : x.shape[1]] += right * x[-1]
-    return float(np.max(np.abs(out)))
+        place = pan_gains if named[name].n_channels == 1 else balance_gains
+        level = 10.0 ** (gain_db / 20.0)
+        sides[name] = [np.float32(level * float(g)) for g in place(pans[name])]
+    n = max(named[name].n_frames for name in gains_db)
+    peak = 0.0
+    block = np.empty((2, _SUM_BLOCK), dtype=np.float32)
+    scratch = np.empty(_SUM_BLOCK, dtype=np.float32)
+    for start in range(0, n, _SUM_BLOCK):
+        stop = min(n, start + _SUM_BLOCK)
+        out = block[:, : stop - start]
+        out.fill(0.0)
+        for name, (left, right) in sides.items():
+            x = named[name].samples[:, start:stop]
+            k = x.shape[1]
+            for side, gain, row in ((0, left, x[0]), (1, right, x[-1])):
+                np.multiply(row, gain, out=scratch[:k])
+                out[side, :k] += scratch[:k]
+        peak = max(peak, float(np.max(np.abs(out))))
+    return peak
 
 
 # ------------------------------------------------------------------------------ results
