@@ -668,3 +668,26 @@ def test_the_reasons_speak_the_chosen_language():
         text = str(s)
     assert s["bombo"].reason.startswith("Bombo por su nombre ('bombo')")
     assert "ajustado contra voz" in text and "Sus golpes miden" in text
+
+
+def test_the_suggestion_applies_to_a_project_as_one_undo_step():
+    from studio.demo import session
+
+    project = session().project()
+    s = suggest_balance(project.sources)
+    now = {path: project.get(path) for path in s.paths()}
+    assert now[("tracks", "kick", "strip", "fader", "gain_db")] == -6.5  # the rough balance
+    project.apply(s.changes(100, current=now), label="starting balance")
+    for item in s.tracks:
+        fader = project.session.track(item.track).strip.fader
+        assert fader.gain_db == pytest.approx(item.gain_db)
+        assert fader.pan == pytest.approx(item.pan)
+    mix = project.mixdown()
+    peak_dbfs = 20.0 * math.log10(float(np.max(np.abs(mix.samples))))
+    assert peak_dbfs == pytest.approx(-6.0, abs=0.05)  # the session renders what was summed
+    assert project.undo() == "starting balance"
+    assert project.get(("tracks", "kick", "strip", "fader", "gain_db")) == -6.5
+    halfway = dict(s.changes(50, current=now))
+    project.apply(halfway.items())
+    kick = project.get(("tracks", "kick", "strip", "fader", "gain_db"))
+    assert kick == pytest.approx((-6.5 + s["kick"].gain_db) / 2)
