@@ -110,6 +110,7 @@ class Project:
         self._redo: list[tuple[Session, str]] = []
         self._listeners: list[Callable[[Session], None]] = []
         self._joinable: str | None = None  # the setting a joined slider drag is moving
+        self._balance_from: dict[Any, Any] = {}  # the faders before a suggestion applied
         self.path = Path(path) if path is not None else None
         self.cache = RenderCache()
 
@@ -201,21 +202,58 @@ class Project:
         self.apply([(path, value)], label=label)
         self._joinable = label
 
-    def apply(self, changes: Iterable[Change], *, label: str = "") -> None:
+    def apply(self, changes: Iterable[Change], *, label: str = "", join: bool = False) -> None:
         """Make several changes as one undo step (a suggestion applied, a carve).
 
         All or nothing: if any change is refused, the session stays as it was.
+        ``join=True`` folds them into the previous step when that step had the same
+        label (an amount slider dragged through many values is one undo).
         """
         session = self._session
         changes = list(changes)
+        label = label or f"{len(changes)} changes"
         for path, value in changes:
             session = session.replace(tuple(path), value)
         if session is self._session or session == self._session:
             return
-        self._undo.append((self._session, label or f"{len(changes)} changes"))
+        if not (join and self._joinable == label and self._undo):
+            self._undo.append((self._session, label))
         self._redo.clear()
-        self._joinable = None
+        self._joinable = label if join else None
         self._commit(session)
+
+    def track_audio(self, name: str) -> Audio:
+        """What track ``name`` plays before its strip: its clips on the whole timeline."""
+        from studio.mixing.render import session_length_s, track_input
+
+        track = self._session.track(name)
+        frames = max(1, round(session_length_s(self._session, self._sources) * self._session.sr))
+        samples = track_input(track, self._sources, self._session.sr, 0, frames)
+        return Audio(samples, self._session.sr, name)
+
+    def suggest_balance(self, **options: Any) -> Any:
+        """A starting balance for this session's tracks (see :func:`suggest_balance`).
+
+        Measured on what each track plays (its clips), so names are the tracks'.
+        """
+        from studio.mixing.balance import suggest_balance
+
+        audio = {tr.name: self.track_audio(tr.name) for tr in self._session.tracks}
+        return suggest_balance(audio, **options)
+
+    def apply_balance(
+        self, suggestion: Any, amount_pct: float = 100.0, *, join: bool = False
+    ) -> None:
+        """Set the faders and pans ``amount_pct`` of the way to a suggestion (one undo step).
+
+        The way is measured from where the faders were before the suggestion was first
+        applied, so moving the amount back and forth never drifts.
+        """
+        label = "starting balance"
+        if not (join and self._joinable == label and self._undo):
+            self._balance_from = {p: self._session.get(p) for p in suggestion.paths()}
+        changes = suggestion.changes(amount_pct, current=self._balance_from)
+        self.apply(changes, label=label, join=join)
 
     def replace_session(self, session: Session, *, label: str = "session") -> None:
         """Swap in a whole new session (one undo step), e.g. a track added or removed."""

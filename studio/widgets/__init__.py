@@ -7,6 +7,7 @@ one transport of N named sides, ``LivePlot`` the light live plot, and
 is the mixing desk: a strip per track and bus, one player, meters that follow it.
 """
 
+from studio.widgets.assist import BalanceAssistant
 from studio.widgets.console import Console, console
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.figures import (
@@ -24,6 +25,7 @@ from studio.widgets.plots import loudness_figure, show
 
 __all__ = [
     "ABPlayer",
+    "BalanceAssistant",
     "Console",
     "LivePlot",
     "Player",
