@@ -345,8 +345,9 @@ class MaskingMap:
         return self.summary()
 
     def __repr__(self) -> str:
-        colliding = sum(1 for p in self.pairs if p.collisions)
-        return f"MaskingMap({len(self.tracks)} tracks, {colliding} colliding pairs)"
+        worst = self.worst()
+        pair = f", worst={worst[0].masker!r}>{worst[0].maskee!r}" if worst else ""
+        return f"MaskingMap(tracks={self.tracks!r}{pair})"
 
     def _repr_html_(self) -> str:
         m = self.matrix
