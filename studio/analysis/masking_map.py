@@ -356,6 +356,9 @@ class MaskingMap:
         head = "".join(
             f'<th style="padding:2px 6px;font-weight:500">{esc(name)}</th>' for name in m.tracks
         )
+        worst_of = {}  # (masker, maskee) -> its worst collision, for the cell's tooltip
+        for c in reversed(self.collisions):
+            worst_of[c.tracks] = c
         rows = []
         for i, name in enumerate(m.tracks):
             cells = []
@@ -366,9 +369,11 @@ class MaskingMap:
                     continue
                 alpha = 0.0 if not value > 0 else 0.12 + 0.88 * math.sqrt(value / top)
                 ink = "#fff" if alpha > 0.55 else "inherit"
+                found = worst_of.get((name, m.tracks[j]))
+                tip = found.summary() if found is not None else ""
                 cells.append(
                     f'<td style="padding:2px 6px;text-align:center;color:{ink};'
-                    f'background:rgba(192,57,43,{alpha:.2f})" title="{esc(m.bands[i][j])}">'
+                    f'background:rgba(192,57,43,{alpha:.2f})" title="{esc(tip)}">'
                     f"{esc(m.bands[i][j])}</td>"
                 )
             rows.append(
