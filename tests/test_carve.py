@@ -245,3 +245,20 @@ def test_the_demo_s_kick_and_bass_carve():
     after = estimate_masking(carve.apply_to_eq()(demo.tracks["bass"]), demo.tracks["kick"])
     cells = _cells(before, carve.collision.low_hz, carve.collision.high_hz)
     assert _lead_db(before, cells) - _lead_db(after, cells) > 0.6 * carve.cut_db
+
+
+def test_changes_apply_to_the_demo_s_session():
+    """The changes are ordinary session edits: replace() takes them as they are."""
+    demo = studio.demo.session()
+    session = getattr(demo, "session", None)
+    if session is None:  # the demo before it became a mixing session
+        pytest.skip("the demo has no mixing session here")
+    carve = suggest_carve(masking_map(demo.tracks, gains_db=demo.gains_db).pair("kick", "bass"))
+    eq = session.get(carve.eq_path)
+    edited = session
+    for path, value in carve.changes(eq=eq):
+        edited = edited.replace(path, value)
+    assert edited.get(carve.eq_path) == carve.apply_to_eq(eq)
+    assert carve.band in edited.get(carve.eq_path).bands
+    assert carve.changes(eq=edited.get(carve.eq_path)) == ()
+    assert session.get(carve.eq_path) == eq  # the session it came from is untouched
