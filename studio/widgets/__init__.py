@@ -19,6 +19,7 @@ from studio.widgets.figures import (
 from studio.widgets.lifecycle import register_view
 from studio.widgets.listen import TrackPlayer, listen
 from studio.widgets.liveplot import LivePlot
+from studio.widgets.masking import MaskingView
 from studio.widgets.panel import ProcessorPanel, panel
 from studio.widgets.player import ABPlayer, Player
 from studio.widgets.plots import loudness_figure, show
@@ -28,6 +29,7 @@ __all__ = [
     "BalanceAssistant",
     "Console",
     "LivePlot",
+    "MaskingView",
     "Player",
     "ProcessorPanel",
     "TrackPlayer",
