@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -46,6 +47,7 @@ __all__ = [
     "param",
     "parametric_class",
     "registered",
+    "text",
 ]
 
 #: A path to a value: field names and item indices from the object it is read from.
@@ -54,6 +56,7 @@ Path = tuple[str | int, ...]
 _SPEC_KEY = "studio.param"
 _ITEMS_KEY = "studio.items"
 _CHILD_KEY = "studio.child"
+_TEXT_KEY = "studio.text"
 
 #: A number within this relative distance of a range end is that end (a log slider
 #: sends ``10 ** log10(20)``, which is 20.000000000000004).
@@ -475,6 +478,16 @@ def parametric_class(name: str) -> type[Parametric]:
 # -------------------------------------------------------------------------------- leaves
 
 
+def text(default: str | None = "", *, optional: bool = False, kw_only: bool = False) -> Any:
+    """Declare a plain text field: a name, a colour, a file path, the bus a track feeds.
+
+    Text is not a control: it has no range and never moves over time, but it belongs to
+    the object's data (presets and saved sessions keep it) and is checked to be a string
+    (or None when ``optional``).
+    """
+    return field(default=default, metadata={_TEXT_KEY: optional}, kw_only=kw_only)
+
+
 @dataclass(frozen=True)
 class Leaf:
     """One value found by :meth:`Parametric.leaves`: where it is, what it is, its value."""
@@ -587,6 +600,15 @@ class Parametric:
         }
 
     @classmethod
+    def text_fields(cls) -> dict[str, bool]:
+        """The plain text fields (name -> whether None is allowed)."""
+        return {
+            f.name: f.metadata[_TEXT_KEY]
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if _TEXT_KEY in f.metadata
+        }
+
+    @classmethod
     def item_count(cls, field_name: str) -> tuple[int, int | None]:
         """The smallest and largest number of items an items field allows."""
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -686,6 +708,13 @@ class Parametric:
 
     def __post_init__(self) -> None:
         owner = self.owner_label
+        for name, optional in self.text_fields().items():
+            value = getattr(self, name)
+            if isinstance(value, os.PathLike):
+                value = os.fspath(value)
+                object.__setattr__(self, name, value)
+            if not (isinstance(value, str) or (optional and value is None)):
+                raise ParameterError(f"{owner}: {name} must be text; got {value!r}.")
         for spec in self._declared_specs():
             value = spec.check(getattr(self, spec.name), owner)
             object.__setattr__(self, spec.name, value)
@@ -881,7 +910,7 @@ class Parametric:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the values as plain JSON-ready data (nested objects and envelopes too)."""
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = {name: getattr(self, name) for name in self.text_fields()}
         for spec in self._declared_specs():
             value = getattr(self, spec.name)
             data[spec.name] = value.to_dict() if isinstance(value, Envelope) else value
@@ -981,14 +1010,7 @@ def _as_path(path: Path | str) -> Path:
 def _step(target: Any, part: str | int, root: str, so_far: Path) -> Any:
     """One step along a path: a field of an object, or an item of a tuple."""
     if isinstance(target, tuple):
-        if isinstance(part, bool) or not isinstance(part, int):
-            raise ParameterError(f"{root}: {format_path(so_far)} needs an item number.")
-        if not -len(target) <= part < len(target):
-            raise ParameterError(
-                f"{root}: {format_path(so_far)} does not exist; there are "
-                f"{len(target)} items (numbered from 0)."
-            )
-        return target[part]
+        return target[_item_index(target, part, root, so_far)]
     if isinstance(target, Parametric) and isinstance(part, str):
         names = [f.name for f in dataclasses.fields(target) if f.init]  # type: ignore[arg-type]
         if part not in names:
@@ -1000,6 +1022,29 @@ def _step(target: Any, part: str | int, root: str, so_far: Path) -> Any:
     raise ParameterError(f"{root}: {format_path(so_far)} does not exist.")
 
 
+def _item_index(items: tuple[Any, ...], part: str | int, root: str, so_far: Path) -> int:
+    """The position of an item named by its number or, for named items, by its name."""
+    if isinstance(part, str):
+        names = [getattr(item, "name", None) for item in items]
+        if part in names:
+            return names.index(part)
+        known = [n for n in names if isinstance(n, str)]
+        if known:
+            raise ParameterError(
+                f"{root}: {format_path(so_far)} does not exist; the names are "
+                f"{', '.join(map(repr, known))}."
+            )
+        raise ParameterError(f"{root}: {format_path(so_far)} needs an item number.")
+    if isinstance(part, bool) or not isinstance(part, int):
+        raise ParameterError(f"{root}: {format_path(so_far)} needs an item number.")
+    if not -len(items) <= part < len(items):
+        raise ParameterError(
+            f"{root}: {format_path(so_far)} does not exist; there are "
+            f"{len(items)} items (numbered from 0)."
+        )
+    return part if part >= 0 else len(items) + part
+
+
 def _replace_at(obj: Any, path: Path, value: Any, root: str, done: Path) -> Any:
     """Rebuild ``obj`` with ``value`` at ``path``; errors name the whole path."""
     if not path:
@@ -1009,8 +1054,7 @@ def _replace_at(obj: Any, path: Path, value: Any, root: str, done: Path) -> Any:
     current = _step(obj, part, root, here)
     new_value = _replace_at(current, rest, value, root, here)
     if isinstance(obj, tuple):
-        assert isinstance(part, int)  # _step refused anything else
-        index = part if part >= 0 else len(obj) + part
+        index = _item_index(obj, part, root, here)
         return (*obj[:index], new_value, *obj[index + 1 :])
     if not rest:  # the leaf itself: check it here so the message names the whole path
         for spec in type(obj)._declared_specs():

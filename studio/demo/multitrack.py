@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,7 +50,9 @@ from studio.demo.render import (
 )
 from studio.demo.song import ChordSpan, Score, Section, compose
 from studio.demo.theory import BASS_ROOTS, midi_to_hz
-from studio.errors import ParameterError, StudioWarning
+from studio.errors import ParameterError
+from studio.mixing.project import Project
+from studio.mixing.session import Clip, Session, Stem, Strip, Track
 from studio.processors.utility import Fader
 from studio.text import t
 
@@ -81,6 +83,18 @@ DEFAULT_SEED = 2024
 MIN_DURATION_S = 20.0
 MAX_DURATION_S = 180.0
 
+
+_TRACK_COLOURS = {
+    "kick": "#c0392b",
+    "snare": "#e67e22",
+    "hats": "#f1c40f",
+    "bass": "#8e44ad",
+    "keys": "#2980b9",
+    "pad": "#16a085",
+    "lead": "#27ae60",
+    "voice": "#d35400",
+}
+"""Desk colours: drums warm, bass purple, harmony blue-green, the voice orange."""
 
 _ROUGH_BALANCE = {
     "kick": Fader(gain_db=-6.5, pan=0.0),
@@ -136,8 +150,10 @@ class DemoSession:
         The planted mix problems as findings (a tuple of
         :class:`~studio.analysis.findings.Finding`): what, where, why it matters, what
         to try and the lesson that teaches it. Shown as one block in a notebook.
-    balance : Mapping[str, Fader]
-        The rough static mix: fader gain (dB) and pan per track.
+    session : studio.mixing.Session
+        The song as a mixing session: a track per part (named, coloured, mono or
+        stereo, one clip each), every fader at the rough static balance, nothing else
+        set. :meth:`project` gives it with its audio, ready to mix.
     """
 
     tracks: Mapping[str, Audio]
@@ -150,7 +166,7 @@ class DemoSession:
     chords: tuple[ChordSpan, ...]
     voice_phrases: tuple[VoicePhrase, ...]
     findings: Findings
-    balance: Mapping[str, Fader]
+    session: Session
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -167,6 +183,15 @@ class DemoSession:
     def track_names(self) -> tuple[str, ...]:
         """Names of the tracks, in desk order."""
         return tuple(self.tracks)
+
+    @property
+    def balance(self) -> dict[str, Fader]:
+        """The rough static mix: each track's fader (gain in dB and pan), from :attr:`session`."""
+        return {track.name: track.strip.fader for track in self.session.tracks}
+
+    def project(self) -> Project:
+        """The session with its audio, to mix: edits, undo, previews, save and export."""
+        return Project(self.session, self.tracks)
 
     @property
     def gains_db(self) -> dict[str, float]:
@@ -193,18 +218,19 @@ class DemoSession:
         Faders and pan only, no EQ or compression, so all the planted problems are
         still audible. The faders are set so the mix peaks around -6 dBFS, the headroom
         a mastering engineer expects; should an unusual length or seed push the peak
-        above -3 dBFS, the whole mix is lowered to peak at -6 dBFS, so it never clips.
-        Computed once and kept.
+        above -3 dBFS, the master fader lowers the whole mix to peak at -6 dBFS, so it
+        never clips. Rendered from :attr:`session` once and kept.
         """
         if "mix" not in self._cache:
-            from studio.mixing.mixdown import mixdown
+            from studio.mixing.render import render
 
-            settings: dict[str, Any] = {"faders": self.balance, "name": t("demo.mix_name")}
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", StudioWarning)  # handled just below
-                mix = mixdown(self.tracks, **settings)
-            if np.max(np.abs(mix.samples)) > 10.0 ** (-3.0 / 20.0):
-                mix = mixdown(self.tracks, headroom_db=6.0, **settings)
+            name = t("demo.mix_name")
+            mix = render(self.session, self.tracks, tail=False, name=name)
+            peak = float(np.max(np.abs(mix.samples)))
+            if peak > 10.0 ** (-3.0 / 20.0):  # down so it peaks at -6 dBFS, on the master
+                trim = -6.0 - 20.0 * np.log10(peak)
+                hot = self.session.replace(("master", "strip", "fader", "gain_db"), trim)
+                mix = render(hot, self.tracks, tail=False, name=name)
             self._cache["mix"] = mix
         return self._cache["mix"]
 
@@ -427,5 +453,25 @@ def _cached_session(duration_s: float, sr: int, seed: int) -> DemoSession:
         chords=score.chords,
         voice_phrases=phrases,
         findings=_findings(score),
-        balance=MappingProxyType(dict(_ROUGH_BALANCE)),
+        session=_mixing_session(tracks),
+    )
+
+
+def _mixing_session(tracks: Mapping[str, Audio]) -> Session:
+    """The demo as a mixing session: a track per part at its rough balance."""
+    first = next(iter(tracks.values()))
+    return Session(
+        name=t("demo.mix_name"),
+        sample_rate=float(first.sr),
+        stems=tuple(Stem(name=name) for name in tracks),
+        tracks=tuple(
+            Track(
+                name=name,
+                colour=_TRACK_COLOURS[name],
+                layout="stereo" if audio.n_channels == 2 else "mono",
+                clips=(Clip(source=name),),
+                strip=Strip(fader=_ROUGH_BALANCE[name]),
+            )
+            for name, audio in tracks.items()
+        ),
     )

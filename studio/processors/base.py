@@ -247,6 +247,17 @@ class Processor(Parametric):
         """
         return 0 if self.bypass else self._latency_frames(sr)
 
+    def tail_s(self) -> float:
+        """How long the output keeps sounding after the input stops (a reverb's decay).
+
+        A mixdown renders this much past the last clip so no tail is cut off; 0 for
+        processors that stop when their input stops (bypassed ones included).
+        """
+        return 0.0 if self.bypass else self._tail_s()
+
+    def _tail_s(self) -> float:
+        return 0.0
+
     def changes_rate_now(self) -> bool:
         """Whether this processor, as set now, changes the rate (never when bypassed)."""
         return self.capabilities.changes_rate and not self.bypass
@@ -553,6 +564,9 @@ class Chain(Processor):
         """The stages that are not bypassed."""
         return tuple(p for p in self.processors if not p.bypass)
 
+    def _tail_s(self) -> float:
+        return sum(p.tail_s() for p in self.processors)
+
     def _process_with_trace(
         self, samples: np.ndarray, sr: int, key: Any = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -678,6 +692,9 @@ class Parallel(Processor):
 
     def _live(self) -> list[Branch]:
         return [b for b in self.branches if not b.mute]
+
+    def _tail_s(self) -> float:
+        return max((b.processor.tail_s() for b in self._live()), default=0.0)
 
     def _output_channels(self, n_in: int) -> int:
         """The most channels any part gives (mono parts are spread)."""

@@ -19,6 +19,7 @@ import numpy as np
 from studio.dsp import delay as delay_dsp
 from studio.dsp import impulses
 from studio.dsp import reverb as reverb_dsp
+from studio.dsp.control import Envelope
 from studio.errors import ParameterError
 from studio.io import load_impulse_response
 from studio.processors.base import Capabilities, Curve, Processor, param
@@ -29,6 +30,11 @@ __all__ = ["ConvolutionReverb", "Delay", "Reverb", "decay_curves"]
 #: Points per curve sent to a plot (enough to look smooth, small to send).
 _CURVE_POINTS = 400
 _FLOOR_DB = -80.0
+
+
+def _top(value: Any) -> float:
+    """The largest value a setting takes (an envelope's highest point)."""
+    return float(max(value.values)) if isinstance(value, Envelope) else float(value)
 
 
 def decay_curves(ir: np.ndarray, sr: int) -> tuple[Curve, ...]:
@@ -105,6 +111,10 @@ class Reverb(_StereoOut, Processor):
     damping_pct: float = param(40.0, lo=0.0, hi=100.0, unit="%", step=1.0)
     width_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", step=1.0)
     mix_pct: float = param(25.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
+
+    def _tail_s(self) -> float:
+        """Pre-delay, then the decay down to about -80 dB (4/3 of the 60 dB time)."""
+        return _top(self.pre_delay_ms) * 1e-3 + _top(self.decay_s) * 4.0 / 3.0
 
     def impulse_response(self, sr: int) -> np.ndarray:
         """The reverb's wet response to a click, ``(2, frames)`` (mix ignored)."""
@@ -184,6 +194,11 @@ class ConvolutionReverb(_StereoOut, Processor):
             lines.append(indent + t("describe.convolution.ir_file", file=file, ir=repr(self.ir)))
         return lines
 
+    def _tail_s(self) -> float:
+        """Pre-delay plus the impulse response's length."""
+        frames = self.impulse_response(48000).shape[-1]
+        return _top(self.pre_delay_ms) * 1e-3 + frames / 48000.0
+
     def impulse_response(self, sr: int) -> np.ndarray:
         """The IR in use at rate ``sr`` (unit energy, ``(2, frames)`` float32, read-only)."""
         if self.ir_path is not None:
@@ -237,6 +252,13 @@ class Delay(_StereoOut, Processor):
     )
     ping_pong: bool = param(False)
     mix_pct: float = param(25.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
+
+    def _tail_s(self) -> float:
+        """Echoes until they have fallen 80 dB (each repeat ``feedback_pct`` of the last)."""
+        fb = _top(self.feedback_pct) / 100.0
+        repeats = 1 if fb <= 0.0 else int(np.ceil(np.log(1e-4) / np.log(fb))) + 1
+        slowest_ms = _top(self.time_ms) if self.sync == "off" else self.delay_ms()
+        return min(60.0, repeats * slowest_ms * 1e-3)
 
     def delay_ms(self) -> float:
         """The echo time in ms: ``time_ms``, or the synced note value at the tempo."""

@@ -3,9 +3,11 @@
 ``panel(processor, audio)`` builds a complete panel for any processor from its
 declarations: controls, one live plot, a loudness-matched A/B player. ``Player`` is the
 one transport of N named sides, ``LivePlot`` the light live plot, and
-``register_view`` lets any view be closed when its cell runs again.
+``register_view`` lets any view be closed when its cell runs again. ``console(project)``
+is the mixing desk: a strip per track and bus, one player, meters that follow it.
 """
 
+from studio.widgets.console import Console, console
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.figures import (
     correlation_figure,
@@ -22,10 +24,12 @@ from studio.widgets.plots import loudness_figure, show
 
 __all__ = [
     "ABPlayer",
+    "Console",
     "LivePlot",
     "Player",
     "ProcessorPanel",
     "TrackPlayer",
+    "console",
     "control_for",
     "control_row",
     "correlation_figure",

@@ -1,0 +1,489 @@
+"""A session with its audio: edit it (with undo), render it, save it, open it again.
+
+:class:`~studio.mixing.session.Session` is the frozen model of every setting; a
+:class:`Project` holds the session of the moment together with the stems' audio, the
+history of edits (undo and redo), a cache of renders for quick previews, and where it
+was saved. One readable JSON file keeps everything but the audio: every setting, clip
+and automation lane, and the stems' files by a path relative to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.audio import Audio
+from studio.dsp.resample import resample
+from studio.errors import AudioFileError, ParameterError
+from studio.io import load, save
+from studio.mixing.render import Progress, RenderCache, render
+from studio.mixing.session import Clip, Session, Stem, Track
+from studio.params import Path as ParamPath
+from studio.params import format_path
+
+__all__ = ["FILE_FORMAT", "TRACK_COLOURS", "Change", "Project", "conform_stems"]
+
+#: Colours given to new tracks in turn: distinct, readable on white and dark.
+TRACK_COLOURS = (
+    "#c0392b",
+    "#e67e22",
+    "#f1c40f",
+    "#27ae60",
+    "#16a085",
+    "#2980b9",
+    "#8e44ad",
+    "#d35400",
+    "#7f8c8d",
+    "#2c3e50",
+)
+
+#: What the first key of a saved session says (and its version, for later changes).
+FILE_FORMAT = "studio.session/1"
+
+#: One edit: the path of a setting and its new value.
+Change = tuple[ParamPath, Any]
+
+
+class Project:
+    """The session being mixed, its stems' audio, its history and its file.
+
+    Parameters
+    ----------
+    session : Session
+        Every setting of the mix.
+    sources : dict of str -> Audio
+        The audio of every stem the session names, at the session's rate.
+    path : str or os.PathLike, optional
+        The session file it was loaded from or saved to.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from studio.mixing.session import Clip, Stem, Track
+    >>> voice = Audio(np.zeros((1, 480), dtype=np.float32), 48000, "voice")
+    >>> p = Project(Session(stems=[Stem(name="voice")],
+    ...             tracks=[Track(name="voice", clips=[Clip(source="voice")])]),
+    ...             {"voice": voice})
+    >>> p.set(("tracks", "voice", "strip", "fader", "gain_db"), -3.0)
+    >>> p.undo()
+    'tracks.voice.strip.fader.gain_db'
+    >>> p.session.track("voice").strip.fader.gain_db
+    0.0
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        sources: Mapping[str, Audio],
+        *,
+        path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if not isinstance(session, Session):
+            raise ParameterError(f"Project: expected a Session; got {type(session).__name__}.")
+        missing = [s.name for s in session.stems if s.name not in sources]
+        if missing:
+            raise AudioFileError(
+                f"Project: no audio for stem {', '.join(map(repr, missing))}; give every "
+                "stem the session names."
+            )
+        for stem_name, audio in sources.items():
+            if not isinstance(audio, Audio):
+                raise ParameterError(
+                    f"Project: the audio of stem {stem_name!r} must be a studio.Audio; got "
+                    f"{type(audio).__name__}."
+                )
+            if audio.sr != session.sr:
+                raise ParameterError(
+                    f"Project: stem {stem_name!r} is at {audio.sr} Hz, the session at "
+                    f"{session.sr} Hz; import stems with studio.mixing.import_stems, which "
+                    "converts the rate."
+                )
+        self._session = session
+        self._sources = dict(sources)
+        self._undo: list[tuple[Session, str]] = []
+        self._redo: list[tuple[Session, str]] = []
+        self._listeners: list[Callable[[Session], None]] = []
+        self._joinable: str | None = None  # the setting a joined slider drag is moving
+        self.path = Path(path) if path is not None else None
+        self.cache = RenderCache()
+
+    @classmethod
+    def from_audio(
+        cls,
+        stems: Mapping[str, Audio],
+        *,
+        paths: Mapping[str, str | os.PathLike[str]] | None = None,
+        name: str = "session",
+    ) -> Project:
+        """A new session with one track per stem, faders at 0 dB, everything centred.
+
+        Each track gets its stem's name, a colour of its own, and is mono or stereo as
+        its stem is. ``paths`` records where each stem's file is (for saving).
+        """
+        if not stems:
+            raise AudioFileError("Project.from_audio: there are no stems to make tracks of.")
+        rates = {a.sr for a in stems.values()}
+        if len(rates) != 1:
+            raise ParameterError(
+                f"Project.from_audio: the stems have different rates {sorted(rates)}; import "
+                "them with studio.mixing.import_stems, which converts them to one."
+            )
+        paths = dict(paths or {})
+        session = Session(
+            name=name,
+            sample_rate=float(rates.pop()),
+            stems=tuple(Stem(name=n, path=str(paths[n]) if n in paths else None) for n in stems),
+            tracks=tuple(
+                Track(
+                    name=n,
+                    colour=TRACK_COLOURS[i % len(TRACK_COLOURS)],
+                    layout="stereo" if a.n_channels == 2 else "mono",
+                    clips=(Clip(source=n),),
+                )
+                for i, (n, a) in enumerate(stems.items())
+            ),
+        )
+        return cls(session, stems)
+
+    # -- the model ----------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        """The session as it is now (frozen: edits make a new one)."""
+        return self._session
+
+    @property
+    def sources(self) -> Mapping[str, Audio]:
+        """The stems' audio by stem name (read-only view)."""
+        return dict(self._sources)
+
+    def get(self, path: ParamPath) -> Any:
+        """The value at ``path`` in the session."""
+        return self._session.get(path)
+
+    def set(self, path: ParamPath, value: Any, *, join: bool = False) -> None:
+        """Change one setting (one undo step); a bad value raises and changes nothing.
+
+        ``join=True`` folds the change into the previous step when that step moved the
+        same setting the same way (a slider dragged through many values is one undo).
+        """
+        label = format_path(path)
+        if join and self._joinable == label and self._undo:
+            before = self._session
+            session = before.replace(tuple(path), value)
+            if session != before:
+                self._redo.clear()
+                self._commit(session)
+            self._joinable = label
+            return
+        self.apply([(path, value)], label=label)
+        self._joinable = label
+
+    def apply(self, changes: Iterable[Change], *, label: str = "") -> None:
+        """Make several changes as one undo step (a suggestion applied, a carve).
+
+        All or nothing: if any change is refused, the session stays as it was.
+        """
+        session = self._session
+        changes = list(changes)
+        for path, value in changes:
+            session = session.replace(tuple(path), value)
+        if session is self._session or session == self._session:
+            return
+        self._undo.append((self._session, label or f"{len(changes)} changes"))
+        self._redo.clear()
+        self._joinable = None
+        self._commit(session)
+
+    def replace_session(self, session: Session, *, label: str = "session") -> None:
+        """Swap in a whole new session (one undo step), e.g. a track added or removed."""
+        if not isinstance(session, Session):
+            raise ParameterError(f"Project: expected a Session; got {type(session).__name__}.")
+        missing = [s.name for s in session.stems if s.name not in self._sources]
+        if missing:
+            raise AudioFileError(f"Project: no audio for stem {', '.join(map(repr, missing))}.")
+        self._undo.append((self._session, label))
+        self._redo.clear()
+        self._joinable = None
+        self._commit(session)
+
+    def undo(self) -> str | None:
+        """Take back the last edit; returns what it was (None when there is none)."""
+        if not self._undo:
+            return None
+        before, label = self._undo.pop()
+        self._joinable = None
+        self._redo.append((self._session, label))
+        self._commit(before)
+        return label
+
+    def redo(self) -> str | None:
+        """Make the last undone edit again; returns what it was (None when there is none)."""
+        if not self._redo:
+            return None
+        after, label = self._redo.pop()
+        self._joinable = None
+        self._undo.append((self._session, label))
+        self._commit(after)
+        return label
+
+    @property
+    def history(self) -> tuple[str, ...]:
+        """The edits that can be undone, oldest first."""
+        return tuple(label for _, label in self._undo)
+
+    def observe(self, listener: Callable[[Session], None]) -> None:
+        """Call ``listener(session)`` after every change (views refresh themselves)."""
+        self._listeners.append(listener)
+
+    def unobserve(self, listener: Callable[[Session], None]) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _commit(self, session: Session) -> None:
+        self._session = session
+        for listener in list(self._listeners):
+            listener(session)
+
+    # -- sound --------------------------------------------------------------------------
+
+    def mixdown(
+        self,
+        *,
+        start_s: float = 0.0,
+        duration_s: float | None = None,
+        progress: Progress | None = None,
+    ) -> Audio:
+        """The stereo mix: the whole song with its tails, or a region (a preview).
+
+        A region reuses every track and bus whose settings did not change since the last
+        render, so moving one control re-renders only that part.
+        """
+        return render(
+            self._session,
+            self._sources,
+            start_s=start_s,
+            duration_s=duration_s,
+            cache=self.cache if duration_s is not None else None,
+            progress=progress,
+        )
+
+    # -- files --------------------------------------------------------------------------
+
+    def to_data(self, folder: Path | None = None) -> dict[str, Any]:
+        """The session as plain data, stem paths relative to ``folder`` where possible."""
+        data = self._session.to_dict()
+        if folder is not None:
+            for stem in data["stems"]:
+                if stem.get("path"):
+                    stem["path"] = _relative(Path(stem["path"]), folder)
+        return {"format": FILE_FORMAT, "session": data}
+
+    def save(self, path: str | os.PathLike[str] | None = None, *, overwrite: bool = False) -> Path:
+        """Write the session to a JSON file (atomically) and return its path.
+
+        Stems that have no file yet (audio made in code, such as the demo's) are written
+        first, as 32-bit float WAV files in a folder beside the session file named after
+        it, so the saved session opens again anywhere with its audio. An existing
+        session file is replaced only with ``overwrite=True`` (or when saving again to
+        the file this project came from).
+        """
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ParameterError("Project.save: give a file name, e.g. 'my_mix.session.json'.")
+        target = target.expanduser()
+        if not target.parent.is_dir():
+            raise AudioFileError(f"Project.save: the folder '{target.parent}' does not exist.")
+        same_file = self.path is not None and target.resolve() == self.path.resolve()
+        if target.exists() and not (overwrite or same_file):
+            raise AudioFileError(
+                f"Project.save: '{target}' already exists; pass overwrite=True to replace it."
+            )
+        session = self._with_stem_files(target)
+        data = Project(session, self._sources).to_data(target.parent.resolve())
+        text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._session = session
+        self.path = target
+        return target
+
+    def _with_stem_files(self, target: Path) -> Session:
+        """The session with every stem pointing at a file, writing those that have none."""
+        folder = target.parent / f"{target.name.split('.')[0]} stems"
+        stems = []
+        for stem in self._session.stems:
+            if stem.path and Path(stem.path).is_file():
+                stems.append(stem)
+                continue
+            folder.mkdir(exist_ok=True)
+            file = folder / f"{_safe_file_name(stem.name)}.wav"
+            audio = self._sources[stem.name]
+            if not file.exists():
+                save(audio, file, subtype="FLOAT")
+            elif load(file).samples.shape != audio.samples.shape:
+                raise AudioFileError(
+                    f"Project.save: '{file}' exists and holds other audio than stem "
+                    f"{stem.name!r}; move it away or save the session under another name."
+                )
+            stems.append(stem.replace(path=str(file.resolve())))
+        return self._session.replace(stems=tuple(stems))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Project:
+        """Open a saved session with its stems.
+
+        Stems are found by their path relative to the session file (so a folder moved as
+        a whole still opens). A stem that is missing or unreadable is named in the error,
+        with where it was looked for; nothing is changed on disk.
+        """
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise AudioFileError(f"Project.load: '{file}' does not exist or is not a file.")
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise AudioFileError(
+                f"Project.load: '{file}' is not a saved session (it is not valid JSON: {exc})."
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
+            raise AudioFileError(
+                f"Project.load: '{file}' is not a saved studio session (its format is "
+                f"{data.get('format') if isinstance(data, dict) else None!r}, expected "
+                f"{FILE_FORMAT!r})."
+            )
+        session = Session.from_dict(data["session"])
+        folder = file.parent.resolve()
+        sources: dict[str, Audio] = {}
+        problems: list[str] = []
+        stems = []
+        for stem in session.stems:
+            where = _resolve(stem, folder)
+            stems.append(stem.replace(path=str(where)) if where is not None else stem)
+            if where is None:
+                problems.append(f"stem {stem.name!r} has no file recorded")  # prose: ok (error)
+                continue
+            try:
+                sources[stem.name] = load(where, name=stem.name)
+            except AudioFileError as exc:
+                problems.append(f"stem {stem.name!r}: {exc}")
+        if not problems:
+            sources = conform_stems(sources, session.sr)
+        if problems:
+            raise AudioFileError(
+                f"Project.load: '{file}' opened, but some stems could not be found or read "
+                "(move them back, or edit the paths in the file):\n  - " + "\n  - ".join(problems)
+            )
+        return cls(session.replace(stems=tuple(stems)), sources, path=file)
+
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        subtype: str = "PCM_24",
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Render the whole mix and write it at full resolution (no dither, no limiter).
+
+        ``subtype`` is ``"PCM_24"`` (24-bit) or ``"FLOAT"`` (32-bit float, which keeps
+        any peak over full scale for the mastering engineer to deal with).
+        """
+        if subtype not in ("PCM_24", "FLOAT"):
+            raise ParameterError(
+                f"Project.export: a mixdown for mastering is 24-bit ('PCM_24') or 32-bit "
+                f"float ('FLOAT'); got {subtype!r}."
+            )
+        return save(self.mixdown(progress=progress), path, subtype=subtype, overwrite=overwrite)
+
+    def export_stems(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        subtype: str = "FLOAT",
+        overwrite: bool = False,
+        progress: Progress | None = None,
+    ) -> dict[str, Path]:
+        """Write every track and bus rendered alone, all the length of the full mix.
+
+        Each file is what you hear when you solo that track or bus (solo in place:
+        effect returns stay open, the master bus as set). Returns the files by name.
+        """
+        out_dir = Path(folder).expanduser()
+        if not out_dir.is_dir():
+            raise AudioFileError(f"Project.export_stems: '{out_dir}' is not a folder.")
+        full = self.mixdown()
+        frames = full.samples.shape[-1]
+        written: dict[str, Path] = {}
+        names = [*(("tracks", t.name) for t in self._session.tracks)]
+        names += [("buses", b.name) for b in self._session.buses]
+        for i, (kind, name) in enumerate(names):
+            alone = _alone(self._session, kind, name)
+            audio = render(alone, self._sources, tail=False, duration_s=frames / full.sr)
+            target = out_dir / f"{_safe_file_name(name)}.wav"
+            written[name] = save(
+                Audio(audio.samples, full.sr, name), target, subtype=subtype, overwrite=overwrite
+            )
+            if progress is not None:
+                progress(i + 1, len(names), name)
+        return written
+
+
+def conform_stems(sources: Mapping[str, Audio], sr: int) -> dict[str, Audio]:
+    """Stems made ready to mix: all at rate ``sr`` (converted), all as long as the longest.
+
+    The same rule as importing stems, so a saved session opened again mixes exactly as
+    it did.
+    """
+    converted = {
+        name: a
+        if a.sr == sr
+        else Audio(resample(a.samples, a.sr, target_sr=sr).astype(np.float32), sr, a.name)
+        for name, a in sources.items()
+    }
+    longest = max((a.samples.shape[-1] for a in converted.values()), default=0)
+    out = {}
+    for name, a in converted.items():
+        short = longest - a.samples.shape[-1]
+        samples = np.pad(a.samples, ((0, 0), (0, short))) if short else a.samples
+        out[name] = Audio(samples, sr, a.name) if short else a
+    return out
+
+
+def _alone(session: Session, kind: str, name: str) -> Session:
+    """The session with only ``name`` heard (solo in place; solo flags of others off)."""
+    tracks = tuple(t.replace(solo=(kind == "tracks" and t.name == name)) for t in session.tracks)
+    buses = tuple(b.replace(solo=(kind == "buses" and b.name == name)) for b in session.buses)
+    return session.replace(tracks=tracks, buses=buses)
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return os.path.relpath(path.resolve(), folder)
+    except ValueError:  # another drive
+        return str(path.resolve())
+
+
+def _resolve(stem: Stem, folder: Path) -> Path | None:
+    if not stem.path:
+        return None
+    path = Path(stem.path)
+    return path if path.is_absolute() else (folder / path)
+
+
+def _safe_file_name(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in " -_()" else "_" for c in name).strip()
+    return keep or "stem"

@@ -1,0 +1,461 @@
+"""The mixing session: routing, sends, solo, delay compensation, automation, files, undo."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studio.audio import Audio
+from studio.dsp.control import Envelope
+from studio.errors import AudioFileError, ParameterError
+from studio.io import save
+from studio.mixing import Bus, Clip, Project, Send, Session, Stem, Strip, Track, Vca, render
+from studio.mixing.render import RenderCache, fade_gains, track_input
+from studio.processors import Chain, Compressor, EQBand, Limiter, ParametricEQ, Processor, Reverb
+from studio.processors.utility import Fader, Gain
+
+SR = 48000
+C = np.sqrt(0.5)  # constant-power centre gain, -3.01 dB
+
+
+def tone(seconds=1.0, freq=440.0, level=0.25, channels=1):
+    t = np.arange(int(seconds * SR)) / SR
+    x = (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    return Audio(np.tile(x, (channels, 1)), SR)
+
+
+def noise(seconds=1.0, channels=1, seed=0, level=0.1):
+    rng = np.random.default_rng(seed)
+    return Audio(
+        (level * rng.standard_normal((channels, int(seconds * SR)))).astype(np.float32), SR
+    )
+
+
+def one_track(**track):
+    track.setdefault("clips", [Clip(source="a")])
+    return Session(stems=[Stem(name="a")], tracks=[Track(name="a", **track)])
+
+
+def db(x):
+    return 20 * np.log10(np.max(np.abs(np.asarray(x, dtype=np.float64))) + 1e-300)
+
+
+# -- the model ---------------------------------------------------------------------------
+
+
+def test_paths_name_tracks_buses_and_sends():
+    s = Session(
+        stems=[Stem(name="v")],
+        tracks=[Track(name="voice", clips=[Clip(source="v")], sends=[Send(bus="verb")])],
+        buses=[Bus(name="verb", kind="return")],
+    )
+    path = ("tracks", "voice", "strip", "eq", "bands", 2, "gain_db")
+    assert s.replace(path, -4.0).get(path) == -4.0
+    assert (
+        s.replace(("tracks", "voice", "sends", "verb", "level_db"), -3.0).get(
+            ("tracks", "voice", "sends", 0, "level_db")
+        )
+        == -3.0
+    )
+    with pytest.raises(ParameterError, match="'voice'"):
+        s.get(("tracks", "vox", "mute"))
+    with pytest.raises(
+        ParameterError,
+        match=r"tracks.voice.strip.eq.bands\[2\]: gain \(gain_db\) must be between -24 and 24",
+    ):
+        s.replace(path, 99.0)
+
+
+def test_routing_is_checked_with_plain_messages():
+    with pytest.raises(ParameterError, match="feeds 'drums', which is not a bus"):
+        Session(tracks=[Track(name="kick", output="drums")])
+    with pytest.raises(ParameterError, match="sends to 'verb', which is not a bus"):
+        Session(tracks=[Track(name="v", sends=[Send(bus="verb")])])
+    with pytest.raises(ParameterError, match="loop"):
+        Session(buses=[Bus(name="a", output="b"), Bus(name="b", output="a")])
+    with pytest.raises(ParameterError, match="two of the tracks are called 'x'"):
+        Session(tracks=[Track(name="x"), Track(name="x")])
+    with pytest.raises(ParameterError, match="VCA 'drums'"):
+        Session(tracks=[Track(name="x", vca="drums")])
+    with pytest.raises(ParameterError, match="stem 'b'"):
+        Session(stems=[Stem(name="a")], tracks=[Track(name="x", clips=[Clip(source="b")])])
+
+
+def test_session_round_trips_through_plain_data():
+    s = Session(
+        stems=[Stem(name="a", path="a.wav")],
+        tracks=[
+            Track(
+                name="a",
+                colour="#ff0000",
+                clips=[Clip(source="a", start_s=1.5, fade_in_s=0.1)],
+                strip=Strip(dynamics=Compressor(ratio=3.0), inserts=Chain(Reverb())),
+                sends=[Send(bus="verb", level_db=Envelope((0.0, 2.0), (-20.0, -6.0)))],
+                vca="all",
+            )
+        ],
+        buses=[Bus(name="verb", kind="return")],
+        vcas=[Vca(name="all", gain_db=-2.0)],
+    )
+    data = json.loads(json.dumps(s.to_dict()))
+    assert Session.from_dict(data) == s
+    assert s.lanes() == (
+        (("tracks", "a", "sends", "verb", "level_db"), s.tracks[0].sends[0].level_db),
+    )
+
+
+# -- clips -------------------------------------------------------------------------------
+
+
+def test_clip_start_trim_and_gain_place_the_audio_exactly():
+    src = {"a": Audio(np.arange(1, 11, dtype=np.float32)[None, :], SR)}
+    clip = Clip(source="a", start_s=3 / SR, trim_in_s=2 / SR, trim_out_s=1 / SR, gain_db=-6.0206)
+    x = track_input(Track(name="a", clips=[clip]), src, SR, 0, 12)
+    expected = np.zeros(12, dtype=np.float32)
+    expected[3:10] = 0.5 * np.arange(3, 10)
+    np.testing.assert_allclose(x[0], expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize("shape", ["linear", "equal_power", "s_curve", "exponential"])
+def test_fades_rise_from_silence_and_fall_back(shape):
+    up = fade_gains(101, shape, rising=True)
+    assert up[0] == 0.0 and up[-1] == pytest.approx(1.0)
+    assert np.all(np.diff(up) >= 0)
+    np.testing.assert_array_equal(fade_gains(101, shape, rising=False), up[::-1])
+    if shape == "equal_power":
+        assert up[50] == pytest.approx(np.sqrt(0.5), abs=1e-6)  # half power half way
+
+
+def test_stereo_stem_on_a_mono_track_is_folded_and_mono_on_stereo_is_doubled():
+    src = {"a": Audio(np.array([[1.0, 1.0], [0.0, 0.5]], dtype=np.float32), SR)}
+    mono = track_input(Track(name="a", clips=[Clip(source="a")]), src, SR, 0, 2)
+    np.testing.assert_allclose(mono, [[0.5, 0.75]])
+    src = {"a": Audio(np.array([[1.0, 2.0]], dtype=np.float32), SR)}
+    stereo = track_input(Track(name="a", layout="stereo", clips=[Clip(source="a")]), src, SR, 0, 2)
+    np.testing.assert_allclose(stereo, [[1.0, 2.0], [1.0, 2.0]])
+
+
+# -- the mix -----------------------------------------------------------------------------
+
+
+def test_a_centred_mono_track_obeys_the_pan_law():
+    a = tone()
+    mix = render(one_track(), {"a": a}).samples
+    np.testing.assert_allclose(mix[0], C * a.samples[0], atol=1e-6)
+    left = render(one_track(strip=Strip(fader=Fader(pan=-1.0, gain_db=-6.0))), {"a": a}).samples
+    np.testing.assert_allclose(left[0], 10 ** (-6 / 20) * a.samples[0], atol=1e-6)
+    assert np.max(np.abs(left[1])) < 1e-7
+
+
+def test_sends_post_fader_follow_the_fader_pre_fader_do_not():
+    a = tone()
+
+    def session(pre):
+        return Session(
+            stems=[Stem(name="a")],
+            tracks=[
+                Track(
+                    name="a",
+                    clips=[Clip(source="a")],
+                    mute=False,
+                    strip=Strip(fader=Fader(gain_db=-12.0)),
+                    sends=[Send(bus="fx", level_db=-6.0, pre_fader=pre)],
+                )
+            ],
+            buses=[Bus(name="fx", kind="return", strip=Strip(fader=Fader(gain_db=0.0)))],
+        )
+
+    # the fx bus alone: solo it, so the track's own output is silent
+    def fx_only(s):
+        return render(s.replace(("buses", "fx", "solo"), True), {"a": a}).samples
+
+    post = fx_only(session(False))
+    pre = fx_only(session(True))
+    ref = C * a.samples[0]
+    np.testing.assert_allclose(post[0], 10 ** (-18 / 20) * ref, atol=1e-6)  # fader + send
+    np.testing.assert_allclose(pre[0], 10 ** (-6 / 20) * ref, atol=1e-6)  # send only
+
+
+def test_group_bus_processes_the_sum_of_its_tracks():
+    a, b = noise(seed=1), noise(seed=2)
+    s = Session(
+        stems=[Stem(name="a"), Stem(name="b")],
+        tracks=[
+            Track(name="a", clips=[Clip(source="a")], output="drums"),
+            Track(name="b", clips=[Clip(source="b")], output="drums"),
+        ],
+        buses=[Bus(name="drums", strip=Strip(trim_db=-6.0206))],
+    )
+    mix = render(s, {"a": a, "b": b}).samples
+    np.testing.assert_allclose(mix[0], 0.5 * C * (a.samples[0] + b.samples[0]), atol=1e-6)
+
+
+def test_solo_in_place_keeps_the_effect_returns_open():
+    a, b = noise(seed=1), noise(seed=2)
+    verb = Strip(inserts=Chain(Gain(gain_db=-20.0)))  # a stand-in "effect" we can predict
+    s = Session(
+        stems=[Stem(name="a"), Stem(name="b")],
+        tracks=[
+            Track(name="a", clips=[Clip(source="a")], sends=[Send(bus="fx", level_db=0.0)]),
+            Track(name="b", clips=[Clip(source="b")]),
+        ],
+        buses=[Bus(name="fx", kind="return", strip=verb)],
+    )
+    src = {"a": a, "b": b}
+    solo_a = render(s.replace(("tracks", "a", "solo"), True), src).samples
+    np.testing.assert_allclose(solo_a[0], C * a.samples[0] * (1 + 0.1), atol=1e-6)
+    muted = render(s.replace(("tracks", "a", "mute"), True), src).samples
+    np.testing.assert_allclose(muted[0], C * b.samples[0], atol=1e-6)
+    both = render(
+        s.replace(("tracks", "a", "solo"), True).replace(("tracks", "b", "solo"), True), src
+    )
+    np.testing.assert_allclose(both.samples, render(s, src).samples, atol=1e-6)
+
+
+def test_vca_moves_its_tracks_faders_and_post_fader_sends():
+    a = tone()
+    s = Session(
+        stems=[Stem(name="a")],
+        tracks=[Track(name="a", clips=[Clip(source="a")], vca="band")],
+        vcas=[Vca(name="band", gain_db=-6.0206)],
+    )
+    mix = render(s, {"a": a}).samples
+    np.testing.assert_allclose(mix[0], 0.5 * C * a.samples[0], atol=1e-6)
+    silent = render(s.replace(("vcas", "band", "mute"), True), {"a": a}).samples
+    assert not silent.any()
+
+
+@dataclass(frozen=True)
+class _ComesLate(Processor):
+    """A processor whose output is 64 frames late, as a real-time plug-in's would be."""
+
+    def _latency_frames(self, sr: int) -> int:
+        return 64
+
+    def _process(self, samples, sr):
+        out = np.zeros_like(samples)
+        out[:, 64:] = samples[:, :-64]
+        return out
+
+
+def test_delay_compensation_nulls_a_late_path_against_a_direct_one():
+    """A track through late, lookahead and linear-phase processors cancels its direct copy."""
+    a = noise(seconds=1.0)
+    late_path = Strip(
+        eq=ParametricEQ(bands=[EQBand("peak", 1000.0, 0.0, 1.0)], phase="linear"),
+        dynamics=Compressor(ratio=1.0, lookahead_ms=5.0),
+        inserts=Chain(_ComesLate(), Limiter(ceiling_dbtp=0.0)),
+    )
+    s = Session(
+        stems=[Stem(name="a")],
+        tracks=[
+            Track(name="late", clips=[Clip(source="a")], strip=late_path, output="group"),
+            Track(name="direct", clips=[Clip(source="a")], strip=Strip(invert=True)),
+        ],
+        buses=[Bus(name="group", strip=Strip(inserts=Chain(_ComesLate())))],
+    )
+    mix = render(s, {"a": a}, tail=False).samples
+    assert db(mix[:, : -2 * 64]) < -120.0
+    alone = render(s.replace(("tracks", "direct", "mute"), True), {"a": a}, tail=False).samples
+    np.testing.assert_allclose(alone[0, :-128], C * a.samples[0, :-128], atol=1e-6)
+
+
+def test_automation_rides_the_fader_exactly():
+    a = Audio(np.ones((1, SR), dtype=np.float32), SR)
+    ride = Envelope((0.0, 1.0), (-20.0, 0.0))  # a straight line in dB
+    mix = render(one_track(strip=Strip(fader=Fader(gain_db=ride))), {"a": a}, tail=False)
+    t = np.arange(SR) / SR
+    expected = C * 10 ** ((-20.0 + 20.0 * t) / 20)
+    np.testing.assert_allclose(mix.samples[0], expected, rtol=2e-3)
+
+
+def test_a_region_render_keeps_automation_in_song_time():
+    a = Audio(np.ones((1, 2 * SR), dtype=np.float32), SR)
+    ride = Envelope((0.0, 2.0), (-20.0, 0.0))
+    s = one_track(strip=Strip(fader=Fader(gain_db=ride)))
+    region = render(s, {"a": a}, start_s=1.0, duration_s=0.5).samples
+    np.testing.assert_allclose(region[0, 0], C * 10 ** (-10.0 / 20), rtol=2e-3)
+
+
+def test_reverb_tail_is_kept_past_the_last_clip():
+    a = noise(seconds=0.5)
+    s = Session(
+        stems=[Stem(name="a")],
+        tracks=[Track(name="a", clips=[Clip(source="a")], sends=[Send(bus="verb", level_db=0.0)])],
+        buses=[
+            Bus(
+                name="verb",
+                kind="return",
+                strip=Strip(inserts=Chain(Reverb(mix_pct=100.0, decay_s=1.0))),
+            )
+        ],
+    )
+    mix = render(s, {"a": a})
+    assert mix.duration_s > 1.0  # the tail rings on after the 0.5 s clip
+    assert db(mix.samples[:, int(0.8 * SR) :]) > -60.0
+    assert render(s, {"a": a}, tail=False).duration_s == pytest.approx(0.5)
+
+
+def test_cache_renders_only_what_changed():
+    srcs = {n: noise(seed=i) for i, n in enumerate("abc")}
+    s = Session(
+        stems=[Stem(name=n) for n in "abc"],
+        tracks=[Track(name=n, clips=[Clip(source=n)]) for n in "abc"],
+    )
+    cache = RenderCache()
+    first = render(s, srcs, duration_s=0.5, cache=cache)
+    moved = s.replace(("tracks", "b", "strip", "fader", "gain_db"), -6.0)
+    cache.hits = cache.misses = 0
+    second = render(moved, srcs, duration_s=0.5, cache=cache)
+    assert cache.hits == 2 and cache.misses == 2  # tracks a and c reused; b and master new
+    np.testing.assert_allclose(second.samples, render(moved, srcs, duration_s=0.5).samples, atol=0)
+    assert not np.allclose(first.samples, second.samples)
+
+
+def test_stems_at_another_rate_are_refused_plainly():
+    with pytest.raises(Exception, match="44100 Hz"):
+        render(one_track(), {"a": Audio(np.zeros((1, 100), np.float32), 44100)})
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    gain=st.floats(-60.0, 12.0),
+    pan=st.floats(-1.0, 1.0),
+    send=st.floats(-60.0, 6.0),
+    pre=st.booleans(),
+)
+def test_mix_is_finite_and_linear_in_the_fader(gain, pan, send, pre):
+    a = noise(seconds=0.1)
+    s = Session(
+        stems=[Stem(name="a")],
+        tracks=[
+            Track(
+                name="a",
+                clips=[Clip(source="a")],
+                strip=Strip(fader=Fader(gain_db=gain, pan=pan)),
+                sends=[Send(bus="fx", level_db=send, pre_fader=pre)],
+            )
+        ],
+        buses=[Bus(name="fx", kind="return")],
+    )
+    mix = render(s, {"a": a}).samples
+    assert np.all(np.isfinite(mix))
+    louder = render(s.replace(("tracks", "a", "strip", "fader", "gain_db"), gain + 6.0), {"a": a})
+    if not pre:
+        np.testing.assert_allclose(louder.samples, 10 ** (6 / 20) * mix, rtol=1e-4, atol=1e-7)
+
+
+# -- the project: edits, undo, files -----------------------------------------------------
+
+
+def demo_project():
+    srcs = {"a": noise(seed=1), "b": noise(seed=2, channels=2)}
+    s = Session(
+        name="song",
+        stems=[Stem(name="a"), Stem(name="b")],
+        tracks=[
+            Track(
+                name="a",
+                clips=[Clip(source="a", fade_out_s=0.2)],
+                sends=[Send(bus="verb")],
+                strip=Strip(fader=Fader(gain_db=Envelope((0.0, 0.5), (-6.0, 0.0), "smooth"))),
+            ),
+            Track(name="b", layout="stereo", clips=[Clip(source="b", start_s=0.25)]),
+        ],
+        buses=[Bus(name="verb", kind="return", strip=Strip(inserts=Chain(Reverb(mix_pct=100.0))))],
+    )
+    return Project(s, srcs)
+
+
+def test_undo_and_redo_walk_the_history():
+    p = demo_project()
+    path = ("tracks", "b", "strip", "fader", "pan")
+    p.set(path, 0.5)
+    p.apply([(path, -0.5), (("tracks", "a", "mute"), True)], label="two at once")
+    assert p.history == ("tracks.b.strip.fader.pan", "two at once")
+    assert p.undo() == "two at once" and p.get(path) == 0.5 and not p.get(("tracks", "a", "mute"))
+    assert p.undo() and p.get(path) == 0.0
+    assert p.undo() is None
+    assert p.redo() and p.get(path) == 0.5
+    with pytest.raises(ParameterError):
+        p.apply([(path, 0.3), (path, 7.0)])  # all or nothing
+    assert p.get(path) == 0.5
+
+
+def test_save_and_load_give_a_bit_identical_mixdown(tmp_path):
+    p = demo_project()
+    before = p.mixdown()
+    file = p.save(tmp_path / "song.session.json")
+    data = json.loads(file.read_text())
+    assert data["format"] == "studio.session/1"
+    assert all(not s["path"].startswith("/") for s in data["session"]["stems"])  # relative
+    again = Project.load(file)
+    assert again.session == p.session
+    np.testing.assert_array_equal(again.mixdown().samples, before.samples)
+    p.set(("tracks", "a", "mute"), True)
+    p.save()  # again to its own file: fine
+    with pytest.raises(AudioFileError, match="already exists"):
+        demo_project().save(file)  # another session never replaces it silently
+
+
+def test_a_moved_folder_opens_and_a_missing_stem_is_named(tmp_path):
+    first = tmp_path / "a"
+    first.mkdir()
+    p = demo_project()
+    p.save(first / "song.session.json")
+    moved = tmp_path / "b"
+    first.rename(moved)
+    assert Project.load(moved / "song.session.json").session.name == "song"
+    (moved / "song stems" / "b.wav").unlink()
+    with pytest.raises(AudioFileError, match="stem 'b'"):
+        Project.load(moved / "song.session.json")
+
+
+def test_stems_from_files_keep_their_paths_and_rate(tmp_path):
+    a = noise(seed=3)
+    save(Audio(a.samples, SR), tmp_path / "a.wav", subtype="FLOAT")
+    from studio.io import load
+
+    p = Project(
+        one_track().replace(("stems", 0, "path"), str(tmp_path / "a.wav")),
+        {"a": load(tmp_path / "a.wav")},
+    )
+    file = p.save(tmp_path / "mix.session.json")
+    assert json.loads(file.read_text())["session"]["stems"][0]["path"] == "a.wav"
+    assert not (tmp_path / "mix stems").exists()  # nothing copied
+
+
+def test_export_writes_full_resolution_and_never_clobbers(tmp_path):
+    p = demo_project()
+    out = p.export(tmp_path / "mix.wav")
+    import soundfile as sf
+
+    assert sf.info(out).subtype == "PCM_24"
+    with pytest.raises(AudioFileError):
+        p.export(tmp_path / "mix.wav")
+    with pytest.raises(ParameterError, match="24-bit"):
+        p.export(tmp_path / "mix16.wav", subtype="PCM_16")
+    stems = p.export_stems(tmp_path)
+    lengths = {sf.info(f).frames for f in stems.values()}
+    assert set(stems) == {"a", "b", "verb"} and len(lengths) == 1
+
+
+def test_building_a_session_step_by_step():
+    p = Project.from_audio({"voice": noise(seed=1), "pad": noise(seed=2, channels=2)}, name="song")
+    s = p.session
+    assert [t.layout for t in s.tracks] == ["mono", "stereo"]
+    assert len({t.colour for t in s.tracks}) == 2
+    s = s.with_bus(Bus(name="verb", kind="return")).with_send("voice", Send(bus="verb"))
+    assert s.track("voice").sends[0].bus == "verb"
+    s = s.with_send("voice", Send(bus="verb", level_db=-3.0))  # replaces, never doubles
+    assert [x.level_db for x in s.track("voice").sends] == [-3.0]
+    p.replace_session(s, label="add a reverb return")
+    assert p.history[-1] == "add a reverb return"
+    assert p.session.without_track("pad").tracks[0].name == "voice"
+    with pytest.raises(ParameterError, match="different rates"):
+        Project.from_audio({"a": noise(), "b": Audio(np.zeros((1, 10), np.float32), 44100)})
