@@ -1,23 +1,35 @@
 """Speed and memory of the mixing stage: a whole session mixed down, beside pedalboard.
 
 The graph (the same in every row): each track has an EQ (low shelf, bell, high shelf),
-a compressor and a fader with pan (constant-power -3 dB law for mono tracks, balance for
-stereo ones); every track sends post-fader to a reverb return and most to a delay
-return (both 100 % wet); the four drum tracks sum into a drum bus with its own
-compressor; the drum bus, the other tracks and both returns sum into the master.
+a compressor (hard knee, as pedalboard's) and a fader with pan (constant-power -3 dB
+law for mono tracks, balance for stereo ones); every track sends post-fader to a reverb
+return and most to a delay return (both 100 % wet); the drum tracks sum into a drum bus
+with its own compressor; the drum bus, the other tracks and both returns sum into the
+master. Rendered three ways, on the same synthetic stems (see :func:`make_stems`):
 
-Rows, all on the same synthetic stems (see :func:`make_stems`), median of runs taken
-alternately so that each engine sees the same load:
+1. in pedalboard (a benchmark-only peer; it has no pan, so pan is numpy gains with our
+   law), the reference of every ratio;
+2. composed by hand from ``studio.processors`` (ParametricEQ, Compressor, Fader, Reverb,
+   Delay), with the same numpy routing and summing code as row 1;
+3. as a ``studio.mixing.Session`` rendered by ``studio.mixing.render``, plus three
+   automation lanes (a fader ride, a reverb-send throw, a low-pass sweep; see
+   :func:`lanes`), and once without them (it then equals row 2 to float rounding).
 
-1. the graph in pedalboard (a benchmark-only peer; it has no pan, so pan is numpy
-   gains with our law), the reference of every ratio;
-2. the same graph composed by hand from ``studio.processors`` (ParametricEQ,
-   Compressor, Fader, Reverb, Delay), with the same numpy summing code;
+Figures, each the median of runs taken in turn so every engine sees the same load:
 
-each at 12 tracks and at 48 (the growth figure: 48-track time / 12-track time), with
-realtime factors (3 minutes of audio / time to mix it). The one-core rows pin every
-thread of the process to one processor core; the two-core rows render two tracks at a
-time in threads (both engines release Python's lock while they process).
+* 12 and 48 tracks on one core (every thread of the process pinned to one processor
+  core): times, realtime factors (3 minutes / time), ratios to pedalboard, growth 48/12;
+* 12 tracks on two cores: two tracks at a time (threads; the session renders tracks
+  side by side itself), throughput against one core;
+* each lane rendered to per-frame values alone (time and numpy's peak allocation);
+* the preview: one fader moved, the 10-second region mixed again through ``Project``
+  and its render cache (median of 15 moves, both cores, as in a kernel);
+* peak memory of a 48-track mixdown in a fresh process (the peak resident size is
+  reset after the stems are made), against the stems' float32 size.
+
+CPU time (user + system) is printed beside wall time: it leaves out the time the
+process waited for a core that another program held, so on a shared machine its ratios
+are the steadier ones. The load average is printed at the start and the end.
 
 Stems: 3 minutes at 48 kHz float32, an 8-second four-bar phrase per part synthesised
 in numpy (kick, snare, hats, stereo overheads, bass, two guitars, stereo keys and pad,
@@ -26,9 +38,7 @@ verses, choruses, bridge) with section levels. 48 tracks repeat the 12 parts fou
 times, each copy transposed and with its own noise and settings; all 16 drum tracks
 then feed the one drum bus.
 
-Run: ``.venv/bin/python benchmarks/bench_mix.py``. The machine may be shared: the
-figures are noisy; ratios are measured within the same run, and the load average at
-the start and end is printed.
+Run: ``.venv/bin/python benchmarks/bench_mix.py`` (about ten minutes on two cores).
 """
 
 from __future__ import annotations
@@ -569,7 +579,7 @@ def studio_engine(stems: Sequence[Stem]) -> Engine:
     )
 
 
-def render(engine: Engine, stems: Sequence[Stem], workers: int = 1) -> np.ndarray:
+def render_graph(engine: Engine, stems: Sequence[Stem], workers: int = 1) -> np.ndarray:
     """Mix the stems through ``engine``: the same routing and summing for every engine.
 
     With ``workers`` above 1 the track strips run in a thread pool (in track order,
@@ -615,6 +625,135 @@ def _strips(
             yield done, future.result()
 
 
+# -- the session model ------------------------------------------------------------------
+
+
+def lanes() -> dict[str, Any]:
+    """The three automation lanes, as envelopes in song time (seconds from the start).
+
+    A fader ride on the lead vocal (up 2 dB through each chorus, 1 s ramps), reverb-send
+    throws on the lead vocal (the send jumps from -12 to -2 dB on the last word of some
+    phrases, then falls back), and a low-pass sweep that opens the pad in the intro and
+    closes and reopens it across the bridge.
+    """
+    from studio.dsp.control import Envelope
+
+    chorus = [(48.0, 80.0), (112.0, 144.0), (160.0, 180.0)]
+    times, values = [0.0], [-2.0]
+    for a, b in chorus:
+        times += [a - 1.0, a, b - 1.0, b]
+        values += [-2.0, 0.0, 0.0, -2.0]
+    ride = Envelope(times[:-2], values[:-2])
+    t_throw, v_throw = [0.0], [-12.0]
+    for end in (23.0, 31.0, 87.0, 95.0, 151.0):
+        t_throw += [end - 0.6, end - 0.4, end + 0.8, end + 2.0]
+        v_throw += [-12.0, -2.0, -2.0, -12.0]
+    throw = Envelope(t_throw, v_throw, shape="smooth")
+    sweep = Envelope(
+        [0.0, 16.0, 144.0, 152.0, 160.0],
+        [300.0, 18000.0, 18000.0, 600.0, 18000.0],
+        shape="exponential",
+    )
+    return {"ride": ride, "throw": throw, "sweep": sweep}
+
+
+def build_session(stems: Sequence[Stem], *, automated: bool = True) -> tuple[Any, dict[str, Any]]:
+    """The graph as a ``studio.mixing.Session`` (and its stems' audio by name).
+
+    Every track: a clip of its stem, EQ and compressor in its strip, its fader and
+    pan, post-fader sends to the ``reverb`` and ``delay`` returns; the drum parts feed
+    the ``drums`` group bus. With ``automated``, the three lanes of :func:`lanes`.
+    """
+    from studio.audio import Audio
+    from studio.mixing import Bus, Clip, Send, Session, Strip, Track
+    from studio.mixing import Stem as SessionStem
+    from studio.processors import (
+        Chain,
+        Compressor,
+        Delay,
+        EQBand,
+        Fader,
+        LowPass,
+        ParametricEQ,
+        Reverb,
+    )
+
+    lane = lanes() if automated else {}
+    tracks = []
+    for s in stems:
+        thr, ratio, att, rel = s.part.comp
+        gain_db: Any = s.gain_db
+        reverb_db: Any = s.part.reverb_db
+        low_pass = LowPass(bypass=True)
+        if automated and s.name == "lead_vocal":
+            gain_db = lane["ride"]
+            reverb_db = lane["throw"]
+        if automated and s.name == "pad":
+            low_pass = LowPass(freq_hz=lane["sweep"])
+        strip = Strip(
+            low_pass=low_pass,
+            eq=ParametricEQ(bands=tuple(EQBand(*b) for b in s.part.bands)),
+            dynamics=Compressor(
+                threshold_db=thr, ratio=ratio, attack_ms=att, release_ms=rel, knee_db=0.0
+            ),
+            fader=Fader(gain_db=gain_db, pan=s.pan),
+        )
+        sends = [
+            Send(bus=bus, level_db=level)
+            for bus, level in (("reverb", reverb_db), ("delay", s.part.delay_db))
+            if level is not None
+        ]
+        tracks.append(
+            Track(
+                name=s.name,
+                layout="mono" if s.samples.shape[0] == 1 else "stereo",
+                clips=(Clip(source=s.name),),
+                strip=strip,
+                sends=tuple(sends),
+                output="drums" if s.part.group == "drums" else "master",
+            )
+        )
+    thr, ratio, att, rel = DRUM_BUS_COMP
+    buses = (
+        Bus(
+            name="drums",
+            kind="group",
+            strip=Strip(
+                dynamics=Compressor(
+                    threshold_db=thr, ratio=ratio, attack_ms=att, release_ms=rel, knee_db=0.0
+                )
+            ),
+        ),
+        Bus(
+            name="reverb",
+            kind="return",
+            strip=Strip(inserts=Chain(Reverb(**REVERB_RETURN, mix_pct=100.0))),
+        ),
+        Bus(
+            name="delay",
+            kind="return",
+            strip=Strip(inserts=Chain(Delay(**DELAY_RETURN, mix_pct=100.0))),
+        ),
+    )
+    session = Session(
+        name="bench",
+        sample_rate=float(SR),
+        stems=tuple(SessionStem(name=s.name) for s in stems),
+        tracks=tuple(tracks),
+        buses=buses,
+    )
+    sources = {s.name: Audio(s.samples, SR, s.name) for s in stems}
+    return session, sources
+
+
+def render_session(session: Any, sources: dict[str, Any], *, parallel: bool) -> np.ndarray:
+    """The session's mix over the stems' length (no tails: the graphs' length)."""
+    from studio.mixing import render
+
+    seconds = next(iter(sources.values())).n_frames / SR
+    return render(session, sources, duration_s=seconds, parallel=parallel).samples
+
+
 # -- measuring -------------------------------------------------------------------------------
 
 
@@ -647,14 +786,17 @@ class Timing:
     cpu_s: float
 
 
-def alternate(jobs: dict[str, Callable[[], object]], runs: int = RUNS) -> dict[str, Timing]:
-    """Median times of each job, the jobs run in turn ``runs`` times (one warm-up round).
+def alternate(
+    jobs: dict[str, Callable[[], object]], runs: int = RUNS, warm_up: bool = True
+) -> dict[str, Timing]:
+    """Median times of each job, the jobs run in turn ``runs`` times (after a warm-up).
 
     CPU time does not count the time the process waits for a core that another
     program holds, so on a shared machine its ratios are the steadier ones.
     """
-    for job in jobs.values():
-        job()
+    if warm_up:
+        for job in jobs.values():
+            job()
     walls: dict[str, list[float]] = {name: [] for name in jobs}
     cpus: dict[str, list[float]] = {name: [] for name in jobs}
     for _ in range(runs):
@@ -680,79 +822,188 @@ def _level_db(x: np.ndarray) -> float:
     return 10 * math.log10(float(np.mean(np.square(x, dtype=np.float64))) + 1e-30)
 
 
-def hand_rows(stems_12: list[Stem], stems_48: list[Stem]) -> tuple[list[Row], dict[str, Timing]]:
-    """Rows 1-2: pedalboard and the hand-composed studio graph, 12 and 48 tracks."""
-    rows: list[Row] = []
-    timings: dict[str, Timing] = {}
-    engines = {12: (pedalboard_engine(stems_12), studio_engine(stems_12))}
-    engines[48] = (pedalboard_engine(stems_48), studio_engine(stems_48))
-    with cores(1):
-        for count, stems in ((12, stems_12), (48, stems_48)):
-            pb_engine, our_engine = engines[count]
-            t = alternate(
-                {
-                    "pedalboard": lambda e=pb_engine, s=stems: render(e, s),
-                    "studio": lambda e=our_engine, s=stems: render(e, s),
-                },
-            )
-            timings[f"pedalboard_{count}"] = t["pedalboard"]
-            timings[f"hand_{count}"] = t["studio"]
-    with cores(2) as n_cores:
-        t = alternate(
-            {
-                "pedalboard": lambda: render(engines[12][0], stems_12, workers=2),
-                "studio": lambda: render(engines[12][1], stems_12, workers=2),
-            },
-        )
-        timings["pedalboard_12_2core"] = t["pedalboard"]
-        timings["hand_12_2core"] = t["studio"]
-    for count in (12, 48):
-        t_pb, t_hand = timings[f"pedalboard_{count}"], timings[f"hand_{count}"]
-        rows.append(
-            (f"{count} tracks, pedalboard graph, 1 core (reference)", t_pb.wall_s, _rt(t_pb))
-        )
-        rows.append(
-            (f"{count} tracks, studio processors by hand, 1 core", t_hand.wall_s, _rt(t_hand))
-        )
-        rows.append(
-            (
-                f"{count} tracks: by hand / pedalboard",
-                t_hand.wall_s / t_pb.wall_s,
-                f"ratio (CPU time: {t_hand.cpu_s / t_pb.cpu_s:.2f})",
-            )
-        )
-    for engine, label in (("pedalboard", "pedalboard"), ("hand", "by hand")):
-        t12, t48 = timings[f"{engine}_12"], timings[f"{engine}_48"]
-        rows.append(
-            (
-                f"growth 48/12 tracks, {label}",
-                t48.wall_s / t12.wall_s,
-                f"ratio (linear: 4.0; CPU time: {t48.cpu_s / t12.cpu_s:.2f})",
-            )
-        )
-    for engine, label in (("pedalboard", "pedalboard"), ("hand", "by hand")):
-        t2 = timings[f"{engine}_12_2core"]
-        speedup = timings[f"{engine}_12"].wall_s / t2.wall_s
-        rows.append(
-            (
-                f"12 tracks, {label}, {n_cores} cores (2 tracks at a time)",
-                t2.wall_s,
-                _rt(t2) + f", {speedup:.2f}x the 1-core throughput",
-            )
-        )
-    mix_pb = render(engines[12][0], stems_12)
-    mix_hand = render(engines[12][1], stems_12)
-    rows.append(("12-track mix level, pedalboard graph", _level_db(mix_pb), "dBFS RMS"))
-    rows.append(("12-track mix level, by hand (same graph)", _level_db(mix_hand), "dBFS RMS"))
-    return rows, timings
-
-
 def _rt(timing: Timing) -> str:
     return f"s  ({DURATION_S / timing.wall_s:,.0f}x realtime; CPU {timing.cpu_s:.2f} s)"
 
 
+LABELS = {
+    "pedalboard": "pedalboard graph (reference)",
+    "hand": "studio processors by hand",
+    "session": "session model + 3 lanes",
+    "static": "session model, no lanes",
+}
+
+
+def _jobs(stems: list[Stem], names: Sequence[str], workers: int) -> dict[str, Callable[[], Any]]:
+    """Zero-argument renders of the graph, by engine name, built before any timing."""
+    jobs: dict[str, Callable[[], Any]] = {}
+    for name in names:
+        if name in ("pedalboard", "hand"):
+            engine = pedalboard_engine(stems) if name == "pedalboard" else studio_engine(stems)
+            jobs[name] = lambda e=engine: render_graph(e, stems, workers=workers)
+        else:
+            session, sources = build_session(stems, automated=name == "session")
+            jobs[name] = lambda s=session, src=sources: render_session(s, src, parallel=workers > 1)
+    return jobs
+
+
+def speed_rows(stems_12: list[Stem], stems_48: list[Stem]) -> list[Row]:
+    """Every engine at 12 and 48 tracks on one core, and at 12 tracks on two."""
+    timings: dict[tuple[str, int, int], Timing] = {}
+    with cores(1):
+        for count, stems, names in (
+            (12, stems_12, ("pedalboard", "hand", "session", "static")),
+            (48, stems_48, ("pedalboard", "hand", "session")),
+        ):
+            jobs = _jobs(stems, names, workers=1)
+            # the 12-track round has compiled and warmed everything the 48-track one needs
+            found = alternate(jobs, warm_up=count == 12)
+            timings.update({(name, count, 1): t for name, t in found.items()})
+            del jobs
+    with cores(2) as n_cores:
+        jobs = _jobs(stems_12, ("pedalboard", "hand", "session"), workers=2)
+        found = alternate(jobs)
+        timings.update({(name, 12, 2): t for name, t in found.items()})
+        del jobs
+
+    rows: list[Row] = []
+    for count in (12, 48):
+        ref = timings[("pedalboard", count, 1)]
+        for name in ("pedalboard", "hand", "session", "static"):
+            if (name, count, 1) not in timings:
+                continue
+            t = timings[(name, count, 1)]
+            rows.append((f"{count} tracks, 1 core: {LABELS[name]}", t.wall_s, _rt(t)))
+        for name, target in (("hand", ""), ("session", "; target <= 0.6")):
+            t = timings[(name, count, 1)]
+            rows.append(
+                (
+                    f"{count} tracks, 1 core: {LABELS[name]} / pedalboard",
+                    t.wall_s / ref.wall_s,
+                    f"ratio (CPU time: {t.cpu_s / ref.cpu_s:.2f}{target})",
+                )
+            )
+    session_12 = timings[("session", 12, 1)]
+    rows.append(
+        (
+            "session model + 3 lanes, 12 tracks, 1 core: realtime factor",
+            DURATION_S / session_12.wall_s,
+            f"x realtime (target >= 100; by CPU time {DURATION_S / session_12.cpu_s:,.0f}x)",
+        )
+    )
+    for name in ("pedalboard", "hand", "session"):
+        t12, t48 = timings[(name, 12, 1)], timings[(name, 48, 1)]
+        target = "; target <= 4.2" if name == "session" else ""
+        rows.append(
+            (
+                f"growth 48/12 tracks, 1 core: {LABELS[name]}",
+                t48.wall_s / t12.wall_s,
+                f"ratio (linear: 4.0; CPU time: {t48.cpu_s / t12.cpu_s:.2f}{target})",
+            )
+        )
+    for name in ("pedalboard", "hand", "session"):
+        t1, t2 = timings[(name, 12, 1)], timings[(name, 12, 2)]
+        target = " (target >= 1.6)" if name == "session" else ""
+        rows.append(
+            (
+                f"12 tracks, {n_cores} cores (tracks side by side): {LABELS[name]}",
+                t2.wall_s,
+                _rt(t2) + f"; {t1.wall_s / t2.wall_s:.2f}x the 1-core throughput{target}",
+            )
+        )
+    return rows
+
+
+def sameness_rows(stems_12: list[Stem]) -> list[Row]:
+    """The graphs are one graph: mix levels, and the session against the hand-made one."""
+    mix_pb = render_graph(pedalboard_engine(stems_12), stems_12)
+    mix_hand = render_graph(studio_engine(stems_12), stems_12)
+    session, sources = build_session(stems_12, automated=False)
+    mix_session = render_session(session, sources, parallel=True)
+    diff = float(np.max(np.abs(mix_session - mix_hand)))
+    return [
+        ("12-track mix level, pedalboard graph", _level_db(mix_pb), "dBFS RMS"),
+        ("12-track mix level, by hand (same graph)", _level_db(mix_hand), "dBFS RMS"),
+        (
+            "session model (no lanes) minus by hand: largest difference",
+            20 * math.log10(diff) if diff > 0 else -math.inf,
+            "dBFS (float32 summing order only)",
+        ),
+    ]
+
+
+def lane_rows(seconds: float = DURATION_S) -> list[Row]:
+    """Each automation lane rendered to its per-frame values alone (what a render does).
+
+    Median time of three, and the peak of numpy's allocations (``tracemalloc``) while
+    rendering, against the size of the float64 values it returns.
+    """
+    import tracemalloc
+
+    n = int(seconds * SR)
+    rows: list[Row] = []
+    for name, envelope in lanes().items():
+        envelope.render(SR, SR)
+        tracemalloc.start()
+        values = envelope.render(n, SR)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        t = statistics.median(_timed(lambda e=envelope: e.render(n, SR)) for _ in range(3))
+        rows.append(
+            (
+                f"lane '{name}' ({envelope.shape}) to per-frame values, {seconds:.0f} s",
+                t * 1e3,
+                f"ms; peak {peak / values.nbytes:.1f}x the {values.nbytes / 2**20:.0f} MiB made",
+            )
+        )
+    return rows
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+#: Fader moves timed for the preview (dB), each new so that nothing is found cached.
+PREVIEW_MOVES = tuple(np.round(np.linspace(-9.0, 1.0, 15), 2).tolist())
+PREVIEW_TRACK = "snare"  # feeds the drum bus and both returns: the longest way to the master
+
+
+def preview_rows(stems: list[Stem], start_s: float = 60.0, region_s: float = 10.0) -> list[Row]:
+    """One fader moved, then the 10-second preview region mixed again (median of moves).
+
+    Through ``Project``: its render cache keeps every track and bus whose settings
+    did not change, so a move re-renders that track and the buses after it. Both cores,
+    as a kernel has them.
+    """
+    from studio.mixing import Project
+
+    session, sources = build_session(stems)
+    project = Project(session, sources)
+    path = ("tracks", PREVIEW_TRACK, "strip", "fader", "gain_db")
+    project.mixdown(start_s=start_s, duration_s=region_s)  # the region as first heard
+    times = []
+    for value in PREVIEW_MOVES:
+        t0 = time.perf_counter()
+        project.set(path, value)
+        project.mixdown(start_s=start_s, duration_s=region_s)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    project.cache.clear()
+    project.mixdown(start_s=start_s, duration_s=region_s)
+    cold = time.perf_counter() - t0
+    return [
+        (
+            f"{len(stems)} tracks: {PREVIEW_TRACK} fader moved -> new {region_s:g} s preview mix",
+            statistics.median(times) * 1e3,
+            f"ms median of {len(times)} (target <= 100; uncached: {cold * 1e3:.0f} ms)",
+        )
+    ]
+
+
 _MEMORY_PROBE = """
-import json, sys
+import json, sys, time
 sys.path.insert(0, {here!r})
 import bench_mix as b
 
@@ -764,7 +1015,7 @@ def status(field):
     return 0
 
 stems = b.make_stems({tracks})
-engine = b.ENGINES[{engine!r}](stems)
+job = b.MIXDOWNS[{engine!r}](stems)
 try:  # forget the peak so far (making the stems): the kernel resets VmHWM to VmRSS
     with open("/proc/self/clear_refs", "w") as fh:
         fh.write("5")
@@ -772,12 +1023,30 @@ try:  # forget the peak so far (making the stems): the kernel resets VmHWM to Vm
 except OSError:
     reset = False
 before = status("VmRSS")
-mix = b.render(engine, stems)
+t0 = time.perf_counter()
+mix = job()
+seconds = time.perf_counter() - t0
 print(json.dumps({{
     "stems": sum(s.samples.nbytes for s in stems), "before": before,
-    "peak": status("VmHWM"), "reset": reset, "mix": mix.nbytes,
+    "peak": status("VmHWM"), "reset": reset, "seconds": seconds,
+    "mix_s": mix.shape[-1] / b.SR,
 }}))
 """
+
+
+def _project_mixdown(stems: Sequence[Stem]) -> Callable[[], np.ndarray]:
+    from studio.mixing import Project
+
+    project = Project(*build_session(stems))
+    return lambda: project.mixdown().samples
+
+
+#: What the memory probe renders, by name: a zero-argument mixdown of the stems.
+MIXDOWNS: dict[str, Callable[[Sequence[Stem]], Callable[[], np.ndarray]]] = {
+    "pedalboard": lambda stems: lambda: render_graph(pedalboard_engine(stems), stems),
+    "hand": lambda stems: lambda: render_graph(studio_engine(stems), stems),
+    "session": _project_mixdown,
+}
 
 
 def memory_rows(engine: str, label: str, tracks: int = 48) -> list[Row]:
@@ -798,6 +1067,7 @@ def memory_rows(engine: str, label: str, tracks: int = 48) -> list[Row]:
     m = json.loads(out.strip().splitlines()[-1])
     added = max(0, m["peak"] - m["before"])
     note = "" if m["reset"] else " (peak not reset: includes making the stems)"
+    target = "; target <= 2" if engine == "session" else ""
     return [
         (
             f"{tracks}-track mixdown, {label}: peak memory added to the stems",
@@ -805,17 +1075,11 @@ def memory_rows(engine: str, label: str, tracks: int = 48) -> list[Row]:
             f"MiB = {added / m['stems']:.2f}x the stems' float32 size{note}",
         ),
         (
-            f"{tracks}-track mixdown, {label}: stems + peak added",
+            f"{tracks}-track mixdown, {label}: stems + that peak",
             (m["stems"] + added) / m["stems"],
-            "x the stems' float32 size",
+            f"x the stems' float32 size ({m['mix_s']:.1f} s mix in {m['seconds']:.1f} s{target})",
         ),
     ]
-
-
-ENGINES: dict[str, Callable[[Sequence[Stem]], Engine]] = {
-    "pedalboard": pedalboard_engine,
-    "hand": studio_engine,
-}
 
 
 def run() -> list[Row]:
@@ -832,10 +1096,15 @@ def run() -> list[Row]:
     stem_bytes = sum(s.samples.nbytes for s in stems_48)
     rows.append(("making 48 stems x 3 min (synthesis)", t_make, "s"))
     rows.append(("48 stems, float32 size", stem_bytes / 2**20, "MiB"))
-    hand, _ = hand_rows(stems_12, stems_48)
-    rows += hand
+    rows += speed_rows(stems_12, stems_48)
+    rows += sameness_rows(stems_12)
+    rows += lane_rows()
+    rows += preview_rows(stems_12)
+    rows += preview_rows(stems_48)
+    del stems_12, stems_48
     rows += memory_rows("pedalboard", "pedalboard graph")
     rows += memory_rows("hand", "by hand")
+    rows += memory_rows("session", "session model + 3 lanes, with tails")
     rows.append(("load average at end (1, 5, 15 min)", float("nan"), _load()))
     return rows
 
