@@ -1034,10 +1034,10 @@ print(json.dumps({{
 """
 
 
-def _project_mixdown(stems: Sequence[Stem]) -> Callable[[], np.ndarray]:
+def _project_mixdown(stems: Sequence[Stem], automated: bool = True) -> Callable[[], np.ndarray]:
     from studio.mixing import Project
 
-    project = Project(*build_session(stems))
+    project = Project(*build_session(stems, automated=automated))
     return lambda: project.mixdown().samples
 
 
@@ -1046,6 +1046,7 @@ MIXDOWNS: dict[str, Callable[[Sequence[Stem]], Callable[[], np.ndarray]]] = {
     "pedalboard": lambda stems: lambda: render_graph(pedalboard_engine(stems), stems),
     "hand": lambda stems: lambda: render_graph(studio_engine(stems), stems),
     "session": _project_mixdown,
+    "static": lambda stems: _project_mixdown(stems, automated=False),
 }
 
 
@@ -1105,6 +1106,7 @@ def run() -> list[Row]:
     rows += memory_rows("pedalboard", "pedalboard graph")
     rows += memory_rows("hand", "by hand")
     rows += memory_rows("session", "session model + 3 lanes, with tails")
+    rows += memory_rows("static", "session model, no lanes, with tails")
     rows.append(("load average at end (1, 5, 15 min)", float("nan"), _load()))
     return rows
 
