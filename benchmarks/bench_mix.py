@@ -874,7 +874,9 @@ def speed_rows(stems_12: list[Stem], stems_48: list[Stem]) -> list[Row]:
                 continue
             t = timings[(name, count, 1)]
             rows.append((f"{count} tracks, 1 core: {LABELS[name]}", t.wall_s, _rt(t)))
-        for name, target in (("hand", ""), ("session", "; target <= 0.6")):
+        for name, target in (("hand", ""), ("session", "; target <= 0.6"), ("static", "")):
+            if (name, count, 1) not in timings:
+                continue
             t = timings[(name, count, 1)]
             rows.append(
                 (
