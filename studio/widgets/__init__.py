@@ -6,6 +6,7 @@ one transport of N named sides, ``LivePlot`` the light live plot, and
 ``register_view`` lets any view be closed when its cell runs again.
 """
 
+from studio.widgets.arrangement import ArrangementView
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.figures import (
     correlation_figure,
@@ -22,6 +23,7 @@ from studio.widgets.plots import loudness_figure, show
 
 __all__ = [
     "ABPlayer",
+    "ArrangementView",
     "LivePlot",
     "Player",
     "ProcessorPanel",
