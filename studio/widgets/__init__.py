@@ -7,6 +7,7 @@ one transport of N named sides, ``LivePlot`` the light live plot, and
 """
 
 from studio.widgets.arrangement import ArrangementView
+from studio.widgets.automation import AutomationEditor
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.figures import (
     correlation_figure,
@@ -24,6 +25,7 @@ from studio.widgets.plots import loudness_figure, show
 __all__ = [
     "ABPlayer",
     "ArrangementView",
+    "AutomationEditor",
     "LivePlot",
     "Player",
     "ProcessorPanel",

@@ -459,6 +459,7 @@ class ArrangementView(widgets.VBox):
         self._kit = ControlKit()
         self._clip_key: ClipKey | None = None
         self._closed = False
+        self._drawn: tuple[Any, ...] = ()  # what the view showed when last drawn
 
         heading = widgets.HTML(f"<b>{html.escape(t('arrange.arrangement.title'))}</b>")
         self.message = widgets.HTML("")
@@ -555,13 +556,18 @@ class ArrangementView(widgets.VBox):
                 options.append((label, (track.name, i)))
         return options
 
-    def _on_session(self, _session: Session) -> None:
-        if not self._closed:
+    def _on_session(self, session: Session) -> None:
+        if not self._closed and self._seen(session) != self._drawn:
             self._refresh()
+
+    def _seen(self, session: Session) -> tuple[Any, ...]:
+        """What the view shows depends on: each track's name, colour, mute and clips."""
+        return tuple((tr.name, tr.colour, tr.mute, tr.clips) for tr in session.tracks)
 
     def _refresh(self) -> None:
         """Redraw from the project's session: the drawing, the slider's end, the editor."""
         session = self.project.session
+        self._drawn = self._seen(session)
         lengths = self._lengths()
         spans = clip_spans(session, lengths)
         extent = timeline_extent_s(spans, self._region, self._sections)
