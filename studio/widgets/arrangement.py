@@ -69,6 +69,11 @@ _RULER_H = 18.0
 _SECTION_H = 16.0
 _NAME_CHARS = 14  # longer names are shortened (the whole name is in the tooltip)
 _REGION_COLOUR = "#1f77b4"
+_MAX_WIDTH = "980px"  # of the drawing and of the region slider under it
+#: The region slider's label as wide as the name column, less the slider handle's margin,
+#: so the slider's track runs under the timeline: a handle at 8 s sits under the 8 on the
+#: ruler.
+_REGION_LABEL_WIDTH = f"calc({100 * _NAME_W / _WIDTH:g}% - 13px)"
 
 #: Ruler steps in seconds: the first that leaves at most about a dozen labels is used.
 _RULER_STEPS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
@@ -344,7 +349,7 @@ def arrangement_svg(
         "width": "100%",
         "font-family": "sans-serif",
         "font-size": 11,
-        "style": "display:block;max-width:980px",
+        "style": f"display:block;max-width:{_MAX_WIDTH}",
         "data-extent-s": _secs(extent_s),
         "data-tracks": len(tracks),
     }
@@ -473,12 +478,14 @@ class ArrangementView(widgets.VBox):
             step=TIME_STEP_S,
             description=t("arrange.arrangement.region"),
             tooltip=t("arrange.arrangement.region_tooltip"),
-            readout_format=".2f",
+            readout=False,  # said in the line below: the slider's track matches the timeline
             continuous_update=False,  # a preview renders once the region is let go
-            style=self._kit.style("slider"),
-            layout=widgets.Layout(width="100%", max_width="980px"),
+            style=widgets.SliderStyle(description_width=_REGION_LABEL_WIDTH),
+            layout=widgets.Layout(width="100%", max_width=_MAX_WIDTH),
         )
         self.region_slider.add_class("studio-region-slider")
+        self.region_text = widgets.HTML("")
+        self.region_text.add_class("studio-region-text")
         self.region_slider.observe(self._on_region_slider, names="value")
 
         # the clip editor
@@ -515,7 +522,14 @@ class ArrangementView(widgets.VBox):
         self.editor.add_class("studio-clip-editor")
 
         super().__init__(
-            children=[heading, self.message, self.drawing, self.region_slider, self.editor]
+            children=[
+                heading,
+                self.message,
+                self.drawing,
+                self.region_slider,
+                self.region_text,
+                self.editor,
+            ]
         )
         self.add_class("studio-arrangement")
         self._refresh()
@@ -581,6 +595,9 @@ class ArrangementView(widgets.VBox):
         try:
             self.region_slider.max = max(extent, self._region[1])
             self.region_slider.value = self._region
+            start_s, end_s = self._region
+            line = t("arrange.arrangement.region_text", start_s=start_s, end_s=end_s)
+            self.region_text.value = f"<small>{html.escape(line)}</small>"
             options = self._clip_options()
             if list(self.clip_choice.options) != options:
                 keep = self._clip_key if self._clip_key in [v for _, v in options] else None

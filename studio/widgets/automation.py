@@ -266,7 +266,7 @@ class AutomationEditor(widgets.VBox):
             "point": widgets.Layout(width="56px"),
             "time": widgets.Layout(width="120px"),
             "value": widgets.Layout(width="140px"),
-            "shape": widgets.Layout(width="150px"),
+            "shape": widgets.Layout(width="190px"),
             "remove": widgets.Layout(width="40px", padding="0"),
             "row": widgets.Layout(align_items="center"),
         }
@@ -311,7 +311,7 @@ class AutomationEditor(widgets.VBox):
             height_px=_PLOT_HEIGHT_PX,
         )
         self.plot.line("lane", [0.0, 1.0], [0.0, 0.0], width=2.0, legend=False)
-        self.plot.line("points", [], [], width=1.5, legend=False, hover=False)
+        self.plot.line("points", [], [], color="#333333", width=1.5, legend=False, hover=False)
         self._header = [
             widgets.HTML("", layout=self._layouts[key], style=self._text_style)
             for key in ("point", "time", "value", "shape")
