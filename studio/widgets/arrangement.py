@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from studio.errors import ParameterError, StudioError
 from studio.mixing.project import Project
@@ -466,10 +467,12 @@ class ArrangementView(widgets.VBox):
         self._closed = False
         self._drawn: tuple[Any, ...] = ()  # what the view showed when last drawn
 
-        heading = widgets.HTML(f"<b>{html.escape(t('arrange.arrangement.title'))}</b>")
-        self.message = widgets.HTML("")
+        # the texts share one layout and one style (each would be a widget model of its own)
+        text: dict[str, Any] = {"layout": widgets.Layout(), "style": HTMLStyle()}
+        heading = widgets.HTML(f"<b>{html.escape(t('arrange.arrangement.title'))}</b>", **text)
+        self.message = widgets.HTML("", **text)
         self.message.add_class("studio-message")
-        self.drawing = widgets.HTML("", layout=widgets.Layout(width="100%"))
+        self.drawing = widgets.HTML("", layout=widgets.Layout(width="100%"), style=text["style"])
         self.drawing.add_class("studio-arrangement-drawing")
         self.region_slider = widgets.FloatRangeSlider(
             value=self._region,
@@ -484,7 +487,7 @@ class ArrangementView(widgets.VBox):
             layout=widgets.Layout(width="100%", max_width=_MAX_WIDTH),
         )
         self.region_slider.add_class("studio-region-slider")
-        self.region_text = widgets.HTML("")
+        self.region_text = widgets.HTML("", **text)
         self.region_text.add_class("studio-region-text")
         self.region_slider.observe(self._on_region_slider, names="value")
 
@@ -515,9 +518,11 @@ class ArrangementView(widgets.VBox):
             )
             self.controls[name] = control
             rows.append(control_row(spec, control, self._kit))
-        self.clip_status = widgets.HTML("")
+        self.clip_status = widgets.HTML("", **text)
         self.clip_status.add_class("studio-clip-status")
-        editor_heading = widgets.HTML(f"<b>{html.escape(t('arrange.clip_editor.heading'))}</b>")
+        editor_heading = widgets.HTML(
+            f"<b>{html.escape(t('arrange.clip_editor.heading'))}</b>", **text
+        )
         self.editor = widgets.VBox([editor_heading, self.clip_choice, *rows, self.clip_status])
         self.editor.add_class("studio-clip-editor")
 

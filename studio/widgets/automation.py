@@ -269,6 +269,7 @@ class AutomationEditor(widgets.VBox):
             "shape": widgets.Layout(width="190px"),
             "remove": widgets.Layout(width="40px", padding="0"),
             "row": widgets.Layout(align_items="center"),
+            "text": widgets.Layout(),
         }
         self._cell_style = DescriptionStyle(description_width="0px")
         self._text_style = HTMLStyle()
@@ -282,9 +283,8 @@ class AutomationEditor(widgets.VBox):
         ]
         self.rows: list[_Row] = []
 
-        heading = widgets.HTML(
-            f"<b>{html.escape(t('arrange.automation.title'))}</b>", style=self._text_style
-        )
+        text: dict[str, Any] = {"layout": self._layouts["text"], "style": self._text_style}
+        heading = widgets.HTML(f"<b>{html.escape(t('arrange.automation.title'))}</b>", **text)
         self.owner_choice = widgets.Dropdown(
             options=self._owner_options(),
             description=t("arrange.automation.owner"),
@@ -301,10 +301,10 @@ class AutomationEditor(widgets.VBox):
         )
         self.owner_choice.add_class("studio-lane-owner")
         self.param_choice.add_class("studio-lane-parameter")
-        self.path_text = widgets.HTML("", style=self._text_style)
-        self.message = widgets.HTML("", style=self._text_style)
+        self.path_text = widgets.HTML("", **text)
+        self.message = widgets.HTML("", **text)
         self.message.add_class("studio-message")
-        self.status = widgets.HTML("", style=self._text_style)
+        self.status = widgets.HTML("", **text)
         self.status.add_class("studio-lane-status")
         self.plot = LivePlot(
             [Subplot(Axis(t("arrange.automation.time"), "s", range=(0.0, 1.0)), Axis(""))],
