@@ -42,6 +42,9 @@ _LAZY = {
     "measure": "studio.analysis.meter",
     "Measurement": "studio.analysis.meter",
     "Finding": "studio.analysis.findings",
+    "Project": "studio.mixing.project",
+    "Session": "studio.mixing.session",
+    "ready_for_mastering": "studio.mixing.report",
     "Processor": "studio.processors.base",
     "Chain": "studio.processors.base",
     "Parallel": "studio.processors.base",
@@ -111,6 +114,9 @@ __all__ = [
     "measure",
     "Measurement",
     "Finding",
+    "Project",
+    "Session",
+    "ready_for_mastering",
     "Processor",
     "Chain",
     "Parallel",
@@ -170,6 +176,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from studio.analysis.meter import Measurement, measure
     from studio.dsp.control import Envelope
     from studio.io import info, load, save
+    from studio.mixing.project import Project
+    from studio.mixing.report import ready_for_mastering
+    from studio.mixing.session import Session
     from studio.processors.base import Branch, Chain, Parallel, Processor, load_preset
     from studio.processors.colour import Exciter, Saturation
     from studio.processors.delivery import Dither, SampleRateConverter

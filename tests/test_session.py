@@ -443,3 +443,79 @@ def test_export_writes_full_resolution_and_never_clobbers(tmp_path):
     stems = p.export_stems(tmp_path)
     lengths = {sf.info(f).frames for f in stems.values()}
     assert set(stems) == {"a", "b", "verb"} and len(lengths) == 1
+
+
+def test_building_a_session_step_by_step():
+    p = Project.from_audio({"voice": noise(seed=1), "pad": noise(seed=2, channels=2)}, name="song")
+    s = p.session
+    assert [t.layout for t in s.tracks] == ["mono", "stereo"]
+    assert len({t.colour for t in s.tracks}) == 2
+    s = s.with_bus(Bus(name="verb", kind="return")).with_send("voice", Send(bus="verb"))
+    assert s.track("voice").sends[0].bus == "verb"
+    s = s.with_send("voice", Send(bus="verb", level_db=-3.0))  # replaces, never doubles
+    assert [x.level_db for x in s.track("voice").sends] == [-3.0]
+    p.replace_session(s, label="add a reverb return")
+    assert p.history[-1] == "add a reverb return"
+    assert p.session.without_track("pad").tracks[0].name == "voice"
+    with pytest.raises(ParameterError, match="different rates"):
+        Project.from_audio({"a": noise(), "b": Audio(np.zeros((1, 10), np.float32), 44100)})
+
+
+def test_the_project_reports_whether_its_mix_is_ready_for_mastering():
+    p = demo_project()
+    report = p.report()
+    assert not report.check("master_bus").findings  # nothing on the master bus yet
+    assert report.sample_peak_dbfs == pytest.approx(db(p.mixdown().samples), abs=1e-3)
+    hot = p.session.replace(("master", "strip", "inserts"), Chain(Limiter()))
+    p.replace_session(hot)
+    assert any("imiter" in str(f) for f in p.report().findings)
+
+
+def test_a_folder_of_stems_becomes_a_project_that_saves_and_reopens(tmp_path):
+    folder = tmp_path / "my song"
+    folder.mkdir()
+    save(noise(seed=1), folder / "01 Kick.wav", subtype="FLOAT")
+    save(
+        Audio(noise(seed=2, channels=2).samples[:, : SR // 2], SR),
+        folder / "02 Pad.wav",
+        subtype="FLOAT",
+    )
+    p = Project.from_stems(folder)
+    assert p.session.name == "my song"
+    assert [(t.name, t.layout) for t in p.session.tracks] == [("Kick", "mono"), ("Pad", "stereo")]
+    p.set(("tracks", "Pad", "strip", "fader", "pan"), 0.4)
+    before = p.mixdown()
+    file = p.save(tmp_path / "my song.session.json")
+    again = Project.load(file)  # as after a kernel restart
+    np.testing.assert_array_equal(again.mixdown().samples, before.samples)
+    assert not (tmp_path / "my song stems").exists()  # the stems' own files are used
+
+
+def test_parallel_compression_on_a_drum_bus():
+    from studio.processors import Branch, Parallel
+
+    kick, snare = noise(seed=4, level=0.3), noise(seed=5, level=0.3)
+    squash = Compressor(threshold_db=-30.0, ratio=10.0, attack_ms=1.0)
+    crush = Parallel(branches=[Branch(Gain()), Branch(squash, gain_db=-6.0)])
+    s = Session(
+        stems=[Stem(name="kick"), Stem(name="snare")],
+        tracks=[
+            Track(name="kick", clips=[Clip(source="kick")], output="drums"),
+            Track(name="snare", clips=[Clip(source="snare")], output="drums"),
+        ],
+        buses=[Bus(name="drums", strip=Strip(inserts=Chain(crush)))],
+    )
+    mix = render(s, {"kick": kick, "snare": snare}).samples
+    dry = C * (kick.samples + snare.samples)  # both centred: the same in each side
+    summed = np.vstack([dry, dry])
+    expected = summed + 10 ** (-6 / 20) * squash.process(summed, SR)
+    np.testing.assert_allclose(mix, expected, atol=1e-5)
+
+
+def test_tracks_and_buses_on_two_cores_mix_exactly_as_on_one():
+    p = demo_project()
+    s = p.session.with_bus(Bus(name="drums")).with_bus(Bus(name="echo", kind="return"))
+    s = s.replace(("tracks", "b", "output"), "drums").with_send("a", Send(bus="echo"))
+    one = render(s, p.sources, parallel=False).samples
+    two = render(s, p.sources, parallel=True).samples
+    np.testing.assert_array_equal(one, two)

@@ -19,15 +19,31 @@ from typing import Any
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.control import Envelope
 from studio.dsp.resample import resample
 from studio.errors import AudioFileError, ParameterError
 from studio.io import load, save
 from studio.mixing.render import Progress, RenderCache, render
-from studio.mixing.session import Session, Stem
+from studio.mixing.session import Clip, Session, Stem, Track
 from studio.params import Path as ParamPath
 from studio.params import format_path
+from studio.text import t
 
-__all__ = ["FILE_FORMAT", "Change", "Project", "conform_stems"]
+__all__ = ["FILE_FORMAT", "TRACK_COLOURS", "Change", "Project", "conform_stems"]
+
+#: Colours given to new tracks in turn: distinct, readable on white and dark.
+TRACK_COLOURS = (
+    "#c0392b",
+    "#e67e22",
+    "#f1c40f",
+    "#27ae60",
+    "#16a085",
+    "#2980b9",
+    "#8e44ad",
+    "#d35400",
+    "#7f8c8d",
+    "#2c3e50",
+)
 
 #: What the first key of a saved session says (and its version, for later changes).
 FILE_FORMAT = "studio.session/1"
@@ -95,8 +111,64 @@ class Project:
         self._undo: list[tuple[Session, str]] = []
         self._redo: list[tuple[Session, str]] = []
         self._listeners: list[Callable[[Session], None]] = []
+        self._joinable: str | None = None  # the setting a joined slider drag is moving
+        self._balance_from: dict[Any, Any] = {}  # the faders before a suggestion applied
         self.path = Path(path) if path is not None else None
         self.cache = RenderCache()
+
+    @classmethod
+    def from_audio(
+        cls,
+        stems: Mapping[str, Audio],
+        *,
+        paths: Mapping[str, str | os.PathLike[str]] | None = None,
+        name: str = "session",
+    ) -> Project:
+        """A new session with one track per stem, faders at 0 dB, everything centred.
+
+        Each track gets its stem's name, a colour of its own, and is mono or stereo as
+        its stem is. ``paths`` records where each stem's file is (for saving).
+        """
+        if not stems:
+            raise AudioFileError("Project.from_audio: there are no stems to make tracks of.")
+        rates = {a.sr for a in stems.values()}
+        if len(rates) != 1:
+            raise ParameterError(
+                f"Project.from_audio: the stems have different rates {sorted(rates)}; import "
+                "them with studio.mixing.import_stems, which converts them to one."
+            )
+        paths = dict(paths or {})
+        session = Session(
+            name=name,
+            sample_rate=float(rates.pop()),
+            stems=tuple(Stem(name=n, path=str(paths[n]) if n in paths else None) for n in stems),
+            tracks=tuple(
+                Track(
+                    name=n,
+                    colour=TRACK_COLOURS[i % len(TRACK_COLOURS)],
+                    layout="stereo" if a.n_channels == 2 else "mono",
+                    clips=(Clip(source=n),),
+                )
+                for i, (n, a) in enumerate(stems.items())
+            ),
+        )
+        return cls(session, stems)
+
+    @classmethod
+    def from_stems(cls, stems: Any, *, name: str | None = None) -> Project:
+        """A new session from imported stems (:func:`~studio.mixing.stems.import_stems`).
+
+        ``stems`` is what ``import_stems`` returned, or a folder or list of files to
+        import now. One track per stem, in the import's order; the stems' files are
+        recorded, so saving the session points at them (nothing is copied).
+        """
+        from studio.mixing.stems import StemImport, import_stems
+
+        imported = stems if isinstance(stems, StemImport) else import_stems(stems)
+        if name is None:
+            folders = {Path(p).parent.name for p in imported.paths.values()}
+            name = folders.pop() if len(folders) == 1 else "session"
+        return cls.from_audio(imported.audio, paths=imported.paths, name=name)
 
     # -- the model ----------------------------------------------------------------------
 
@@ -114,24 +186,124 @@ class Project:
         """The value at ``path`` in the session."""
         return self._session.get(path)
 
-    def set(self, path: ParamPath, value: Any) -> None:
-        """Change one setting (one undo step); a bad value raises and changes nothing."""
-        self.apply([(path, value)], label=format_path(path))
+    def set(self, path: ParamPath, value: Any, *, join: bool = False) -> None:
+        """Change one setting (one undo step); a bad value raises and changes nothing.
 
-    def apply(self, changes: Iterable[Change], *, label: str = "") -> None:
+        ``join=True`` folds the change into the previous step when that step moved the
+        same setting the same way (a slider dragged through many values is one undo).
+        """
+        label = format_path(path)
+        if join and self._joinable == label and self._undo:
+            before = self._session
+            session = before.replace(tuple(path), value)
+            if session != before:
+                self._redo.clear()
+                self._commit(session)
+            self._joinable = label
+            return
+        self.apply([(path, value)], label=label)
+        self._joinable = label
+
+    def apply(self, changes: Iterable[Change], *, label: str = "", join: bool = False) -> None:
         """Make several changes as one undo step (a suggestion applied, a carve).
 
         All or nothing: if any change is refused, the session stays as it was.
+        ``join=True`` folds them into the previous step when that step had the same
+        label (an amount slider dragged through many values is one undo).
         """
         session = self._session
         changes = list(changes)
+        label = label or f"{len(changes)} changes"
         for path, value in changes:
             session = session.replace(tuple(path), value)
         if session is self._session or session == self._session:
             return
-        self._undo.append((self._session, label or f"{len(changes)} changes"))
+        if not (join and self._joinable == label and self._undo):
+            self._undo.append((self._session, label))
         self._redo.clear()
+        self._joinable = label if join else None
         self._commit(session)
+
+    def track_audio(
+        self, name: str, *, start_s: float = 0.0, duration_s: float | None = None
+    ) -> Audio:
+        """What track ``name`` plays before its strip (its clips placed on the timeline).
+
+        The whole song, or the region of ``duration_s`` from ``start_s``.
+        """
+        from studio.mixing.render import session_length_s, track_input
+
+        track = self._session.track(name)
+        sr = self._session.sr
+        start = round(max(0.0, start_s) * sr)
+        if duration_s is None:
+            end = round(session_length_s(self._session, self._sources) * sr)
+        else:
+            end = start + round(duration_s * sr)
+        samples = track_input(track, self._sources, sr, start, max(1, end - start))
+        return Audio(samples, sr, name)
+
+    def suggest_balance(self, **options: Any) -> Any:
+        """A starting balance for this session's tracks (see :func:`suggest_balance`).
+
+        Measured on what each track plays (its clips), so names are the tracks'.
+        """
+        from studio.mixing.balance import suggest_balance
+
+        audio = {tr.name: self.track_audio(tr.name) for tr in self._session.tracks}
+        return suggest_balance(audio, **options)
+
+    def track_sound(
+        self, name: str, *, start_s: float = 0.0, duration_s: float | None = None
+    ) -> Audio:
+        """What track ``name`` sounds like through its strip, before its fader and pan."""
+        audio = self.track_audio(name, start_s=start_s, duration_s=duration_s)
+        strip = self._session.track(name).strip.shifted(-start_s)
+        return Audio(strip.pre_fader(audio.samples, audio.sr), audio.sr, name)
+
+    def masking_map(
+        self, *, start_s: float = 0.0, duration_s: float | None = None, **options: Any
+    ) -> Any:
+        """Which tracks collide in which bands and when (see :func:`masking_map`).
+
+        Measured on each track through its channel strip (so a carve already made shows)
+        at its fader's level (a fader that moves counts at its average), over the whole
+        song or the region from ``start_s`` (times in the map then count from there).
+        """
+        from studio.analysis.masking_map import masking_map
+
+        stems = {
+            tr.name: self.track_sound(tr.name, start_s=start_s, duration_s=duration_s)
+            for tr in self._session.tracks
+        }
+        gains = {}
+        for tr in self._session.tracks:
+            gain = tr.strip.fader.gain_db
+            gains[tr.name] = float(np.mean(gain.values)) if isinstance(gain, Envelope) else gain
+        return masking_map(stems, gains_db=gains, **options)
+
+    def apply_carve(self, carve: Any) -> str:
+        """Put a suggested carve into its track's EQ (one undo step); returns its label."""
+        eq = self._session.get(carve.eq_path)
+        label = t("project.carve", track=carve.track, freq_hz=carve.band.freq_hz)
+        changes = carve.changes(eq=eq)
+        if changes:
+            self.apply(changes, label=label)
+        return label
+
+    def apply_balance(
+        self, suggestion: Any, amount_pct: float = 100.0, *, join: bool = False
+    ) -> None:
+        """Set the faders and pans ``amount_pct`` of the way to a suggestion (one undo step).
+
+        The way is measured from where the faders were before the suggestion was first
+        applied, so moving the amount back and forth never drifts.
+        """
+        label = t("project.balance")
+        if not (join and self._joinable == label and self._undo):
+            self._balance_from = {p: self._session.get(p) for p in suggestion.paths()}
+        changes = suggestion.changes(amount_pct, current=self._balance_from)
+        self.apply(changes, label=label, join=join)
 
     def replace_session(self, session: Session, *, label: str = "session") -> None:
         """Swap in a whole new session (one undo step), e.g. a track added or removed."""
@@ -142,6 +314,7 @@ class Project:
             raise AudioFileError(f"Project: no audio for stem {', '.join(map(repr, missing))}.")
         self._undo.append((self._session, label))
         self._redo.clear()
+        self._joinable = None
         self._commit(session)
 
     def undo(self) -> str | None:
@@ -149,6 +322,7 @@ class Project:
         if not self._undo:
             return None
         before, label = self._undo.pop()
+        self._joinable = None
         self._redo.append((self._session, label))
         self._commit(before)
         return label
@@ -158,6 +332,7 @@ class Project:
         if not self._redo:
             return None
         after, label = self._redo.pop()
+        self._joinable = None
         self._undo.append((self._session, label))
         self._commit(after)
         return label
@@ -317,6 +492,17 @@ class Project:
                 "(move them back, or edit the paths in the file):\n  - " + "\n  - ".join(problems)
             )
         return cls(session.replace(stems=tuple(stems)), sources, path=file)
+
+    def report(self, mix: Audio | None = None, *, subtype: str = "PCM_24") -> Any:
+        """The ready-for-mastering report of the mix (rendered now unless given).
+
+        Peaks, headroom, clipping, what sits on the master bus, resolution: see
+        :func:`studio.mixing.report.ready_for_mastering`.
+        """
+        from studio.mixing.report import ready_for_mastering
+
+        mix = self.mixdown() if mix is None else mix
+        return ready_for_mastering(mix, master=self._session.master.strip, subtype=subtype)
 
     def export(
         self,

@@ -42,7 +42,14 @@ from studio.errors import AudioDataError, ParameterError
 from studio.mixing.session import MASTER, Bus, Clip, Send, Session, Strip, Track
 from studio.processors.utility import Fader, Gain
 
-__all__ = ["RenderCache", "fade_gains", "render", "session_length_s", "track_input"]
+__all__ = [
+    "RenderCache",
+    "block_peaks_db",
+    "fade_gains",
+    "render",
+    "session_length_s",
+    "track_input",
+]
 
 #: Where a tail counts as over: 96 dB under full scale.
 _SILENT = 10 ** (-96 / 20)
@@ -122,32 +129,46 @@ def track_input(
     on it is folded to mono by averaging), two for a stereo one (a mono stem on it is
     sent to both sides).
     """
-    out = np.zeros((track.channels, frames), dtype=np.float32)
+    out: np.ndarray | None = None
     for clip in track.clips:
         samples = _source(sources, clip, track.owner_label)
         first, length, at = _clip_span(clip, samples.shape[-1], sr)
         lo, hi = max(at, start), min(at + length, start + frames)
         if hi <= lo:
             continue
-        piece = samples[:, first + lo - at : first + hi - at].astype(np.float32)
+        piece = samples[:, first + lo - at : first + hi - at]
+        if piece.dtype != np.float32:
+            piece = piece.astype(np.float32)
         if piece.shape[0] != track.channels:
             piece = (
-                piece.mean(axis=0, keepdims=True)
+                piece.mean(axis=0, keepdims=True, dtype=np.float32)
                 if track.channels == 1
                 else np.repeat(piece[:1], 2, axis=0)
             )
-        gain = np.ones(hi - lo, dtype=np.float32)
         fade_in = min(round(clip.fade_in_s * sr), length)
         fade_out = min(round(clip.fade_out_s * sr), length)
-        if fade_in:
-            ramp = fade_gains(fade_in, clip.fade_shape, rising=True)
-            _apply_ramp(gain, ramp, at - lo)
-        if fade_out:
-            ramp = fade_gains(fade_out, clip.fade_shape, rising=False)
-            _apply_ramp(gain, ramp, at + length - fade_out - lo)
-        if clip.gain_db != 0.0:
-            gain *= np.float32(10 ** (clip.gain_db / 20))
-        out[:, lo - start : hi - start] += piece * gain
+        if fade_in or fade_out or clip.gain_db != 0.0:
+            gain = np.full(hi - lo, 10 ** (clip.gain_db / 20), dtype=np.float32)
+            if fade_in:
+                _apply_ramp(gain, fade_gains(fade_in, clip.fade_shape, rising=True), at - lo)
+            if fade_out:
+                ramp = fade_gains(fade_out, clip.fade_shape, rising=False)
+                _apply_ramp(gain, ramp, at + length - fade_out - lo)
+            piece = piece * gain
+        if out is None and lo == start and hi - lo == frames:
+            out = piece  # one clip filling the passage: no copy (nothing writes to it)
+            continue
+        if out is None or not out.flags.writeable or out.base is not None:
+            out = _writable(out, track.channels, frames)
+        out[:, lo - start : hi - start] += piece
+    return out if out is not None else np.zeros((track.channels, frames), dtype=np.float32)
+
+
+def _writable(current: np.ndarray | None, channels: int, frames: int) -> np.ndarray:
+    """A fresh buffer to add clips into, holding what ``current`` held."""
+    out = np.zeros((channels, frames), dtype=np.float32)
+    if current is not None:
+        out += current
     return out
 
 
@@ -337,6 +358,9 @@ def render(
     progress: Progress | None = None,
     parallel: bool = True,
     name: str | None = None,
+    meters: dict[str, np.ndarray] | None = None,
+    meter_block_s: float = 0.05,
+    outputs: dict[str, np.ndarray] | None = None,
 ) -> Audio:
     """Mix the session (or the region from ``start_s``) down to stereo.
 
@@ -360,6 +384,14 @@ def render(
         Render tracks side by side on two processor cores.
     name : str, optional
         Name of the returned Audio (default: the session's name).
+    meters : dict, optional
+        Filled with each track's, bus's and the master's level over time: the peak in
+        dBFS of every ``meter_block_s`` block of its output (what a console's meters
+        show as the song plays). A silent strip reads -120.
+    outputs : dict, optional
+        Filled with each track's and bus's stereo output (what it adds to the bus it
+        feeds, after its fader) and the master's, by name; a silent track is left out.
+        For looking at one strip's spectrum; meant for short regions.
 
     Returns
     -------
@@ -409,6 +441,11 @@ def render(
             found = _render_track(session, tracks[i], sources, start, frames, listening)
             if cache is not None:
                 cache.put(keys[i], found)
+        main = found.main.samples if found.main is not None else None
+        if meters is not None:
+            meters[tracks[i].name] = block_peaks_db(main, sr, frames, meter_block_s)
+        if outputs is not None and main is not None:
+            outputs[tracks[i].name] = main
         with lock:
             finished[i] = found
             while next_up[0] in finished:  # deliver every finished track now in order
@@ -438,34 +475,94 @@ def render(
                 fed[send.bus].append((key, send.bus))
     start_s = start / sr
     mix = _Part(mixing[MASTER], latency[MASTER])
-    for bus in ends:
-        key = ("bus", bus, tuple(fed[bus.name]), start, frames)
-        found = cache.get(key) if cache is not None else None
-        if found is None:
+    for level in _bus_levels(session, buses):
+        bus_keys = {bus.name: ("bus", bus, tuple(fed[bus.name]), start, frames) for bus in level}
+        found: dict[str, Any] = {}
+        for bus in level:
+            hit = cache.get(bus_keys[bus.name]) if cache is not None else None
+            if hit is not None:
+                found[bus.name] = hit
+        todo = [bus for bus in level if bus.name not in found]
+
+        def mix_bus(
+            i: int,
+            todo: list[Bus] = todo,
+            found: dict[str, Any] = found,
+            bus_keys: dict[str, Any] = bus_keys,
+        ) -> None:
+            bus = todo[i]
             feed = _Part(mixing[bus.name], latency[bus.name])
+            out: tuple[_Part, dict[str, _Part]]
             if bus.mute:
-                found = (_Part(np.zeros((2, frames), dtype=np.float32), feed.latency), {})
+                out = (_Part(np.zeros((2, frames), dtype=np.float32), feed.latency), {})
             else:
-                found = _render_bus(bus, feed, sr, start_s)
+                out = _render_bus(bus, feed, sr, start_s)
+            found[bus.name] = out
             if cache is not None:
-                cache.put(key, found)
-        del mixing[bus.name]  # its input is no longer needed
-        out_part, sends = found
-        if bus.name == MASTER:
-            mix = out_part
+                cache.put(bus_keys[bus.name], out)
+
+        if parallel:  # buses of one level do not feed each other: side by side
+            _parallel.side_by_side(mix_bus, len(todo))
         else:
-            deliver(bus.output, out_part)
-            fed[bus.output].append((key, "main"))
-            for target, part in sends.items():
-                deliver(target, part)
-                fed[target].append((key, target))
-        done[0] += 1
-        if progress is not None:
-            progress(done[0], total, bus.name)
+            for i in range(len(todo)):
+                mix_bus(i)
+        for bus in level:  # delivered in desk order, so every render sums alike
+            del mixing[bus.name]  # its input is no longer needed
+            out_part, sends = found[bus.name]
+            if meters is not None:
+                meters[bus.name] = block_peaks_db(out_part.samples, sr, frames, meter_block_s)
+            if outputs is not None:
+                outputs[bus.name] = out_part.samples
+            if bus.name == MASTER:
+                mix = out_part
+            else:
+                deliver(bus.output, out_part)
+                fed[bus.output].append((bus_keys[bus.name], "main"))
+                for target, part in sends.items():
+                    deliver(target, part)
+                    fed[target].append((bus_keys[bus.name], target))
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], total, bus.name)
     samples = _back_in_time(mix, frames)
     if tail and duration_s is None:
         samples = _trim_tail(samples, content_end=max(1, content))
     return Audio(samples, sr, name or session.name)
+
+
+def block_peaks_db(
+    samples: np.ndarray | None, sr: int, frames: int, block_s: float = 0.05
+) -> np.ndarray:
+    """Peak level (dBFS, floored at -120) of each ``block_s`` block, both sides together.
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 4800), dtype=np.float32); x[0, 100] = 0.5
+    >>> [round(float(v), 2) for v in block_peaks_db(x, 48000, 4800)]
+    [-6.02, -120.0]
+    """
+    block = max(1, round(block_s * sr))
+    n = -(-frames // block)
+    if samples is None:
+        return np.full(n, -120.0, dtype=np.float32)
+    peak = np.abs(samples).max(axis=0)
+    padded = np.zeros(n * block, dtype=np.float32)
+    padded[: min(frames, peak.shape[0])] = peak[:frames]
+    blocks = padded.reshape(n, block).max(axis=1)
+    with np.errstate(divide="ignore"):
+        return np.maximum(20.0 * np.log10(blocks), -120.0).astype(np.float32)
+
+
+def _bus_levels(session: Session, buses: tuple[Bus, ...]) -> list[list[Bus]]:
+    """Buses grouped so each group is fed only by tracks and earlier groups; master last."""
+    level: dict[str, int] = {}
+    for bus in buses:  # in mixing order: whatever feeds a bus has its level already
+        feeding = [b for b in buses if b.name in set(session.feeders(bus.name))]
+        level[bus.name] = 1 + max((level[b.name] for b in feeding), default=-1)
+    groups: list[list[Bus]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for bus in buses:
+        groups[level[bus.name]].append(bus)
+    return [*groups, [session.master]]
 
 
 def _latencies(session: Session, sr: int) -> dict[str, int]:

@@ -344,6 +344,26 @@ class Session(Parametric):
             target = step
         return tuple(out)
 
+    # -- building -----------------------------------------------------------------------
+
+    def with_track(self, track: Track) -> Session:
+        """A copy with ``track`` added at the end of the desk (or replacing its namesake)."""
+        return self.replace(tracks=_put(self.tracks, track))
+
+    def with_bus(self, bus: Bus) -> Session:
+        """A copy with ``bus`` added (or replacing the bus of the same name)."""
+        return self.replace(buses=_put(self.buses, bus))
+
+    def with_send(self, track: str, send: Send) -> Session:
+        """A copy where track ``track`` sends to ``send.bus`` (replacing a send to it)."""
+        owner = self.track(track)
+        return self.with_track(owner.replace(sends=_put(owner.sends, send)))
+
+    def without_track(self, name: str) -> Session:
+        """A copy without track ``name`` (its stem stays, unused)."""
+        self.track(name)
+        return self.replace(tracks=tuple(tr for tr in self.tracks if tr.name != name))
+
     # -- checks -------------------------------------------------------------------------
 
     def _check_routing(self) -> None:
@@ -390,6 +410,15 @@ class Session(Parametric):
 def _passes_unchanged(stage: Processor, sr: int) -> bool:
     """Whether a stage, as set, would hand its input on untouched (so it can be skipped)."""
     return stage.identity_when_neutral and stage.latency_frames(sr) == 0 and stage.is_neutral()
+
+
+def _put(things: tuple[Any, ...], thing: Any) -> tuple[Any, ...]:
+    """``things`` with ``thing`` replacing its namesake in place, or added at the end."""
+    names = [x.name for x in things]
+    if thing.name in names:
+        i = names.index(thing.name)
+        return (*things[:i], thing, *things[i + 1 :])
+    return (*things, thing)
 
 
 def _unique(what: str, names: list[str]) -> None:

@@ -3,11 +3,16 @@
 ``panel(processor, audio)`` builds a complete panel for any processor from its
 declarations: controls, one live plot, a loudness-matched A/B player. ``Player`` is the
 one transport of N named sides, ``LivePlot`` the light live plot, and
-``register_view`` lets any view be closed when its cell runs again.
+``register_view`` lets any view be closed when its cell runs again. ``console(project)``
+is the mixing desk: a strip per track and bus, one player, meters that follow it;
+``ArrangementView`` shows its tracks and clips on a timeline with the loop region, and
+``AutomationEditor`` draws and edits its automation lanes.
 """
 
 from studio.widgets.arrangement import ArrangementView
+from studio.widgets.assist import BalanceAssistant
 from studio.widgets.automation import AutomationEditor
+from studio.widgets.console import Console, console
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.figures import (
     correlation_figure,
@@ -18,6 +23,7 @@ from studio.widgets.figures import (
 from studio.widgets.lifecycle import register_view
 from studio.widgets.listen import TrackPlayer, listen
 from studio.widgets.liveplot import LivePlot
+from studio.widgets.masking import MaskingView
 from studio.widgets.panel import ProcessorPanel, panel
 from studio.widgets.player import ABPlayer, Player
 from studio.widgets.plots import loudness_figure, show
@@ -26,10 +32,14 @@ __all__ = [
     "ABPlayer",
     "ArrangementView",
     "AutomationEditor",
+    "BalanceAssistant",
+    "Console",
     "LivePlot",
+    "MaskingView",
     "Player",
     "ProcessorPanel",
     "TrackPlayer",
+    "console",
     "control_for",
     "control_row",
     "correlation_figure",

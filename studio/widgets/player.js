@@ -365,7 +365,14 @@ function render({ model, el }) {
     loads: 0,
     closed: false,
   };
-  const handle = { stop: () => pause() }; // what the transport calls to silence us
+  // what the transport calls to silence us, and what views following it (a console's
+  // meters) read: which player it is and where it is in its passage
+  const handle = {
+    stop: () => pause(),
+    id: () => model.get("transport_id"),
+    position: () => (state.playing ? positionAt() : state.pausedAt),
+    playing: () => state.playing,
+  };
   const listeners = []; // [model, event, handler] to remove when the view goes away
   const sideListeners = []; // the same for the side models (renewed when the sides change)
   const listen = (target, event, handler) => {

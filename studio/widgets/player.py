@@ -396,6 +396,9 @@ class Player(anywidget.AnyWidget):
     active = traitlets.Unicode("").tag(sync=True)
     loop = traitlets.Bool(True).tag(sync=True)
     match_loudness = traitlets.Bool(True).tag(sync=True)
+    #: A name for this player on the page's transport, so other views (a console's
+    #: meters) can follow its position while it sounds.
+    transport_id = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,

@@ -1,0 +1,629 @@
+"""The mixing console: one strip per track and bus, one player, meters that move.
+
+A view of a :class:`~studio.mixing.project.Project`. Every strip is built from the
+session's declarations, so each control is named by its path in the session (the same
+path an undo step, a saved file and an automation lane use):
+
+* a track strip: its name in its colour, what its channel strip holds (filters, EQ,
+  dynamics, inserts), a level per send, pan, mute and solo, the fader beside a meter;
+* a bus strip: the same for a group bus or an effect return; the master strip last;
+* a VCA strip: one fader that moves its tracks.
+
+Moving a control changes the project (one undo step per drag) and, a moment after the
+last move, re-renders the preview passage: only the track that changed and the buses
+after it are rendered again, everything else comes from the project's cache. The player
+swaps the new mix in at the same position; the meters follow the player. "Hear alone"
+adds a side with one track soloed in place (its buses and returns as in the mix),
+loudness-matched against the mix: solo in context. A full-length render, with a progress
+bar, is one button away; its result is :attr:`Console.result`.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+import uuid
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from studio.audio import Audio
+from studio.dsp.control import Envelope
+from studio.errors import StudioError
+from studio.mixing.project import Project
+from studio.mixing.render import render, session_length_s
+from studio.mixing.session import MASTER, Bus, Session, Strip, Track
+from studio.params import ParamSpec, Path
+from studio.text import t
+from studio.widgets.controls import ControlKit, control_for
+from studio.widgets.lifecycle import close_tree, register_view
+from studio.widgets.liveplot import Axis, LivePlot, Subplot
+from studio.widgets.meter import LevelMeter
+from studio.widgets.panel import _is_echo
+from studio.widgets.player import Player
+from studio.widgets.timing import Debouncer, Scheduler
+
+__all__ = ["Console", "console"]
+
+#: Side names of the console's player.
+MIX, ALONE, KEPT = "mix", "alone", "kept"
+
+_STRIP_WIDTH = "118px"
+_BLOCK_S = 0.05
+_SPECTRUM_POINTS = 160  # log-spaced from 20 Hz to 20 kHz: smooth enough, light to send
+_SPECTRUM_FLOOR_DB = -100.0
+
+
+def spectrum_points(samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """A long-term spectrum on log-spaced points, 1/6-octave smoothed (dBFS).
+
+    What a console's analyser shows: the tonal balance the ear follows, not every
+    harmonic. Silent input reads the floor.
+    """
+    from studio.analysis.spectrum import long_term_spectrum
+
+    freqs = np.geomspace(20.0, min(20000.0, 0.49 * sr), _SPECTRUM_POINTS)
+    if not np.any(samples):
+        return freqs, np.full_like(freqs, _SPECTRUM_FLOOR_DB)
+    spec = long_term_spectrum(Audio(samples, sr), resolution_hz=10.0).smoothed(6)
+    level = np.interp(np.log(freqs), np.log(np.maximum(spec.freqs_hz, 1e-3)), spec.level_dbfs)
+    return freqs, np.clip(
+        np.nan_to_num(level, nan=_SPECTRUM_FLOOR_DB, neginf=_SPECTRUM_FLOOR_DB),
+        _SPECTRUM_FLOOR_DB,
+        0.0,
+    )
+
+
+def _lufs(audio: Audio) -> float:
+    from studio.dsp.loudness import integrated_loudness
+
+    return float(integrated_loudness(audio.samples, audio.sr))
+
+
+def _strip_summary(strip: Strip, sr: int) -> list[str]:
+    """What a strip holds, in a few words per active stage (its insert slots)."""
+    words = []
+    if strip.trim_db != 0.0 and not isinstance(strip.trim_db, Envelope):
+        words.append(t("console.slot_trim", db=strip.trim_db))
+    if strip.invert:
+        words.append(t("console.slot_polarity"))
+    for stage in (strip.high_pass, strip.low_pass, strip.eq, strip.dynamics):
+        if not stage.bypass and not (stage.identity_when_neutral and stage.is_neutral()):
+            words.append(type(stage).class_name())
+    for stage in strip.inserts.processors:
+        name = type(stage).class_name()
+        words.append(t("console.slot_bypassed", name=name) if stage.bypass else name)
+    return words or [t("console.slot_empty")]
+
+
+class Console(widgets.VBox):
+    """Strips, a shared player and meters for a whole mixing session.
+
+    Parameters
+    ----------
+    project : Project
+        The session with its audio (``studio.demo.session().project()``, or
+        ``Project.load(...)``).
+    start_s, preview_s : float
+        The preview passage: ``preview_s`` seconds from ``start_s``.
+    scheduler : Scheduler, optional
+        Clock for the render's debounce (tests pass a manual one).
+    debounce_s : float
+        Quiet time after the last move before the preview is rendered.
+
+    Attributes
+    ----------
+    controls : dict
+        Every control by its path in the session, e.g.
+        ``("tracks", "voice", "strip", "fader", "gain_db")``.
+    player : Player
+        Sides ``"mix"``, ``"alone"`` (one track soloed in place) and ``"kept"``.
+    meters : dict
+        The level meter of every strip by name (tracks, buses, ``"master"``).
+    result : Audio or None
+        The last full-length render.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        start_s: float = 0.0,
+        preview_s: float = 10.0,
+        scheduler: Scheduler | None = None,
+        debounce_s: float = 0.25,
+    ) -> None:
+        if not isinstance(project, Project):
+            raise StudioError(
+                "console() needs a studio.mixing.Project, e.g. studio.demo.session().project(); "
+                f"got {type(project).__name__}."
+            )
+        self.project = project
+        self.sr = project.session.sr
+        length = session_length_s(project.session, project.sources)
+        self.start_s = float(min(max(0.0, start_s), max(0.0, length - 0.5)))
+        self.preview_s = float(max(0.5, min(preview_s, length - self.start_s or preview_s)))
+        self.controls: dict[Path, widgets.ValueWidget] = {}
+        self.meters: dict[str, LevelMeter] = {}
+        self._slot_views: dict[Path, widgets.HTML] = {}
+        self.result: Audio | None = None
+        self.alone: str | None = None
+        self._kit = ControlKit()
+        self._syncing = False
+        self._lufs: dict[str, float] = {}
+        self._transport_id = f"console-{uuid.uuid4().hex[:12]}"
+
+        self.title = widgets.HTML(
+            f"<b>{html.escape(t('console.title', name=project.session.name))}</b>"
+        )
+        self.message = widgets.HTML("")
+        self.message.add_class("studio-message")
+        self.status = widgets.HTML("")
+        self.status.add_class("studio-console-status")
+
+        self.player = Player(
+            {MIX: None, ALONE: None, KEPT: None},
+            labels={
+                MIX: t("console.side_mix"),
+                ALONE: t("console.side_alone"),
+                KEPT: t("console.side_kept"),
+            },
+        )
+        self.player.transport_id = self._transport_id
+        names = [tr.name for tr in project.session.tracks]
+        self.alone_choice = widgets.Dropdown(
+            options=[(t("console.alone_none"), "")] + [(n, n) for n in names],
+            value="",
+            description=t("console.alone_label"),
+            tooltip=t("console.alone_tooltip"),
+            style=self._kit.style("choice"),
+            layout=widgets.Layout(width="260px"),
+        )
+        self.alone_choice.add_class("studio-console-alone")
+        self.alone_choice.observe(lambda c: self._on_alone(c["new"]), names="value")
+        self.undo_button = self._button("console.undo", "undo", self._undo)
+        self.redo_button = self._button("console.redo", "repeat", self._redo)
+        self.keep_button = self._button("console.keep", "thumb-tack", self.keep)
+        self.full_button = self._button("console.full", "play-circle", self.render_full)
+        self.progress = widgets.IntProgress(
+            value=0, min=0, max=1, layout=widgets.Layout(width="160px", visibility="hidden")
+        )
+        tools = widgets.HBox(
+            [
+                self.alone_choice,
+                self.keep_button,
+                self.undo_button,
+                self.redo_button,
+                self.full_button,
+                self.progress,
+            ],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+
+        self.spectrum = LivePlot(
+            [
+                Subplot(
+                    x=Axis(t("console.spectrum_x"), "Hz", "log", (20.0, 20000.0)),
+                    y=Axis(t("console.spectrum_y"), "dB", "linear", (_SPECTRUM_FLOOR_DB, 0.0)),
+                    title=t("console.spectrum_title"),
+                )
+            ],
+            height_px=220,
+        )
+        freqs = np.geomspace(20.0, 20000.0, _SPECTRUM_POINTS)
+        floor = np.full_like(freqs, _SPECTRUM_FLOOR_DB)
+        self.spectrum.line(MIX, freqs, floor, label=t("console.side_mix"), color="#7f8c8d")
+        self.spectrum.line("strip", freqs, floor, label="", color="#d35400", width=2.0)
+        strip_names = [tr.name for tr in project.session.tracks]
+        strip_names += [b.name for b in project.session.buses] + [MASTER]
+        self.spectrum_choice = widgets.Dropdown(
+            options=strip_names,
+            value=strip_names[0],
+            description=t("console.spectrum_of"),
+            tooltip=t("console.spectrum_tooltip"),
+            style=self._kit.style("choice"),
+            layout=widgets.Layout(width="260px"),
+        )
+        self.spectrum_choice.add_class("studio-console-spectrum-of")
+        self.spectrum_choice.observe(lambda c: self._update_spectrum(), names="value")
+        self._outputs: dict[str, np.ndarray] = {}
+
+        session = project.session
+        strips = [self._track_strip(tr, session) for tr in session.tracks]
+        strips += [self._bus_strip(b, ("buses", b.name)) for b in session.buses]
+        strips += [self._vca_strip(v.name) for v in session.vcas]
+        strips.append(self._bus_strip(session.master, ("master",)))
+        self.strips = widgets.HBox(
+            strips,
+            layout=widgets.Layout(overflow="auto", width="100%", align_items="stretch"),
+        )
+        self.strips.add_class("studio-console-strips")
+        look = widgets.VBox([self.spectrum_choice, self.spectrum])
+        look.add_class("studio-console-spectrum")
+        super().__init__(
+            children=[self.title, self.message, self.player, tools, self.strips, self.status, look]
+        )
+        self.add_class("studio-console")
+        self._slow = Debouncer(self._render_guarded, debounce_s, scheduler)
+        project.observe(self._on_project)
+        self.render_now()
+        register_view(self)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _button(self, key: str, icon: str, action: Any) -> widgets.Button:
+        button = widgets.Button(
+            description=t(f"{key}_button"),
+            tooltip=t(f"{key}_tooltip"),
+            icon=icon,
+            layout=widgets.Layout(width="auto"),
+        )
+        button.add_class(f"studio-{key.replace('.', '-')}")
+        button.on_click(lambda _: action())
+        return button
+
+    def _bind(self, path: Path, *, vertical: bool = False, short: str | None = None) -> Any:
+        session = self.project.session
+        spec: ParamSpec = session.spec_at(path)
+        value = session.get(path)
+        if spec.kind == "bool":
+            control: Any = widgets.ToggleButton(
+                value=bool(value),
+                description=short or spec.label,
+                tooltip=spec.help,
+                layout=widgets.Layout(width="48px", padding="0"),
+            )
+        else:
+            automated = isinstance(value, Envelope)
+            control = control_for(
+                spec, spec.default if automated else value, sr=self.sr, kit=self._kit
+            )
+            control.disabled = automated
+            if vertical:
+                control.orientation = "vertical"
+                control.description = ""
+                control.layout = widgets.Layout(height="150px", width="56px")
+            else:
+                control.description = short if short is not None else spec.label
+                control.style = self._narrow_style
+                control.layout = widgets.Layout(width="112px")
+                control.readout = True
+        control.add_class("studio-control")
+        control.add_class("studio-console-" + "-".join(str(p) for p in path[-2:]))
+        self.controls[path] = control
+        control.observe(lambda change, p=path: self._on_change(p, change["new"]), names="value")
+        return control
+
+    @property
+    def _narrow_style(self) -> Any:
+        if not hasattr(self, "_narrow"):
+            self._narrow = widgets.SliderStyle(description_width="initial")
+        return self._narrow
+
+    def _header(self, name: str, colour: str, kind: str) -> widgets.HTML:
+        label = html.escape(name)
+        box = widgets.HTML(
+            f"<div title='{html.escape(kind)}' style='border-top:6px solid {html.escape(colour)};"
+            f"font-weight:bold;padding-top:2px;white-space:nowrap;overflow:hidden;"
+            f"text-overflow:ellipsis'>{label}</div><div style='font-size:11px;color:#777'>"
+            f"{html.escape(kind)}</div>"
+        )
+        box.add_class("studio-strip-name")
+        return box
+
+    def _slots(self, strip: Strip, base: Path) -> widgets.HTML:
+        slots = widgets.HTML(self._slots_html(strip))
+        slots.add_class("studio-strip-slots")
+        self._slot_views[base] = slots
+        return slots
+
+    def _slots_html(self, strip: Strip) -> str:
+        items = "".join(
+            f"<div style='font-size:11px;background:#eef2f5;margin:1px 0;padding:0 3px;"
+            f"border-radius:2px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis'>"
+            f"{html.escape(w)}</div>"
+            for w in _strip_summary(strip, self.sr)
+        )
+        return f"<div style='min-height:40px'>{items}</div>"
+
+    def _fader_row(self, name: str, colour: str, path: Path) -> widgets.HBox:
+        meter = LevelMeter(self._transport_id, colour)
+        self.meters[name] = meter
+        fader = self._bind(path, vertical=True)
+        return widgets.HBox([meter, fader], layout=widgets.Layout(height="160px"))
+
+    def _box(self, parts: list[widgets.Widget], name: str) -> widgets.VBox:
+        box = widgets.VBox(
+            parts,
+            layout=widgets.Layout(
+                width=_STRIP_WIDTH,
+                min_width=_STRIP_WIDTH,
+                border="1px solid #d5d8dc",
+                padding="4px",
+                margin="0 4px 0 0",
+            ),
+        )
+        box.add_class("studio-strip")
+        box.add_class(f"studio-strip-{_css_name(name)}")
+        return box
+
+    def _track_strip(self, track: Track, session: Session) -> widgets.VBox:
+        base: Path = ("tracks", track.name)
+        parts: list[widgets.Widget] = [
+            self._header(track.name, track.colour, t(f"console.kind_{track.layout}")),
+            self._slots(track.strip, base),
+        ]
+        for send in track.sends:
+            parts.append(self._bind((*base, "sends", send.bus, "level_db"), short=send.bus))
+        parts.append(self._bind((*base, "strip", "fader", "pan"), short=t("console.pan")))
+        parts.append(
+            widgets.HBox(
+                [
+                    self._bind((*base, "mute"), short=t("console.mute_short")),
+                    self._bind((*base, "solo"), short=t("console.solo_short")),
+                ]
+            )
+        )
+        parts.append(
+            self._fader_row(track.name, track.colour, (*base, "strip", "fader", "gain_db"))
+        )
+        return self._box(parts, track.name)
+
+    def _bus_strip(self, bus: Bus, base: Path) -> widgets.VBox:
+        kind = t("console.kind_master") if bus.name == MASTER else t(f"console.kind_{bus.kind}")
+        parts: list[widgets.Widget] = [
+            self._header(bus.name, bus.colour, kind),
+            self._slots(bus.strip, base),
+        ]
+        for send in bus.sends:
+            parts.append(self._bind((*base, "sends", send.bus, "level_db"), short=send.bus))
+        parts.append(self._bind((*base, "strip", "fader", "pan"), short=t("console.balance")))
+        if bus.name != MASTER:
+            parts.append(
+                widgets.HBox(
+                    [
+                        self._bind((*base, "mute"), short=t("console.mute_short")),
+                        self._bind((*base, "solo"), short=t("console.solo_short")),
+                    ]
+                )
+            )
+        parts.append(self._fader_row(bus.name, bus.colour, (*base, "strip", "fader", "gain_db")))
+        return self._box(parts, bus.name)
+
+    def _vca_strip(self, name: str) -> widgets.VBox:
+        base: Path = ("vcas", name)
+        parts = [
+            self._header(name, "#34495e", t("console.kind_vca")),
+            self._bind((*base, "mute"), short=t("console.mute_short")),
+            self._bind((*base, "gain_db"), vertical=True),
+        ]
+        return self._box(parts, name)
+
+    # -- moves --------------------------------------------------------------------------
+
+    def _on_change(self, path: Path, value: Any) -> None:
+        if self._syncing:
+            return
+        current = self.project.get(path)
+        spec = self.project.session.spec_at(path)
+        lo, hi = spec.range_at(self.sr) if spec.kind == "number" else (0.0, 0.0)
+        if _is_echo(value, current, 1e-9 * abs(hi - lo)):
+            return
+        try:
+            self.project.set(path, value, join=True)
+        except StudioError as exc:
+            self._show_error(str(exc))
+            self._sync_controls(self.project.session)  # show the value in use
+            return
+        self._show_error("")
+        self._slow()
+
+    def set(self, path: Path, value: Any) -> None:
+        """Move a control from code, exactly as a user would (by its path)."""
+        if path not in self.controls:
+            raise StudioError(
+                f"the console has no control for {path!r}; it has {len(self.controls)} "
+                "controls (see console.controls)."
+            )
+        self.controls[path].value = value
+
+    def _on_project(self, session: Session) -> None:
+        """The project changed (a move here, an undo, another view): show it, re-render."""
+        self._sync_controls(session)
+        for base, view in self._slot_views.items():
+            try:
+                view.value = self._slots_html(session.get((*base, "strip")))
+            except StudioError:
+                continue  # the track or bus is gone
+        self._slow()
+
+    def _sync_controls(self, session: Session) -> None:
+        self._syncing = True
+        try:
+            for path, control in self.controls.items():
+                try:
+                    value = session.get(path)
+                except StudioError:
+                    control.disabled = True  # the track or send is gone
+                    continue
+                automated = isinstance(value, Envelope)
+                control.disabled = automated
+                if not automated and control.value != value:
+                    control.value = value
+        finally:
+            self._syncing = False
+
+    def _undo(self) -> None:
+        label = self.project.undo()
+        self.status.value = _small(
+            t("console.undone", what=label) if label else t("console.nothing")
+        )
+
+    def _redo(self) -> None:
+        label = self.project.redo()
+        self.status.value = _small(
+            t("console.redone", what=label) if label else t("console.nothing")
+        )
+
+    def _on_alone(self, name: str) -> None:
+        self.alone = name or None
+        self._slow()
+
+    def _show_error(self, text: str) -> None:
+        self.message.value = (
+            f'<span style="color:#c0392b">&#9888; {html.escape(text)}</span>' if text else ""
+        )
+
+    # -- sound --------------------------------------------------------------------------
+
+    def _render_guarded(self) -> None:
+        try:
+            self.render_now()
+        except Exception as exc:  # noqa: BLE001 - a view must never take the kernel down
+            self._show_error(t("console.render_failed", error=exc))
+
+    def render_now(self) -> None:
+        """Render the preview passage now; refresh the player, meters and status."""
+        if self.comm is None:  # closed: a late timer has nothing to draw on
+            return
+        project = self.project
+        cache = project.cache
+        hits, misses = cache.hits, cache.misses
+        start = time.perf_counter()
+        levels: dict[str, np.ndarray] = {}
+        self._outputs = {}
+        mix = render(
+            project.session,
+            project.sources,
+            start_s=self.start_s,
+            duration_s=self.preview_s,
+            cache=cache,
+            meters=levels,
+            meter_block_s=_BLOCK_S,
+            name=t("console.side_mix"),
+            outputs=self._outputs,
+        )
+        took_ms = 1000 * (time.perf_counter() - start)
+        reused, rendered = cache.hits - hits, cache.misses - misses
+        self.mix = mix
+        self._lufs[MIX] = _lufs(mix)
+        self.player.set_side(MIX, mix, loudness_db=0.0)
+        for name, meter in self.meters.items():
+            if name in levels:
+                meter.set_levels(levels[name], _BLOCK_S)
+        self._render_alone()
+        self._update_spectrum()
+        for side in (ALONE, KEPT):
+            if side in self._lufs and self.player.audio(side) is not None:
+                self.player.set_loudness(side, self._offset(side))
+        self.status.value = _small(
+            t(
+                "console.status",
+                start_s=self.start_s,
+                end_s=self.start_s + self.preview_s,
+                ms=took_ms,
+                rendered=rendered,
+                reused=reused,
+            )
+        )
+
+    def _update_spectrum(self) -> None:
+        """Draw the chosen strip's spectrum over the mix's (what it adds, and where)."""
+        if not self._outputs:
+            return
+        name = self.spectrum_choice.value
+        freqs, mix_db = spectrum_points(self._outputs[MASTER], self.sr)
+        self.spectrum.update(MIX, freqs, mix_db)
+        strip = self._outputs.get(name)
+        silent = np.zeros((2, 1), dtype=np.float32)
+        _, strip_db = spectrum_points(strip if strip is not None else silent, self.sr)
+        self.spectrum.update("strip", freqs, strip_db)
+        self.spectrum.trace("strip").label = name
+
+    def _offset(self, side: str) -> float:
+        mix, other = self._lufs.get(MIX, -np.inf), self._lufs.get(side, -np.inf)
+        if not (np.isfinite(mix) and np.isfinite(other)):
+            return 0.0
+        return float(np.clip(other - mix, -60.0, 60.0))
+
+    def _render_alone(self) -> None:
+        if self.alone is None:
+            self.player.set_side(ALONE, None)
+            self._lufs.pop(ALONE, None)
+            return
+        session = self.project.session
+        soloed = session.replace(
+            tracks=tuple(tr.replace(solo=tr.name == self.alone) for tr in session.tracks),
+            buses=tuple(b.replace(solo=False) for b in session.buses),
+        )
+        audio = render(
+            soloed,
+            self.project.sources,
+            start_s=self.start_s,
+            duration_s=self.preview_s,
+            cache=self.project.cache,
+            name=self.alone,
+        )
+        self._lufs[ALONE] = _lufs(audio)
+        self.player.set_side(ALONE, audio, loudness_db=self._offset(ALONE))
+
+    def flush(self) -> None:
+        """Run a waiting preview render now."""
+        self._slow.flush()
+
+    def keep(self) -> None:
+        """Keep what the mix side plays now as side C, to compare later moves with."""
+        self.flush()
+        self._lufs[KEPT] = self._lufs.get(MIX, -np.inf)
+        self.player.set_side(KEPT, self.mix, loudness_db=0.0)
+
+    def set_region(self, start_s: float, preview_s: float) -> None:
+        """Move the preview passage (e.g. to the chorus) and render it."""
+        self.start_s, self.preview_s = float(start_s), float(preview_s)
+        self.player.set_side(KEPT, None)
+        self._lufs.pop(KEPT, None)
+        self.render_now()
+
+    def render_full(self) -> Audio:
+        """Mix the whole song (with its effect tails), showing progress; kept as ``result``."""
+        bar = self.progress
+
+        def report(done: int, total: int, label: str) -> None:
+            bar.layout.visibility = "visible"
+            bar.max, bar.value = total, done
+            bar.tooltip = label
+
+        start = time.perf_counter()
+        self.result = self.project.mixdown(progress=report)
+        self.status.value = _small(
+            t(
+                "console.full_done",
+                seconds=self.result.duration_s,
+                took_s=time.perf_counter() - start,
+            )
+        )
+        return self.result
+
+    def close(self) -> None:
+        """Close every strip, meter and the player, and stop following the project."""
+        self.project.unobserve(self._on_project)
+        slow = getattr(self, "_slow", None)
+        if slow is not None:
+            slow.cancel()
+        close_tree(self, keep=[self])
+        self.result = None
+        super().close()
+
+
+def _css_name(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower())
+
+
+def _small(text: str) -> str:
+    return f"<small>{html.escape(text)}</small>"
+
+
+def console(project: Project, **options: Any) -> Console:
+    """Build a :class:`Console` for a project (see its parameters)."""
+    return Console(project, **options)
