@@ -260,9 +260,9 @@ def test_delay_compensation_nulls_a_late_path_against_a_direct_one():
         buses=[Bus(name="group", strip=Strip(inserts=Chain(_ComesLate())))],
     )
     mix = render(s, {"a": a}, tail=False).samples
-    assert db(mix[:, : -2 * 64]) < -120.0
+    assert db(mix) < -120.0  # to the very last frame
     alone = render(s.replace(("tracks", "direct", "mute"), True), {"a": a}, tail=False).samples
-    np.testing.assert_allclose(alone[0, :-128], C * a.samples[0, :-128], atol=1e-6)
+    np.testing.assert_allclose(alone[0], C * a.samples[0], atol=1e-6)
 
 
 def test_automation_rides_the_fader_exactly():
@@ -542,3 +542,114 @@ def test_a_vca_moves_post_fader_sends_but_not_pre_fader_ones(pre):
     np.testing.assert_allclose(fx[0], expected, atol=1e-6)
     ride = s.replace(("vcas", "band", "gain_db"), Envelope((0.0, 1.0), (-6.0206, -6.0206)))
     np.testing.assert_allclose(render(ride, {"a": a}).samples[0], expected, atol=1e-6)
+
+
+def test_a_track_and_a_bus_may_not_share_a_name():
+    with pytest.raises(ParameterError, match="two of the tracks and buses are called 'verb'"):
+        Session(tracks=[Track(name="verb")], buses=[Bus(name="verb", kind="return")])
+    with pytest.raises(ParameterError, match="'master'"):
+        Session(tracks=[Track(name="master")])
+
+
+def test_a_send_thrown_open_from_off_is_rendered():
+    a = Audio(np.ones((1, SR), dtype=np.float32), SR)
+    throw = Envelope((0.0, 1.0), (-120.0, 0.0))
+    s = Session(
+        stems=[Stem(name="a")],
+        tracks=[
+            Track(
+                name="a", clips=[Clip(source="a")], vca="v", sends=[Send(bus="fx", level_db=throw)]
+            )
+        ],
+        buses=[Bus(name="fx", kind="return", solo=True)],
+        vcas=[Vca(name="v", gain_db=Envelope((0.0, 1.0), (-120.0, -120.0 + 1e-9)))],
+    )
+    fx = render(s.replace(("vcas", "v", "gain_db"), 0.0), {"a": a}, tail=False).samples[0]
+    t = np.arange(SR) / SR
+    np.testing.assert_allclose(fx, C * 10 ** ((-120.0 + 120.0 * t) / 20), rtol=2e-3, atol=1e-9)
+    assert np.all(np.isfinite(render(s, {"a": a}, tail=False).samples))  # a VCA from -120
+
+
+def test_soloing_a_return_fed_by_a_bus_send_plays_its_effect_only():
+    kick = noise(seed=6)
+    s = Session(
+        stems=[Stem(name="kick")],
+        tracks=[Track(name="kick", clips=[Clip(source="kick")], output="drums")],
+        buses=[
+            Bus(name="drums", sends=[Send(bus="verb", level_db=0.0)]),
+            Bus(name="verb", kind="return", strip=Strip(trim_db=-6.0206), solo=True),
+        ],
+    )
+    mix = render(s, {"kick": kick}, tail=False).samples
+    np.testing.assert_allclose(mix[0], 0.5 * C * kick.samples[0], atol=1e-6)  # wet only
+
+
+def test_a_preview_is_a_slice_of_the_full_mix():
+    a = noise(seconds=4.0, seed=9)
+    s = Session(
+        stems=[Stem(name="a")],
+        tracks=[
+            Track(
+                name="a",
+                clips=[Clip(source="a")],
+                sends=[Send(bus="verb", level_db=0.0)],
+                strip=Strip(dynamics=Compressor(threshold_db=-30.0, ratio=4.0)),
+            )
+        ],
+        buses=[
+            Bus(
+                name="verb",
+                kind="return",
+                strip=Strip(inserts=Chain(Reverb(mix_pct=100.0, decay_s=0.5))),
+            )
+        ],
+    )
+    full = render(s, {"a": a}, tail=False).samples
+    part = render(s, {"a": a}, start_s=3.0, duration_s=0.5).samples
+    np.testing.assert_allclose(part, full[:, 3 * SR : 3 * SR + SR // 2], atol=1e-4)
+
+
+def test_the_cache_is_bounded_by_size_and_never_serves_other_audio():
+    s = one_track()
+    cache = RenderCache(max_mb=1.0)
+    for seed in range(6):
+        a = noise(seconds=1.0, seed=seed)
+        got = render(s, {"a": a}, duration_s=1.0, cache=cache).samples
+        np.testing.assert_allclose(got[0], C * a.samples[0], atol=1e-6)  # never stale
+        assert cache.size_mb <= 1.0 + 0.8  # the newest entry may stand alone
+
+
+def test_a_late_path_keeps_the_end_of_the_mix():
+    a = noise(seconds=0.5)
+    s = one_track(strip=Strip(inserts=Chain(_ComesLate())))
+    mix = render(s, {"a": a}, tail=False).samples
+    np.testing.assert_allclose(mix[0], C * a.samples[0], atol=1e-6)  # the last frames too
+
+
+@dataclass(frozen=True)
+class _Slow(Processor):
+    """A processor that takes its time (so tracks finish out of order on two cores)."""
+
+    def _process(self, samples, sr):
+        import time
+
+        time.sleep(0.2)
+        return samples * 0.5
+
+
+def test_a_slow_first_track_does_not_change_the_sum():
+    srcs = {f"t{i}": noise(seconds=0.3, seed=i) for i in range(8)}
+    s = Session(
+        stems=[Stem(name=n) for n in srcs],
+        tracks=[
+            Track(
+                name=n,
+                clips=[Clip(source=n)],
+                strip=Strip(inserts=Chain(_Slow())) if n == "t0" else Strip(),
+            )
+            for n in srcs
+        ],
+    )
+    np.testing.assert_array_equal(
+        render(s, srcs, parallel=True).samples, render(s, srcs, parallel=False).samples
+    )

@@ -38,9 +38,10 @@ import numpy as np
 from studio.audio import Audio
 from studio.dsp import _parallel
 from studio.dsp.control import Envelope
+from studio.dsp.pan import apply_gain
 from studio.errors import AudioDataError, ParameterError
 from studio.mixing.session import MASTER, Bus, Clip, Send, Session, Strip, Track
-from studio.processors.utility import Fader, Gain
+from studio.processors.utility import Fader
 
 __all__ = [
     "RenderCache",
@@ -184,7 +185,15 @@ def _apply_ramp(gain: np.ndarray, ramp: np.ndarray, offset: int) -> None:
 
 @dataclass(frozen=True)
 class _Listening:
-    """What mute and solo leave open: tracks' main outputs and their sends."""
+    """What mute and solo leave open: the main outputs and the sends of tracks and buses.
+
+    While anything is soloed, a track or bus is heard through its main output when it
+    is soloed itself, when a soloed bus lies on its way to the master, or when its
+    output leads (through any sends) to a soloed bus: a track feeding a drum bus whose
+    send feeds a soloed reverb plays into the drum bus, so the reverb has something to
+    carry, while the drum bus itself stays silent. A bus also passes what a heard,
+    soloed part sends it, and effect returns always pass (solo-safe).
+    """
 
     session: Session
 
@@ -193,25 +202,63 @@ class _Listening:
         s = self.session
         return any(t.solo for t in s.tracks) or any(b.solo for b in s.buses)
 
-    def _soloed_downstream(self, bus_name: str) -> bool:
+    def _on_the_way(self, bus_name: str, *, through_sends: bool) -> bool:
+        """Whether a soloed bus is ``bus_name`` or after it (following sends too)."""
         seen: set[str] = set()
-        while bus_name != MASTER and bus_name not in seen:
-            seen.add(bus_name)
-            bus = self.session.bus(bus_name)
+        todo = [bus_name]
+        while todo:
+            name = todo.pop()
+            if name == MASTER or name in seen:
+                continue
+            seen.add(name)
+            bus = self.session.bus(name)
             if bus.solo:
                 return True
-            bus_name = bus.output
+            todo.append(bus.output)
+            if through_sends:
+                todo.extend(s.bus for s in bus.sends)
         return False
 
+    def _muted(self, track: Track) -> bool:
+        return track.mute or bool(track.vca and self.session.get(("vcas", track.vca)).mute)
+
     def track_on(self, track: Track) -> bool:
-        if track.mute or (track.vca and self.session.get(("vcas", track.vca)).mute):
+        if self._muted(track):
             return False
-        return not self.soloing or track.solo or self._soloed_downstream(track.output)
+        return not self.soloing or track.solo or self._on_the_way(track.output, through_sends=True)
 
     def send_on(self, track: Track, send: Send) -> bool:
-        if track.mute or (track.vca and self.session.get(("vcas", track.vca)).mute):
+        if self._muted(track):
             return False
-        return self.track_on(track) or self._soloed_downstream(send.bus)
+        return self.track_on(track) or self._on_the_way(send.bus, through_sends=True)
+
+    def bus_on(self, bus: Bus) -> bool:
+        """Whether a bus's main output is heard (what it sends is decided per send)."""
+        if bus.mute:
+            return False
+        if bus.name == MASTER:
+            return True
+        if not self.soloing or bus.solo or bus.kind == "return":
+            return True
+        if self._on_the_way(bus.output, through_sends=False):
+            return True
+        return self._soloed_upstream(bus.name)
+
+    def bus_send_on(self, bus: Bus, send: Send) -> bool:
+        if bus.mute:
+            return False
+        return self.bus_on(bus) or self._on_the_way(send.bus, through_sends=True)
+
+    def _soloed_upstream(self, bus_name: str) -> bool:
+        """Whether a soloed track or bus feeds ``bus_name`` through main outputs."""
+        s = self.session
+        for track in s.tracks:
+            if track.output == bus_name and track.solo and not self._muted(track):
+                return True
+        for bus in s.buses:
+            if bus.output == bus_name and (bus.solo or self._soloed_upstream(bus.name)):
+                return True
+        return False
 
 
 # -- the render ---------------------------------------------------------------------------
@@ -230,6 +277,9 @@ class _Part:
     gain: float = 1.0
 
 
+_PREROLL_MIN_S = 0.5  # compressors and filters settle within this
+_PREROLL_MAX_S = 4.0  # a longer tail is heard cut at the very start of a preview
+_AHEAD = 3  # tracks rendered ahead of the next one to be added: bounds what waits in memory
 _ADD_CHUNK = 1 << 14  # frames added at a time: the scaled chunk stays in the CPU cache
 
 
@@ -255,16 +305,23 @@ class _TrackOut:
 class RenderCache:
     """Results of earlier renders, keyed by frozen settings and what fed them.
 
-    Keeps the most recent ``entries`` results (tracks and buses); a preview that moves
-    one control finds everything else here. Safe to share between threads.
+    Keeps the most recent results (tracks and buses) up to ``max_mb`` megabytes of
+    audio; a preview that moves one control finds everything else here. Safe to share
+    between threads.
     """
 
-    def __init__(self, entries: int = 256) -> None:
-        self._entries = entries
-        self._store: OrderedDict[Any, Any] = OrderedDict()
+    def __init__(self, max_mb: float = 400.0) -> None:
+        self._limit = int(max_mb * 1e6)
+        self._store: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    @property
+    def size_mb(self) -> float:
+        """How much audio is kept now, in megabytes."""
+        return self._bytes / 1e6
 
     def get(self, key: Any) -> Any:
         """The result stored under ``key``, or None."""
@@ -275,20 +332,57 @@ class RenderCache:
                 return None
             self._store.move_to_end(key)
             self.hits += 1
-            return found
+            return found[0]
 
     def put(self, key: Any, value: Any) -> None:
         """Store ``value`` under ``key``, dropping the oldest entries beyond the limit."""
+        size = _nbytes(value)
         with self._lock:
-            self._store[key] = value
-            self._store.move_to_end(key)
-            while len(self._store) > self._entries:
-                self._store.popitem(last=False)
+            old = self._store.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._store[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self._limit and len(self._store) > 1:
+                _, (_, dropped) = self._store.popitem(last=False)
+                self._bytes -= dropped
 
     def clear(self) -> None:
         """Forget everything (the audio of the stems changed)."""
         with self._lock:
             self._store.clear()
+            self._bytes = 0
+
+
+def _nbytes(value: Any) -> int:
+    """The audio a cached result holds of its own (shared arrays counted once)."""
+    seen: set[int] = set()
+    total = 0
+    parts: list[Any] = []
+    if isinstance(value, _TrackOut):
+        parts = [value.main, *value.sends.values()]
+    elif isinstance(value, tuple):
+        parts = [value[0], *value[1].values()]
+    for part in parts:
+        if part is not None and id(part.samples) not in seen:
+            seen.add(id(part.samples))
+            total += part.samples.nbytes
+    return total
+
+
+class _Same:
+    """A key part that is equal only to the very same object (and keeps it alive)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
 
 
 def _shifted(obj: Any, start_s: float) -> Any:
@@ -325,7 +419,7 @@ def _render_track(
     vca_db = _vca_gain(session, track)
     vca_gain = 1.0
     if isinstance(vca_db, Envelope):
-        post = _shifted(Gain().replace(gain_db=vca_db), start_s).run(post, sr)[0]
+        post = apply_gain(post, sr, gain_db=vca_db.shifted(-start_s))
     elif vca_db != 0.0:
         vca_gain = float(10.0 ** (vca_db / 20.0))  # applied as the track is added in
     out = _TrackOut(_Part(post, latency, vca_gain) if main_on else None, {})
@@ -344,8 +438,8 @@ def _render_track(
 
 def _send_part(tap: np.ndarray, level_db: Any, scale: float, latency: int, sr: int) -> _Part:
     """A send's signal: the tap with its level (a gain when fixed, a copy when it moves)."""
-    if isinstance(level_db, Envelope):
-        return _Part(Gain().replace(gain_db=level_db).run(tap, sr)[0], latency, scale)
+    if isinstance(level_db, Envelope):  # already in song time less the passage's start
+        return _Part(apply_gain(tap, sr, gain_db=level_db), latency, scale)
     return _Part(tap, latency, scale * float(10.0 ** (level_db / 20.0)))
 
 
@@ -353,17 +447,24 @@ def _to_stereo(x: np.ndarray) -> np.ndarray:
     return np.repeat(x, 2, axis=0) if x.shape[0] == 1 else x
 
 
-def _render_bus(bus: Bus, feed: _Part, sr: int, start_s: float) -> tuple[_Part, dict[str, _Part]]:
+def _render_bus(
+    bus: Bus, feed: _Part, sr: int, start_s: float, listening: _Listening
+) -> tuple[_Part | None, dict[str, _Part]]:
+    """A bus's main output (None when solo or mute silence it) and its sends."""
+    main_on = listening.bus_on(bus)
+    sends_on = [s for s in bus.sends if listening.bus_send_on(bus, s)]
+    if not main_on and not sends_on:
+        return None, {}
     strip: Strip = _shifted(bus.strip, start_s)
     latency = feed.latency + strip.latency_frames(sr)
     pre = strip.pre_fader(feed.samples, sr)
     post = strip.fader.run(pre, sr)[0] if not strip.bypass else pre
     sends = {}
-    for send in bus.sends:
+    for send in sends_on:
         send = _shifted(send, start_s)
         tap = pre if send.pre_fader else post
         sends[send.bus] = _send_part(tap, send.level_db, 1.0, latency, sr)
-    return _Part(post, latency), sends
+    return (_Part(post, latency) if main_on else None), sends
 
 
 def _track_key(
@@ -374,7 +475,7 @@ def _track_key(
     start: int,
     frames: int,
 ) -> Any:
-    used = tuple((c.source, id(_source(sources, c, track.owner_label))) for c in track.clips)
+    used = tuple((c.source, _Same(_source(sources, c, track.owner_label))) for c in track.clips)
     heard = (listening.track_on(track), tuple(listening.send_on(track, s) for s in track.sends))
     return ("track", session.sr, track, _vca_gain(session, track), heard, used, start, frames)
 
@@ -430,7 +531,74 @@ def render(
     Audio
         Stereo float32 at the session's rate. Nothing is limited or clipped: a mix
         that goes over full scale stays over it, for the report to find.
+
+    A region that starts inside the song is rendered from a little earlier (a
+    pre-roll as long as the longest effect tail, at most a few seconds) so that the
+    reverbs, delays and compressors already carry what came before, as they do in the
+    full mix; the pre-roll is then dropped.
     """
+    sr = session.sr
+    preroll = 0
+    if duration_s is not None and start_s > 0:
+        block = max(1, round(meter_block_s * sr))
+        want = round(min(max(_tail_s(session), _PREROLL_MIN_S), _PREROLL_MAX_S) * sr)
+        preroll = min(round(start_s * sr), -(-want // block) * block)
+        preroll -= preroll % block  # whole meter blocks, so the meters line up
+    options: dict[str, Any] = {
+        "tail": tail,
+        "cache": cache,
+        "progress": progress,
+        "parallel": parallel,
+        "name": name,
+        "meter_block_s": meter_block_s,
+    }
+    if preroll == 0:
+        return _render_region(
+            session,
+            sources,
+            start_s=start_s,
+            duration_s=duration_s,
+            meters=meters,
+            outputs=outputs,
+            **options,
+        )
+    inner_meters: dict[str, np.ndarray] | None = {} if meters is not None else None
+    inner_outputs: dict[str, np.ndarray] | None = {} if outputs is not None else None
+    assert duration_s is not None
+    mix = _render_region(
+        session,
+        sources,
+        start_s=start_s - preroll / sr,
+        duration_s=duration_s + preroll / sr,
+        meters=inner_meters,
+        outputs=inner_outputs,
+        **options,
+    )
+    frames = round(duration_s * sr)
+    if meters is not None and inner_meters is not None:
+        skip = preroll // max(1, round(meter_block_s * sr))
+        meters.update({k: v[skip:] for k, v in inner_meters.items()})
+    if outputs is not None and inner_outputs is not None:
+        outputs.update({k: v[:, preroll : preroll + frames] for k, v in inner_outputs.items()})
+    return Audio(mix.samples[:, preroll : preroll + frames], sr, mix.name)
+
+
+def _render_region(
+    session: Session,
+    sources: Mapping[str, Any],
+    *,
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    tail: bool = True,
+    cache: RenderCache | None = None,
+    progress: Progress | None = None,
+    parallel: bool = True,
+    name: str | None = None,
+    meters: dict[str, np.ndarray] | None = None,
+    meter_block_s: float = 0.05,
+    outputs: dict[str, np.ndarray] | None = None,
+) -> Audio:
+    """Mix exactly the region asked for (see :func:`render`, which adds a pre-roll)."""
     sr = session.sr
     for stem_name, audio in sources.items():
         if isinstance(audio, Audio) and audio.sr != sr:
@@ -453,6 +621,8 @@ def render(
     tracks, buses = session.tracks, session.bus_order()
     ends = (*buses, session.master)
     latency = _latencies(session, sr)
+    wanted = frames  # render on for as long as the mix comes out late, then move it back
+    frames += latency[MASTER] + session.master.strip.latency_frames(sr)
     mixing = {b.name: np.zeros((2, frames), dtype=np.float32) for b in ends}
     lock = threading.Lock()
     total, done = len(tracks) + len(ends), [0]
@@ -466,8 +636,11 @@ def render(
     keys = [_track_key(session, t, listening, sources, start, frames) for t in tracks]
     finished: dict[int, _TrackOut] = {}
     next_up = [0]  # tracks are added in their order, so every render sums alike
+    turn = threading.Condition(lock)
 
     def one(i: int) -> None:
+        with turn:  # never more than a few tracks ahead of the next one to be added
+            turn.wait_for(lambda: i < next_up[0] + _AHEAD)
         found = cache.get(keys[i]) if cache is not None else None
         if found is None:
             found = _render_track(session, tracks[i], sources, start, frames, listening)
@@ -492,6 +665,7 @@ def render(
                 for bus_name, part in out.sends.items():
                     deliver(bus_name, part)
                 next_up[0] += 1
+            turn.notify_all()
             done[0] += 1
             if progress is not None:
                 progress(done[0], total, tracks[i].name)
@@ -512,7 +686,19 @@ def render(
     start_s = start / sr
     mix = _Part(mixing[MASTER], latency[MASTER])
     for level in _bus_levels(session, buses):
-        bus_keys = {bus.name: ("bus", bus, tuple(fed[bus.name]), start, frames) for bus in level}
+        bus_keys = {
+            bus.name: (
+                "bus",
+                bus,
+                tuple(fed[bus.name]),
+                latency[bus.name],
+                listening.bus_on(bus),
+                tuple(listening.bus_send_on(bus, x) for x in bus.sends),
+                start,
+                frames,
+            )
+            for bus in level
+        }
         found: dict[str, Any] = {}
         for bus in level:
             hit = cache.get(bus_keys[bus.name]) if cache is not None else None
@@ -528,11 +714,7 @@ def render(
         ) -> None:
             bus = todo[i]
             feed = _Part(mixing[bus.name], latency[bus.name])
-            out: tuple[_Part, dict[str, _Part]]
-            if bus.mute:
-                out = (_Part(np.zeros((2, frames), dtype=np.float32), feed.latency), {})
-            else:
-                out = _render_bus(bus, feed, sr, start_s)
+            out = _render_bus(bus, feed, sr, start_s, listening)
             found[bus.name] = out
             if cache is not None:
                 cache.put(bus_keys[bus.name], out)
@@ -545,22 +727,25 @@ def render(
         for bus in level:  # delivered in desk order, so every render sums alike
             del mixing[bus.name]  # its input is no longer needed
             out_part, sends = found[bus.name]
+            heard = out_part.samples if out_part is not None else None
             if meters is not None:
-                meters[bus.name] = block_peaks_db(out_part.samples, sr, frames, meter_block_s)
-            if outputs is not None:
-                outputs[bus.name] = out_part.samples
+                meters[bus.name] = block_peaks_db(heard, sr, frames, meter_block_s)
+            if outputs is not None and heard is not None:
+                outputs[bus.name] = heard
             if bus.name == MASTER:
-                mix = out_part
-            else:
+                silent = np.zeros((2, frames), dtype=np.float32)
+                mix = out_part if out_part is not None else _Part(silent, latency[MASTER])
+            elif out_part is not None:
                 deliver(bus.output, out_part)
                 fed[bus.output].append((bus_keys[bus.name], "main"))
+            if bus.name != MASTER:
                 for target, part in sends.items():
                     deliver(target, part)
                     fed[target].append((bus_keys[bus.name], target))
             done[0] += 1
             if progress is not None:
                 progress(done[0], total, bus.name)
-    samples = _back_in_time(mix, frames)
+    samples = _back_in_time(mix, frames)[:, :wanted]
     if tail and duration_s is None:
         samples = _trim_tail(samples, content_end=max(1, content))
     return Audio(samples, sr, name or session.name)
@@ -593,7 +778,9 @@ def _bus_levels(session: Session, buses: tuple[Bus, ...]) -> list[list[Bus]]:
     """Buses grouped so each group is fed only by tracks and earlier groups; master last."""
     level: dict[str, int] = {}
     for bus in buses:  # in mixing order: whatever feeds a bus has its level already
-        feeding = [b for b in buses if b.name in set(session.feeders(bus.name))]
+        feeding = [
+            b for b in buses if b.output == bus.name or any(x.bus == bus.name for x in b.sends)
+        ]
         level[bus.name] = 1 + max((level[b.name] for b in feeding), default=-1)
     groups: list[list[Bus]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
     for bus in buses:

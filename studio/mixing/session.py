@@ -265,6 +265,9 @@ class Session(Parametric):
         super().__post_init__()
         _unique("track", [t.name for t in self.tracks])
         _unique("bus", [b.name for b in self.buses] + [MASTER])
+        # one name, one strip: meters, stems and solo name tracks and buses alike
+        every = [t.name for t in self.tracks] + [b.name for b in self.buses] + [MASTER]
+        _unique("track or bus", every, "tracks and buses")
         _unique("VCA", [v.name for v in self.vcas])
         _unique("stem", [s.name for s in self.stems])
         if self.master.name != MASTER:
@@ -421,13 +424,13 @@ def _put(things: tuple[Any, ...], thing: Any) -> tuple[Any, ...]:
     return (*things, thing)
 
 
-def _unique(what: str, names: list[str]) -> None:
+def _unique(what: str, names: list[str], plural: str | None = None) -> None:
     seen: set[str] = set()
     for n in names:
         if not n:
             raise ParameterError(f"session: every {what} needs a name.")
         if n in seen:
-            raise ParameterError(f"session: two of the {what}s are called {n!r}.")
+            raise ParameterError(f"session: two of the {plural or what + 's'} are called {n!r}.")
         seen.add(n)
 
 
