@@ -48,3 +48,12 @@ def test_the_view_is_one_undo_step_per_drag_and_closes(project):
     tree = widget_tree(view)
     view.close()
     assert all(w.comm is None for w in tree)
+
+
+def test_the_amount_is_measured_from_where_the_faders_were_whatever_came_between(project):
+    before = faders(project)
+    suggestion = project.suggest_balance()
+    project.apply_balance(suggestion, 50.0, join=True)
+    project.set(("master", "strip", "fader", "gain_db"), -1.0)  # another edit in between
+    project.apply_balance(suggestion, 0.0, join=True)
+    assert faders(project) == before  # 0 % is where they were, not where 50 % left them

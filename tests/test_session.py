@@ -653,3 +653,47 @@ def test_a_slow_first_track_does_not_change_the_sum():
     np.testing.assert_array_equal(
         render(s, srcs, parallel=True).samples, render(s, srcs, parallel=False).samples
     )
+
+
+def test_saving_never_points_a_session_at_another_ones_audio(tmp_path):
+    file = tmp_path / "mix.session.json"
+    first = Project.from_audio({"Kick?": noise(seed=1), "Kick_": noise(seed=2)})
+    first.save(file)
+    again = Project.load(file)
+    for name in ("Kick?", "Kick_"):  # two names that clean to the same file name
+        np.testing.assert_array_equal(again.sources[name].samples, first.sources[name].samples)
+    other = Project.from_audio({"Kick?": noise(seed=3), "Kick_": noise(seed=4)})
+    other.save(file, overwrite=True)
+    reloaded = Project.load(file)
+    np.testing.assert_array_equal(reloaded.sources["Kick?"].samples, other.sources["Kick?"].samples)
+
+
+def test_stems_of_different_lengths_mix_the_same_after_a_round_trip(tmp_path):
+    p = Project.from_audio({"a": noise(seconds=1.0, seed=1), "b": noise(seconds=2.0, seed=2)})
+    p.set(("tracks", "a", "clips", 0, "trim_out_s"), 0.5)
+    p.set(("tracks", "a", "clips", 0, "fade_out_s"), 0.2)
+    before = p.mixdown()
+    again = Project.load(p.save(tmp_path / "m.session.json"))
+    np.testing.assert_array_equal(again.mixdown().samples, before.samples)
+
+
+def test_two_separate_drags_are_two_undo_steps():
+    p = demo_project()
+    path = ("tracks", "a", "strip", "fader", "gain_db")
+    p.set(path, -3.0, join=True)
+    p.set(path, -4.0, join=True)
+    p.end_join()  # the first drag is over
+    p.set(path, -6.0, join=True)
+    assert len(p.history) == 2
+    p.undo()
+    assert p.get(path) == -4.0
+
+
+def test_a_file_that_is_no_session_is_refused_plainly(tmp_path):
+    bad = tmp_path / "x.session.json"
+    bad.write_text('{"format": "studio.session/1"}')
+    with pytest.raises(AudioFileError, match="holds no session"):
+        Project.load(bad)
+    bad.write_text("not json")
+    with pytest.raises(AudioFileError, match="not valid JSON"):
+        Project.load(bad)

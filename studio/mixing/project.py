@@ -23,7 +23,7 @@ from studio.dsp.control import Envelope
 from studio.dsp.resample import resample
 from studio.errors import AudioFileError, ParameterError
 from studio.io import load, save
-from studio.mixing.render import Progress, RenderCache, render
+from studio.mixing.render import Progress, RenderCache, render, session_length_s, tail_s
 from studio.mixing.session import Clip, Session, Stem, Track
 from studio.params import Path as ParamPath
 from studio.params import format_path
@@ -107,12 +107,13 @@ class Project:
                     "converts the rate."
                 )
         self._session = session
-        self._sources = dict(sources)
+        self._sources = conform_stems(sources, session.sr)  # one length, as imports give
         self._undo: list[tuple[Session, str]] = []
         self._redo: list[tuple[Session, str]] = []
         self._listeners: list[Callable[[Session], None]] = []
         self._joinable: str | None = None  # the setting a joined slider drag is moving
         self._balance_from: dict[Any, Any] = {}  # the faders before a suggestion applied
+        self._balance_for: Any = None  # ...and which suggestion that was
         self.path = Path(path) if path is not None else None
         self.cache = RenderCache()
 
@@ -224,6 +225,14 @@ class Project:
         self._joinable = label if join else None
         self._commit(session)
 
+    def end_join(self) -> None:
+        """End a joined edit: the next move of the same setting is an undo step of its own.
+
+        A view calls it when a drag is over (its preview rendered), so two separate drags
+        of one fader are two undo steps.
+        """
+        self._joinable = None
+
     def track_audio(
         self, name: str, *, start_s: float = 0.0, duration_s: float | None = None
     ) -> Audio:
@@ -296,11 +305,13 @@ class Project:
     ) -> None:
         """Set the faders and pans ``amount_pct`` of the way to a suggestion (one undo step).
 
-        The way is measured from where the faders were before the suggestion was first
-        applied, so moving the amount back and forth never drifts.
+        The way is measured from where the faders were when this suggestion was first
+        applied, so moving the amount back and forth never drifts, whatever else was
+        changed in between (0 % puts them back).
         """
         label = t("project.balance")
-        if not (join and self._joinable == label and self._undo):
+        if self._balance_for is not suggestion:  # a new suggestion starts from here
+            self._balance_for = suggestion
             self._balance_from = {p: self._session.get(p) for p in suggestion.paths()}
         changes = suggestion.changes(amount_pct, current=self._balance_from)
         self.apply(changes, label=label, join=join)
@@ -417,6 +428,7 @@ class Project:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
+            os.chmod(tmp, 0o666 & ~_umask())  # as any new file (mkstemp makes it private)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -426,23 +438,33 @@ class Project:
         return target
 
     def _with_stem_files(self, target: Path) -> Session:
-        """The session with every stem pointing at a file, writing those that have none."""
+        """The session with every stem pointing at a file, writing those that have none.
+
+        A stem's file is written once: a file already there is used again only when it
+        holds exactly this stem's audio; otherwise the stem gets a new name beside it
+        (``voice (2).wav``), so no saved session ever points at another's audio.
+        """
         folder = target.parent / f"{target.name.split('.')[0]} stems"
         stems = []
+        taken: set[str] = set()  # file names used in this save, case folded
         for stem in self._session.stems:
             if stem.path and Path(stem.path).is_file():
                 stems.append(stem)
                 continue
             folder.mkdir(exist_ok=True)
-            file = folder / f"{_safe_file_name(stem.name)}.wav"
             audio = self._sources[stem.name]
-            if not file.exists():
-                save(audio, file, subtype="FLOAT")
-            elif load(file).samples.shape != audio.samples.shape:
-                raise AudioFileError(
-                    f"Project.save: '{file}' exists and holds other audio than stem "
-                    f"{stem.name!r}; move it away or save the session under another name."
-                )
+            base = _safe_file_name(stem.name)
+            for number in range(1, 10_000):
+                name = f"{base}.wav" if number == 1 else f"{base} ({number}).wav"
+                file = folder / name
+                if name.casefold() in taken:
+                    continue
+                if not file.exists():
+                    save(audio, file, subtype="FLOAT")
+                    break
+                if _holds(file, audio):
+                    break
+            taken.add(file.name.casefold())
             stems.append(stem.replace(path=str(file.resolve())))
         return self._session.replace(stems=tuple(stems))
 
@@ -469,6 +491,8 @@ class Project:
                 f"{data.get('format') if isinstance(data, dict) else None!r}, expected "
                 f"{FILE_FORMAT!r})."
             )
+        if not isinstance(data.get("session"), dict):
+            raise AudioFileError(f"Project.load: '{file}' holds no session (it has no settings).")
         session = Session.from_dict(data["session"])
         folder = file.parent.resolve()
         sources: dict[str, Audio] = {}
@@ -522,7 +546,12 @@ class Project:
                 f"Project.export: a mixdown for mastering is 24-bit ('PCM_24') or 32-bit "
                 f"float ('FLOAT'); got {subtype!r}."
             )
-        return save(self.mixdown(progress=progress), path, subtype=subtype, overwrite=overwrite)
+        target = Path(path).expanduser()
+        if target.exists() and not overwrite:  # say so before a long render, not after
+            raise AudioFileError(
+                f"Project.export: '{target}' already exists; pass overwrite=True to replace it."
+            )
+        return save(self.mixdown(progress=progress), target, subtype=subtype, overwrite=overwrite)
 
     def export_stems(
         self,
@@ -535,22 +564,33 @@ class Project:
         """Write every track and bus rendered alone, all the length of the full mix.
 
         Each file is what you hear when you solo that track or bus (solo in place:
-        effect returns stay open, the master bus as set). Returns the files by name.
+        effect returns stay open, the master bus as set), all as long as the song plus
+        its longest effect tail, so they line up when imported elsewhere. Existing files
+        are replaced only with ``overwrite=True`` (checked before anything is written).
+        Returns the files by name.
         """
         out_dir = Path(folder).expanduser()
         if not out_dir.is_dir():
             raise AudioFileError(f"Project.export_stems: '{out_dir}' is not a folder.")
-        full = self.mixdown()
-        frames = full.samples.shape[-1]
+        names_out = [t.name for t in self._session.tracks] + [b.name for b in self._session.buses]
+        clash = [n for n in names_out if (out_dir / f"{_safe_file_name(n)}.wav").exists()]
+        if clash and not overwrite:
+            raise AudioFileError(
+                f"Project.export_stems: '{out_dir}' already holds files for "
+                f"{', '.join(map(repr, clash))}; pass overwrite=True to replace them."
+            )
+        full_s = session_length_s(self._session, self._sources) + tail_s(self._session)
+        frames = max(1, round(full_s * self._session.sr))
+        sr = self._session.sr
         written: dict[str, Path] = {}
         names = [*(("tracks", t.name) for t in self._session.tracks)]
         names += [("buses", b.name) for b in self._session.buses]
         for i, (kind, name) in enumerate(names):
             alone = _alone(self._session, kind, name)
-            audio = render(alone, self._sources, tail=False, duration_s=frames / full.sr)
+            audio = render(alone, self._sources, tail=False, duration_s=frames / sr)
             target = out_dir / f"{_safe_file_name(name)}.wav"
             written[name] = save(
-                Audio(audio.samples, full.sr, name), target, subtype=subtype, overwrite=overwrite
+                Audio(audio.samples, sr, name), target, subtype=subtype, overwrite=overwrite
             )
             if progress is not None:
                 progress(i + 1, len(names), name)
@@ -583,6 +623,21 @@ def _alone(session: Session, kind: str, name: str) -> Session:
     tracks = tuple(t.replace(solo=(kind == "tracks" and t.name == name)) for t in session.tracks)
     buses = tuple(b.replace(solo=(kind == "buses" and b.name == name)) for b in session.buses)
     return session.replace(tracks=tracks, buses=buses)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _holds(file: Path, audio: Audio) -> bool:
+    """Whether ``file`` holds exactly ``audio`` (same rate, shape and samples)."""
+    try:
+        found = load(file)
+    except AudioFileError:
+        return False
+    return found.sr == audio.sr and np.array_equal(found.samples, audio.samples)
 
 
 def _relative(path: Path, folder: Path) -> str:

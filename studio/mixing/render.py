@@ -541,7 +541,7 @@ def render(
     preroll = 0
     if duration_s is not None and start_s > 0:
         block = max(1, round(meter_block_s * sr))
-        want = round(min(max(_tail_s(session), _PREROLL_MIN_S), _PREROLL_MAX_S) * sr)
+        want = round(min(max(tail_s(session), _PREROLL_MIN_S), _PREROLL_MAX_S) * sr)
         preroll = min(round(start_s * sr), -(-want // block) * block)
         preroll -= preroll % block  # whole meter blocks, so the meters line up
     options: dict[str, Any] = {
@@ -616,7 +616,7 @@ def _render_region(
         tail = False
     else:
         content = round(session_length_s(session, sources) * sr) - start
-        frames = max(1, content + (round(_tail_s(session) * sr) if tail else 0))
+        frames = max(1, content + (round(tail_s(session) * sr) if tail else 0))
     listening = _Listening(session)
     tracks, buses = session.tracks, session.bus_order()
     ends = (*buses, session.master)
@@ -821,8 +821,19 @@ def _trim_tail(samples: np.ndarray, content_end: int) -> np.ndarray:
     return samples[:, :end]
 
 
-def _tail_s(session: Session) -> float:
-    """How long the longest effect keeps sounding after the music stops."""
-    tracks = max((t.strip.tail_s() for t in session.tracks), default=0.0)
-    buses = max((b.strip.tail_s() for b in (*session.buses, session.master)), default=0.0)
-    return tracks + buses
+def tail_s(session: Session) -> float:
+    """How long the mix may keep sounding after the music stops (an upper bound).
+
+    The longest track's tail, then each bus's in the order they are mixed: a delay
+    return sent on into a reverb rings for both. The silent end is trimmed afterwards.
+    """
+    ring: dict[str, float] = {}  # how long each bus's input may ring, then its output
+    for bus in (*session.bus_order(), session.master):
+        fed = [t.strip.tail_s() for t in session.tracks if bus.name in _targets(t)]
+        fed += [ring[b.name] for b in session.buses if b.name in ring and bus.name in _targets(b)]
+        ring[bus.name] = max(fed, default=0.0) + bus.strip.tail_s()
+    return ring[MASTER]
+
+
+def _targets(owner: Track | Bus) -> set[str]:
+    return {owner.output, *(s.bus for s in owner.sends)}
