@@ -27,6 +27,8 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from ipywidgets.widgets.widget_bool import ToggleButtonStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from studio.audio import Audio
 from studio.dsp.control import Envelope
@@ -97,6 +99,33 @@ def _strip_summary(strip: Strip, sr: int) -> list[str]:
     return words or [t("console.slot_empty")]
 
 
+class _StripLook:
+    """The layouts and styles every strip shares.
+
+    Each ipywidgets layout or style is a widget model of its own that travels to the
+    browser: made fresh for every control, the demo's eleven strips sent some 190 of
+    them; shared, a handful.
+    """
+
+    def __init__(self) -> None:
+        self.strip = widgets.Layout(
+            width=_STRIP_WIDTH,
+            min_width=_STRIP_WIDTH,
+            border="1px solid #d5d8dc",
+            padding="4px",
+            margin="0 4px 0 0",
+            overflow="hidden",  # never a scroll bar inside a strip
+        )
+        self.plain = widgets.Layout()
+        self.slider = widgets.Layout(width="100%")
+        self.fader = widgets.Layout(height="150px", width="56px")
+        self.fader_row = widgets.Layout(height="160px")
+        self.toggle = widgets.Layout(width="48px", padding="0")
+        self.slider_style = widgets.SliderStyle(description_width="initial")
+        self.toggle_style = ToggleButtonStyle()
+        self.html_style = HTMLStyle()
+
+
 class Console(widgets.VBox):
     """Strips, a shared player and meters for a whole mixing session.
 
@@ -150,6 +179,7 @@ class Console(widgets.VBox):
         self.result: Audio | None = None
         self.alone: str | None = None
         self._kit = ControlKit()
+        self._look = _StripLook()
         self._syncing = False
         self._lufs: dict[str, float] = {}
         self._transport_id = f"console-{uuid.uuid4().hex[:12]}"
@@ -272,7 +302,8 @@ class Console(widgets.VBox):
                 value=bool(value),
                 description=short or spec.label,
                 tooltip=spec.help,
-                layout=widgets.Layout(width="48px", padding="0"),
+                layout=self._look.toggle,
+                style=self._look.toggle_style,
             )
         else:
             automated = isinstance(value, Envelope)
@@ -283,11 +314,11 @@ class Console(widgets.VBox):
             if vertical:
                 control.orientation = "vertical"
                 control.description = ""
-                control.layout = widgets.Layout(height="150px", width="56px")
+                control.layout = self._look.fader
             else:
                 control.description = short if short is not None else spec.label
-                control.style = self._narrow_style
-                control.layout = widgets.Layout(width="112px")
+                control.style = self._look.slider_style
+                control.layout = self._look.slider
                 control.readout = True
         control.add_class("studio-control")
         control.add_class("studio-console-" + "-".join(str(p) for p in path[-2:]))
@@ -295,25 +326,23 @@ class Console(widgets.VBox):
         control.observe(lambda change, p=path: self._on_change(p, change["new"]), names="value")
         return control
 
-    @property
-    def _narrow_style(self) -> Any:
-        if not hasattr(self, "_narrow"):
-            self._narrow = widgets.SliderStyle(description_width="initial")
-        return self._narrow
-
     def _header(self, name: str, colour: str, kind: str) -> widgets.HTML:
         label = html.escape(name)
         box = widgets.HTML(
             f"<div title='{html.escape(kind)}' style='border-top:6px solid {html.escape(colour)};"
             f"font-weight:bold;padding-top:2px;white-space:nowrap;overflow:hidden;"
             f"text-overflow:ellipsis'>{label}</div><div style='font-size:11px;color:#777'>"
-            f"{html.escape(kind)}</div>"
+            f"{html.escape(kind)}</div>",
+            layout=self._look.plain,
+            style=self._look.html_style,
         )
         box.add_class("studio-strip-name")
         return box
 
     def _slots(self, strip: Strip, base: Path) -> widgets.HTML:
-        slots = widgets.HTML(self._slots_html(strip))
+        slots = widgets.HTML(
+            self._slots_html(strip), layout=self._look.plain, style=self._look.html_style
+        )
         slots.add_class("studio-strip-slots")
         self._slot_views[base] = slots
         return slots
@@ -328,22 +357,13 @@ class Console(widgets.VBox):
         return f"<div style='min-height:40px'>{items}</div>"
 
     def _fader_row(self, name: str, colour: str, path: Path) -> widgets.HBox:
-        meter = LevelMeter(self._transport_id, colour)
+        meter = LevelMeter(self._transport_id, colour, layout=self._look.plain)
         self.meters[name] = meter
         fader = self._bind(path, vertical=True)
-        return widgets.HBox([meter, fader], layout=widgets.Layout(height="160px"))
+        return widgets.HBox([meter, fader], layout=self._look.fader_row)
 
     def _box(self, parts: list[widgets.Widget], name: str) -> widgets.VBox:
-        box = widgets.VBox(
-            parts,
-            layout=widgets.Layout(
-                width=_STRIP_WIDTH,
-                min_width=_STRIP_WIDTH,
-                border="1px solid #d5d8dc",
-                padding="4px",
-                margin="0 4px 0 0",
-            ),
-        )
+        box = widgets.VBox(parts, layout=self._look.strip)
         box.add_class("studio-strip")
         box.add_class(f"studio-strip-{_css_name(name)}")
         return box
@@ -362,7 +382,8 @@ class Console(widgets.VBox):
                 [
                     self._bind((*base, "mute"), short=t("console.mute_short")),
                     self._bind((*base, "solo"), short=t("console.solo_short")),
-                ]
+                ],
+                layout=self._look.plain,
             )
         )
         parts.append(
@@ -385,7 +406,8 @@ class Console(widgets.VBox):
                     [
                         self._bind((*base, "mute"), short=t("console.mute_short")),
                         self._bind((*base, "solo"), short=t("console.solo_short")),
-                    ]
+                    ],
+                    layout=self._look.plain,
                 )
             )
         parts.append(self._fader_row(bus.name, bus.colour, (*base, "strip", "fader", "gain_db")))
@@ -595,7 +617,10 @@ class Console(widgets.VBox):
             bar.tooltip = label
 
         start = time.perf_counter()
-        self.result = self.project.mixdown(progress=report)
+        try:
+            self.result = self.project.mixdown(progress=report)
+        finally:
+            bar.layout.visibility = "hidden"  # done: the status line says so
         self.status.value = _small(
             t(
                 "console.full_done",
