@@ -217,7 +217,7 @@ class Console(widgets.VBox):
         self.keep_button = self._button("console.keep", "thumb-tack", self.keep)
         self.full_button = self._button("console.full", "play-circle", self.render_full)
         self.progress = widgets.IntProgress(
-            value=0, min=0, max=1, layout=widgets.Layout(width="160px", visibility="hidden")
+            value=0, min=0, max=1, layout=widgets.Layout(width="160px", display="none")
         )
         tools = widgets.HBox(
             [
@@ -612,7 +612,7 @@ class Console(widgets.VBox):
         bar = self.progress
 
         def report(done: int, total: int, label: str) -> None:
-            bar.layout.visibility = "visible"
+            bar.layout.display = None  # shown while the render runs
             bar.max, bar.value = total, done
             bar.tooltip = label
 
@@ -620,7 +620,7 @@ class Console(widgets.VBox):
         try:
             self.result = self.project.mixdown(progress=report)
         finally:
-            bar.layout.visibility = "hidden"  # done: the status line says so
+            bar.layout.display = "none"  # done: the status line says so (and no empty line)
         self.status.value = _small(
             t(
                 "console.full_done",
