@@ -489,3 +489,33 @@ def test_a_folder_of_stems_becomes_a_project_that_saves_and_reopens(tmp_path):
     again = Project.load(file)  # as after a kernel restart
     np.testing.assert_array_equal(again.mixdown().samples, before.samples)
     assert not (tmp_path / "my song stems").exists()  # the stems' own files are used
+
+
+def test_parallel_compression_on_a_drum_bus():
+    from studio.processors import Branch, Parallel
+
+    kick, snare = noise(seed=4, level=0.3), noise(seed=5, level=0.3)
+    squash = Compressor(threshold_db=-30.0, ratio=10.0, attack_ms=1.0)
+    crush = Parallel(branches=[Branch(Gain()), Branch(squash, gain_db=-6.0)])
+    s = Session(
+        stems=[Stem(name="kick"), Stem(name="snare")],
+        tracks=[
+            Track(name="kick", clips=[Clip(source="kick")], output="drums"),
+            Track(name="snare", clips=[Clip(source="snare")], output="drums"),
+        ],
+        buses=[Bus(name="drums", strip=Strip(inserts=Chain(crush)))],
+    )
+    mix = render(s, {"kick": kick, "snare": snare}).samples
+    dry = C * (kick.samples + snare.samples)  # both centred: the same in each side
+    summed = np.vstack([dry, dry])
+    expected = summed + 10 ** (-6 / 20) * squash.process(summed, SR)
+    np.testing.assert_allclose(mix, expected, atol=1e-5)
+
+
+def test_tracks_and_buses_on_two_cores_mix_exactly_as_on_one():
+    p = demo_project()
+    s = p.session.with_bus(Bus(name="drums")).with_bus(Bus(name="echo", kind="return"))
+    s = s.replace(("tracks", "b", "output"), "drums").with_send("a", Send(bus="echo"))
+    one = render(s, p.sources, parallel=False).samples
+    two = render(s, p.sources, parallel=True).samples
+    np.testing.assert_array_equal(one, two)

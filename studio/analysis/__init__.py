@@ -10,6 +10,8 @@
 * dynamics: :func:`crest_factor_db`, :func:`rms_dbfs`, :func:`dynamics_over_time`
   (:mod:`studio.analysis.dynamics`);
 * masking between two tracks: :func:`estimate_masking` (:mod:`studio.analysis.masking`);
+  between every pair of a session's tracks, ranked: :func:`masking_map`
+  (:mod:`studio.analysis.masking_map`; what to carve: :mod:`studio.mixing.carve`);
 * :class:`Finding` / :class:`Findings`: what to fix, where, why, what to try and which
   lesson teaches it, in the catalogue's words (:mod:`studio.analysis.findings`).
 
@@ -26,6 +28,7 @@ from studio.analysis.dynamics import (
 )
 from studio.analysis.findings import Finding, Findings
 from studio.analysis.masking import MaskingEstimate, MaskingRange, estimate_masking
+from studio.analysis.masking_map import Collision, MaskingMap, masking_map
 from studio.analysis.meter import Measurement, measure
 from studio.analysis.spectrum import (
     BandLevels,
@@ -50,11 +53,13 @@ from studio.analysis.stereo import (
 __all__ = [
     "BandLevels",
     "BandLevelsOverTime",
+    "Collision",
     "CorrelationOverTime",
     "DynamicsOverTime",
     "Finding",
     "Findings",
     "MaskingEstimate",
+    "MaskingMap",
     "MaskingRange",
     "Measurement",
     "MonoCompatibility",
@@ -67,6 +72,7 @@ __all__ = [
     "dynamics_over_time",
     "estimate_masking",
     "long_term_spectrum",
+    "masking_map",
     "measure",
     "mono_compatibility",
     "octave_bands",

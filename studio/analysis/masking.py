@@ -40,7 +40,15 @@ from studio.dsp.units import power_to_db
 from studio.errors import AudioDataError
 from studio.text import t
 
-__all__ = ["MaskingEstimate", "MaskingRange", "estimate_masking"]
+__all__ = [
+    "BandGrid",
+    "MaskingEstimate",
+    "MaskingRange",
+    "TrackBands",
+    "estimate_from_bands",
+    "estimate_masking",
+    "track_bands",
+]
 
 #: Ranges holding less than this share of the maskee's energy are only counted in the
 #: summary (they are all in :attr:`MaskingEstimate.ranges`).
@@ -274,9 +282,6 @@ def estimate_masking(
     >>> print(m.summary())  # doctest: +SKIP
     bass masks kick in 45-89 Hz for 100% of the kick's hits (35 of 35), ...
     """
-    from studio.analysis.spectrum import band_power_frames
-    from studio.dsp.spectral import fractional_octave_bands, nominal_frequency_label
-
     for label, audio in (("masker", masker), ("maskee", maskee)):
         if not isinstance(audio, Audio):
             raise AudioDataError(
@@ -287,51 +292,170 @@ def estimate_masking(
             f"estimate_masking: the two tracks have different sample rates "
             f"({masker.sr} Hz and {maskee.sr} Hz); resample one first."
         )
+    check_masking_settings(
+        threshold_db=threshold_db,
+        range_db=range_db,
+        min_fraction=min_fraction,
+        merge_gap_s=merge_gap_s,
+        what="estimate_masking",
+    )
+    grid = BandGrid.for_rate(masker.sr, fraction)
+    n = max(masker.n_frames, maskee.n_frames)
+    a = track_bands(masker, grid, n_frames=n, window_s=window_s, hop_s=hop_s, range_db=range_db)
+    b = track_bands(maskee, grid, n_frames=n, window_s=window_s, hop_s=hop_s, range_db=range_db)
+    return estimate_from_bands(
+        a,
+        b,
+        grid,
+        masker_name=_name(masker, "masker"),
+        maskee_name=_name(maskee, "maskee"),
+        threshold_db=threshold_db,
+        range_db=range_db,
+        min_fraction=min_fraction,
+        merge_gap_s=merge_gap_s,
+    )
+
+
+# ----------------------------------------------------------- the estimate's two halves
+#
+# The expensive half is the band analysis of each track (an FFT per frame); the cheap
+# half compares two analyses. A map of many tracks (studio.analysis.masking_map) runs the
+# first half once per track and the second once per pair.
+
+
+def check_masking_settings(
+    *,
+    threshold_db: float,
+    range_db: float,
+    min_fraction: float,
+    merge_gap_s: float,
+    what: str,
+) -> None:
+    """Refuse a setting out of its range, naming it (shared by the pair and the map)."""
     for label, value, low, high in (
         ("threshold_db", threshold_db, -60.0, 60.0),
         ("range_db", range_db, 1.0, 120.0),
         ("min_fraction", min_fraction, 0.0, 1.0),
         ("merge_gap_s", merge_gap_s, 0.0, 3600.0),
     ):
-        if not (isinstance(value, int | float) and low <= value <= high):
+        if isinstance(value, bool) or not (isinstance(value, int | float) and low <= value <= high):
             raise AudioDataError(
-                f"estimate_masking: {label} must be between {low:g} and {high:g}, got {value!r}."
+                f"{what}: {label} must be between {low:g} and {high:g}, got {value!r}."
             )
-    masker_name, maskee_name = _name(masker, "masker"), _name(maskee, "maskee")
-    sr = masker.sr
-    centres, lower, upper = fractional_octave_bands(fraction, sr=sr)
-    labels = tuple(nominal_frequency_label(c, fraction) for c in centres)
-    n = max(masker.n_frames, maskee.n_frames)
 
-    def padded(audio: Audio) -> Audio:
-        if audio.n_frames == n:
-            return audio
-        extra = np.zeros((audio.n_channels, n - audio.n_frames), dtype=audio.samples.dtype)
-        return audio.with_samples(np.concatenate([audio.samples, extra], axis=-1))
 
-    times, p_masker = band_power_frames(
-        padded(masker), lower, upper, window_s=window_s, hop_s=hop_s, what="estimate_masking"
+@dataclass(frozen=True, eq=False)
+class BandGrid:
+    """The fractional-octave bands an analysis uses: centres, edges and nominal labels."""
+
+    centres_hz: np.ndarray
+    lower_hz: np.ndarray
+    upper_hz: np.ndarray
+    labels: tuple[str, ...]
+    fraction: int
+
+    @classmethod
+    def for_rate(cls, sr: int, fraction: int = 3) -> BandGrid:
+        """The 1/``fraction``-octave bands from 20 Hz up to what ``sr`` can hold."""
+        from studio.dsp.spectral import fractional_octave_bands, nominal_frequency_label
+
+        centres, lower, upper = fractional_octave_bands(fraction, sr=sr)
+        labels = tuple(nominal_frequency_label(c, fraction) for c in centres)
+        return cls(_readonly(centres), _readonly(lower), _readonly(upper), labels, int(fraction))
+
+
+@dataclass(frozen=True, eq=False)
+class TrackBands:
+    """One track's band analysis, computed once and compared with any other track's.
+
+    Attributes
+    ----------
+    times_s : numpy.ndarray
+        Frame centres in seconds.
+    power : numpy.ndarray
+        ``(n_bands, n_frames)`` mean-square power per band and frame (linear).
+    level_db : numpy.ndarray
+        The same in dB re full scale.
+    present : numpy.ndarray
+        ``(n_bands, n_frames)`` booleans: where the track lives (within ``range_db`` of
+        its loudest band and moment).
+    window_s : float
+        The analysis window in seconds.
+    """
+
+    times_s: np.ndarray
+    power: np.ndarray
+    level_db: np.ndarray
+    present: np.ndarray
+    window_s: float
+
+
+def track_bands(
+    audio: Audio,
+    grid: BandGrid,
+    *,
+    n_frames: int,
+    window_s: float = 0.1,
+    hop_s: float = 0.025,
+    range_db: float = 30.0,
+) -> TrackBands:
+    """Analyse one track into ``grid``'s bands, padded with silence to ``n_frames`` samples."""
+    from studio.analysis.spectrum import band_power_frames
+
+    if audio.n_frames < n_frames:
+        extra = np.zeros((audio.n_channels, n_frames - audio.n_frames), dtype=audio.samples.dtype)
+        audio = audio.with_samples(np.concatenate([audio.samples, extra], axis=-1))
+    times, power = band_power_frames(
+        audio, grid.lower_hz, grid.upper_hz, window_s=window_s, hop_s=hop_s, what="masking"
     )
-    _, p_maskee = band_power_frames(
-        padded(maskee), lower, upper, window_s=window_s, hop_s=hop_s, what="estimate_masking"
+    level = power_to_db(power)
+    return TrackBands(
+        times_s=_readonly(times),
+        power=_readonly(power),
+        level_db=_readonly(level),
+        present=_readonly(_present(level, range_db), bool),
+        window_s=float(window_s),
     )
-    db_masker = power_to_db(p_masker)
-    db_maskee = power_to_db(p_maskee)
-    present_masker = _present(db_masker, range_db)
-    present_maskee = _present(db_maskee, range_db)
-    both = present_masker & present_maskee
+
+
+def estimate_from_bands(
+    masker: TrackBands,
+    maskee: TrackBands,
+    grid: BandGrid,
+    *,
+    masker_name: str,
+    maskee_name: str,
+    threshold_db: float = 3.0,
+    range_db: float = 30.0,
+    min_fraction: float = 0.25,
+    merge_gap_s: float = 1.0,
+    gain_db: float = 0.0,
+) -> MaskingEstimate:
+    """Compare two tracks' band analyses: the cheap half of :func:`estimate_masking`.
+
+    ``gain_db`` is added to the masker's level relative to the maskee's (the difference
+    of their faders), so a map can ask how the tracks mask each other at a given balance
+    without analysing them again. Where each track lives does not change with its fader.
+    """
+    times = masker.times_s
+    p_maskee = maskee.power
+    db_masker = masker.level_db + gain_db if gain_db else masker.level_db
+    db_maskee = maskee.level_db
+    present_maskee = maskee.present
+    both = masker.present & present_maskee
     with np.errstate(invalid="ignore"):
         margin = np.where(both, db_masker - db_maskee, np.nan)
         masked = both & (margin >= -threshold_db)
     sounding = np.asarray(present_maskee.any(axis=0))
     n_sounding = int(sounding.sum())
     band_share = masked.sum(axis=1) / max(n_sounding, 1)
-    half_hop = (times[1] - times[0]) / 2.0 if times.size > 1 else window_s / 2.0
+    half_hop = (times[1] - times[0]) / 2.0 if times.size > 1 else masker.window_s / 2.0
     events = _runs(sounding)
     event_times = tuple(
         (float(times[a] - half_hop), float(times[b - 1] + half_hop)) for a, b in events
     )
     maskee_energy = float(np.sum(p_maskee[present_maskee])) if n_sounding else 0.0
+    lower, upper, labels = grid.lower_hz, grid.upper_hz, grid.labels
 
     ranges = []
     for a, b in _runs(band_share >= min_fraction) if n_sounding else []:
@@ -359,13 +483,13 @@ def estimate_masking(
         masker=masker_name,
         maskee=maskee_name,
         ranges=tuple(ranges),
-        times_s=_readonly(times),
-        centres_hz=_readonly(centres),
-        lower_hz=_readonly(lower),
-        upper_hz=_readonly(upper),
+        times_s=times,
+        centres_hz=grid.centres_hz,
+        lower_hz=grid.lower_hz,
+        upper_hz=grid.upper_hz,
         labels=labels,
-        masker_dbfs=_readonly(db_masker),
-        maskee_dbfs=_readonly(db_maskee),
+        masker_dbfs=_readonly(db_masker) if gain_db else masker.level_db,
+        maskee_dbfs=db_maskee,
         margin_db=_readonly(margin),
         masked=_readonly(masked, bool),
         band_share_of_time=_readonly(band_share),

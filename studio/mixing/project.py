@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.control import Envelope
 from studio.dsp.resample import resample
 from studio.errors import AudioFileError, ParameterError
 from studio.io import load, save
@@ -26,6 +27,7 @@ from studio.mixing.render import Progress, RenderCache, render
 from studio.mixing.session import Clip, Session, Stem, Track
 from studio.params import Path as ParamPath
 from studio.params import format_path
+from studio.text import t
 
 __all__ = ["FILE_FORMAT", "TRACK_COLOURS", "Change", "Project", "conform_stems"]
 
@@ -110,6 +112,7 @@ class Project:
         self._redo: list[tuple[Session, str]] = []
         self._listeners: list[Callable[[Session], None]] = []
         self._joinable: str | None = None  # the setting a joined slider drag is moving
+        self._balance_from: dict[Any, Any] = {}  # the faders before a suggestion applied
         self.path = Path(path) if path is not None else None
         self.cache = RenderCache()
 
@@ -201,21 +204,106 @@ class Project:
         self.apply([(path, value)], label=label)
         self._joinable = label
 
-    def apply(self, changes: Iterable[Change], *, label: str = "") -> None:
+    def apply(self, changes: Iterable[Change], *, label: str = "", join: bool = False) -> None:
         """Make several changes as one undo step (a suggestion applied, a carve).
 
         All or nothing: if any change is refused, the session stays as it was.
+        ``join=True`` folds them into the previous step when that step had the same
+        label (an amount slider dragged through many values is one undo).
         """
         session = self._session
         changes = list(changes)
+        label = label or f"{len(changes)} changes"
         for path, value in changes:
             session = session.replace(tuple(path), value)
         if session is self._session or session == self._session:
             return
-        self._undo.append((self._session, label or f"{len(changes)} changes"))
+        if not (join and self._joinable == label and self._undo):
+            self._undo.append((self._session, label))
         self._redo.clear()
-        self._joinable = None
+        self._joinable = label if join else None
         self._commit(session)
+
+    def track_audio(
+        self, name: str, *, start_s: float = 0.0, duration_s: float | None = None
+    ) -> Audio:
+        """What track ``name`` plays before its strip (its clips placed on the timeline).
+
+        The whole song, or the region of ``duration_s`` from ``start_s``.
+        """
+        from studio.mixing.render import session_length_s, track_input
+
+        track = self._session.track(name)
+        sr = self._session.sr
+        start = round(max(0.0, start_s) * sr)
+        if duration_s is None:
+            end = round(session_length_s(self._session, self._sources) * sr)
+        else:
+            end = start + round(duration_s * sr)
+        samples = track_input(track, self._sources, sr, start, max(1, end - start))
+        return Audio(samples, sr, name)
+
+    def suggest_balance(self, **options: Any) -> Any:
+        """A starting balance for this session's tracks (see :func:`suggest_balance`).
+
+        Measured on what each track plays (its clips), so names are the tracks'.
+        """
+        from studio.mixing.balance import suggest_balance
+
+        audio = {tr.name: self.track_audio(tr.name) for tr in self._session.tracks}
+        return suggest_balance(audio, **options)
+
+    def track_sound(
+        self, name: str, *, start_s: float = 0.0, duration_s: float | None = None
+    ) -> Audio:
+        """What track ``name`` sounds like through its strip, before its fader and pan."""
+        audio = self.track_audio(name, start_s=start_s, duration_s=duration_s)
+        strip = self._session.track(name).strip.shifted(-start_s)
+        return Audio(strip.pre_fader(audio.samples, audio.sr), audio.sr, name)
+
+    def masking_map(
+        self, *, start_s: float = 0.0, duration_s: float | None = None, **options: Any
+    ) -> Any:
+        """Which tracks collide in which bands and when (see :func:`masking_map`).
+
+        Measured on each track through its channel strip (so a carve already made shows)
+        at its fader's level (a fader that moves counts at its average), over the whole
+        song or the region from ``start_s`` (times in the map then count from there).
+        """
+        from studio.analysis.masking_map import masking_map
+
+        stems = {
+            tr.name: self.track_sound(tr.name, start_s=start_s, duration_s=duration_s)
+            for tr in self._session.tracks
+        }
+        gains = {}
+        for tr in self._session.tracks:
+            gain = tr.strip.fader.gain_db
+            gains[tr.name] = float(np.mean(gain.values)) if isinstance(gain, Envelope) else gain
+        return masking_map(stems, gains_db=gains, **options)
+
+    def apply_carve(self, carve: Any) -> str:
+        """Put a suggested carve into its track's EQ (one undo step); returns its label."""
+        eq = self._session.get(carve.eq_path)
+        label = t("project.carve", track=carve.track, freq_hz=carve.band.freq_hz)
+        changes = carve.changes(eq=eq)
+        if changes:
+            self.apply(changes, label=label)
+        return label
+
+    def apply_balance(
+        self, suggestion: Any, amount_pct: float = 100.0, *, join: bool = False
+    ) -> None:
+        """Set the faders and pans ``amount_pct`` of the way to a suggestion (one undo step).
+
+        The way is measured from where the faders were before the suggestion was first
+        applied, so moving the amount back and forth never drifts.
+        """
+        label = t("project.balance")
+        if not (join and self._joinable == label and self._undo):
+            self._balance_from = {p: self._session.get(p) for p in suggestion.paths()}
+        changes = suggestion.changes(amount_pct, current=self._balance_from)
+        self.apply(changes, label=label, join=join)
 
     def replace_session(self, session: Session, *, label: str = "session") -> None:
         """Swap in a whole new session (one undo step), e.g. a track added or removed."""

@@ -129,32 +129,46 @@ def track_input(
     on it is folded to mono by averaging), two for a stereo one (a mono stem on it is
     sent to both sides).
     """
-    out = np.zeros((track.channels, frames), dtype=np.float32)
+    out: np.ndarray | None = None
     for clip in track.clips:
         samples = _source(sources, clip, track.owner_label)
         first, length, at = _clip_span(clip, samples.shape[-1], sr)
         lo, hi = max(at, start), min(at + length, start + frames)
         if hi <= lo:
             continue
-        piece = samples[:, first + lo - at : first + hi - at].astype(np.float32)
+        piece = samples[:, first + lo - at : first + hi - at]
+        if piece.dtype != np.float32:
+            piece = piece.astype(np.float32)
         if piece.shape[0] != track.channels:
             piece = (
-                piece.mean(axis=0, keepdims=True)
+                piece.mean(axis=0, keepdims=True, dtype=np.float32)
                 if track.channels == 1
                 else np.repeat(piece[:1], 2, axis=0)
             )
-        gain = np.ones(hi - lo, dtype=np.float32)
         fade_in = min(round(clip.fade_in_s * sr), length)
         fade_out = min(round(clip.fade_out_s * sr), length)
-        if fade_in:
-            ramp = fade_gains(fade_in, clip.fade_shape, rising=True)
-            _apply_ramp(gain, ramp, at - lo)
-        if fade_out:
-            ramp = fade_gains(fade_out, clip.fade_shape, rising=False)
-            _apply_ramp(gain, ramp, at + length - fade_out - lo)
-        if clip.gain_db != 0.0:
-            gain *= np.float32(10 ** (clip.gain_db / 20))
-        out[:, lo - start : hi - start] += piece * gain
+        if fade_in or fade_out or clip.gain_db != 0.0:
+            gain = np.full(hi - lo, 10 ** (clip.gain_db / 20), dtype=np.float32)
+            if fade_in:
+                _apply_ramp(gain, fade_gains(fade_in, clip.fade_shape, rising=True), at - lo)
+            if fade_out:
+                ramp = fade_gains(fade_out, clip.fade_shape, rising=False)
+                _apply_ramp(gain, ramp, at + length - fade_out - lo)
+            piece = piece * gain
+        if out is None and lo == start and hi - lo == frames:
+            out = piece  # one clip filling the passage: no copy (nothing writes to it)
+            continue
+        if out is None or not out.flags.writeable or out.base is not None:
+            out = _writable(out, track.channels, frames)
+        out[:, lo - start : hi - start] += piece
+    return out if out is not None else np.zeros((track.channels, frames), dtype=np.float32)
+
+
+def _writable(current: np.ndarray | None, channels: int, frames: int) -> np.ndarray:
+    """A fresh buffer to add clips into, holding what ``current`` held."""
+    out = np.zeros((channels, frames), dtype=np.float32)
+    if current is not None:
+        out += current
     return out
 
 
@@ -461,34 +475,55 @@ def render(
                 fed[send.bus].append((key, send.bus))
     start_s = start / sr
     mix = _Part(mixing[MASTER], latency[MASTER])
-    for bus in ends:
-        key = ("bus", bus, tuple(fed[bus.name]), start, frames)
-        found = cache.get(key) if cache is not None else None
-        if found is None:
+    for level in _bus_levels(session, buses):
+        bus_keys = {bus.name: ("bus", bus, tuple(fed[bus.name]), start, frames) for bus in level}
+        found: dict[str, Any] = {}
+        for bus in level:
+            hit = cache.get(bus_keys[bus.name]) if cache is not None else None
+            if hit is not None:
+                found[bus.name] = hit
+        todo = [bus for bus in level if bus.name not in found]
+
+        def mix_bus(
+            i: int,
+            todo: list[Bus] = todo,
+            found: dict[str, Any] = found,
+            bus_keys: dict[str, Any] = bus_keys,
+        ) -> None:
+            bus = todo[i]
             feed = _Part(mixing[bus.name], latency[bus.name])
+            out: tuple[_Part, dict[str, _Part]]
             if bus.mute:
-                found = (_Part(np.zeros((2, frames), dtype=np.float32), feed.latency), {})
+                out = (_Part(np.zeros((2, frames), dtype=np.float32), feed.latency), {})
             else:
-                found = _render_bus(bus, feed, sr, start_s)
+                out = _render_bus(bus, feed, sr, start_s)
+            found[bus.name] = out
             if cache is not None:
-                cache.put(key, found)
-        del mixing[bus.name]  # its input is no longer needed
-        out_part, sends = found
-        if meters is not None:
-            meters[bus.name] = block_peaks_db(out_part.samples, sr, frames, meter_block_s)
-        if outputs is not None:
-            outputs[bus.name] = out_part.samples
-        if bus.name == MASTER:
-            mix = out_part
+                cache.put(bus_keys[bus.name], out)
+
+        if parallel:  # buses of one level do not feed each other: side by side
+            _parallel.side_by_side(mix_bus, len(todo))
         else:
-            deliver(bus.output, out_part)
-            fed[bus.output].append((key, "main"))
-            for target, part in sends.items():
-                deliver(target, part)
-                fed[target].append((key, target))
-        done[0] += 1
-        if progress is not None:
-            progress(done[0], total, bus.name)
+            for i in range(len(todo)):
+                mix_bus(i)
+        for bus in level:  # delivered in desk order, so every render sums alike
+            del mixing[bus.name]  # its input is no longer needed
+            out_part, sends = found[bus.name]
+            if meters is not None:
+                meters[bus.name] = block_peaks_db(out_part.samples, sr, frames, meter_block_s)
+            if outputs is not None:
+                outputs[bus.name] = out_part.samples
+            if bus.name == MASTER:
+                mix = out_part
+            else:
+                deliver(bus.output, out_part)
+                fed[bus.output].append((bus_keys[bus.name], "main"))
+                for target, part in sends.items():
+                    deliver(target, part)
+                    fed[target].append((bus_keys[bus.name], target))
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], total, bus.name)
     samples = _back_in_time(mix, frames)
     if tail and duration_s is None:
         samples = _trim_tail(samples, content_end=max(1, content))
@@ -516,6 +551,18 @@ def block_peaks_db(
     blocks = padded.reshape(n, block).max(axis=1)
     with np.errstate(divide="ignore"):
         return np.maximum(20.0 * np.log10(blocks), -120.0).astype(np.float32)
+
+
+def _bus_levels(session: Session, buses: tuple[Bus, ...]) -> list[list[Bus]]:
+    """Buses grouped so each group is fed only by tracks and earlier groups; master last."""
+    level: dict[str, int] = {}
+    for bus in buses:  # in mixing order: whatever feeds a bus has its level already
+        feeding = [b for b in buses if b.name in set(session.feeders(bus.name))]
+        level[bus.name] = 1 + max((level[b.name] for b in feeding), default=-1)
+    groups: list[list[Bus]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for bus in buses:
+        groups[level[bus.name]].append(bus)
+    return [*groups, [session.master]]
 
 
 def _latencies(session: Session, sr: int) -> dict[str, int]:

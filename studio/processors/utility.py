@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from studio.dsp.control import Envelope
 from studio.dsp.pan import (
     PAN_LAWS,
     POLARITY_CHOICES,
@@ -269,7 +270,15 @@ class Fader(Processor):
         return _position_curves(gains, positions, self.pan, self.spec("pan").label)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
-        """Level, then place: mono is panned to stereo, stereo is balanced."""
+        """Level, then place: mono is panned to stereo, stereo is balanced.
+
+        Settings that do not move are one multiplication per sample (level and place
+        folded into one gain per side); moving ones take the per-sample path.
+        """
+        if not isinstance(self.gain_db, Envelope) and not isinstance(self.pan, Envelope):
+            left, right = self.gains(samples.shape[0])
+            sides = np.array([[left], [right]], dtype=samples.dtype)
+            return np.multiply(samples, sides, dtype=samples.dtype)
         x = samples if self.gain_db == 0.0 else apply_gain(samples, sr, gain_db=self.gain_db)
         return apply_pan(x, sr, pan=self.pan, law=self.law)
 

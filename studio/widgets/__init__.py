@@ -7,6 +7,7 @@ one transport of N named sides, ``LivePlot`` the light live plot, and
 is the mixing desk: a strip per track and bus, one player, meters that follow it.
 """
 
+from studio.widgets.assist import BalanceAssistant
 from studio.widgets.console import Console, console
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.figures import (
@@ -18,14 +19,17 @@ from studio.widgets.figures import (
 from studio.widgets.lifecycle import register_view
 from studio.widgets.listen import TrackPlayer, listen
 from studio.widgets.liveplot import LivePlot
+from studio.widgets.masking import MaskingView
 from studio.widgets.panel import ProcessorPanel, panel
 from studio.widgets.player import ABPlayer, Player
 from studio.widgets.plots import loudness_figure, show
 
 __all__ = [
     "ABPlayer",
+    "BalanceAssistant",
     "Console",
     "LivePlot",
+    "MaskingView",
     "Player",
     "ProcessorPanel",
     "TrackPlayer",
