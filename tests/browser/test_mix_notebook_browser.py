@@ -48,7 +48,7 @@ from notebook_steps import (
     settle_views,
     slowest_cells,
 )
-from view_checks import cell_problems, same_value
+from view_checks import render_problems, same_value
 
 pytestmark = pytest.mark.browser
 
@@ -299,7 +299,13 @@ def test_every_view_has_content(lab, first, browser_report, artifacts_dir):
     # every widget rendered, the demo's findings and the mixdown's report shown
     cells = lab.js("cells()")
     facts = lab.kernel_call("user_values", names=["demo"])
-    problems += cell_problems(cells, facts.get("demo_findings", 0))
+    problems += render_problems(cells)
+    shown = [c for c in cells if c["source"].startswith("if STEMS_FOLDER:")]
+    if "demo_findings" in facts and [c["findings"] for c in shown] != [facts["demo_findings"]]:
+        problems.append(
+            f"the demo's {facts['demo_findings']} findings are not all shown: "
+            f"{[c['findings'] for c in shown]} rendered where the notebook displays them"
+        )
     reports = lab.kernel_call("mix_reports")
     if not reports:
         problems.append("no ready-for-mastering report among the notebook's variables")
