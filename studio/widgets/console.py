@@ -176,6 +176,7 @@ class Console(widgets.VBox):
         self.controls: dict[Path, widgets.ValueWidget] = {}
         self.meters: dict[str, LevelMeter] = {}
         self._slot_views: dict[Path, widgets.HTML] = {}
+        self._labels: dict[Path, str] = {}  # each labelled control's own words
         self.result: Audio | None = None
         self.alone: str | None = None
         self._kit = ControlKit()
@@ -307,16 +308,15 @@ class Console(widgets.VBox):
             )
         else:
             automated = isinstance(value, Envelope)
-            control = control_for(
-                spec, spec.default if automated else value, sr=self.sr, kit=self._kit
-            )
+            control = control_for(spec, self._shown(path, value), sr=self.sr, kit=self._kit)
             control.disabled = automated
             if vertical:
                 control.orientation = "vertical"
                 control.description = ""
                 control.layout = self._look.fader
             else:
-                control.description = short if short is not None else spec.label
+                self._labels[path] = short if short is not None else spec.label
+                control.description = self._label(path, automated)
                 control.style = self._look.slider_style
                 control.layout = self._look.slider
                 control.readout = True
@@ -325,6 +325,17 @@ class Console(widgets.VBox):
         self.controls[path] = control
         control.observe(lambda change, p=path: self._on_change(p, change["new"]), names="value")
         return control
+
+    def _shown(self, path: Path, value: Any) -> Any:
+        """What a control shows: the value, or an automated value where the passage starts."""
+        if not isinstance(value, Envelope):
+            return value
+        lo, hi = self.project.session.spec_at(path).range_at(self.sr)
+        return float(np.clip(value.value_at(self.start_s), lo, hi))
+
+    def _label(self, path: Path, automated: bool) -> str:
+        words = self._labels.get(path, "")
+        return t("console.automated", name=words) if automated and words else words
 
     def _header(self, name: str, colour: str, kind: str) -> widgets.HTML:
         label = html.escape(name)
@@ -428,6 +439,11 @@ class Console(widgets.VBox):
         if self._syncing:
             return
         current = self.project.get(path)
+        if isinstance(current, Envelope):
+            # Automated: the control is locked and shows the lane's value; anything that
+            # arrives is the page echoing it back (a slider rounds to its step), never a
+            # reason to replace the lane with one number.
+            return
         spec = self.project.session.spec_at(path)
         lo, hi = spec.range_at(self.sr) if spec.kind == "number" else (0.0, 0.0)
         if _is_echo(value, current, 1e-9 * abs(hi - lo)):
@@ -471,8 +487,11 @@ class Console(widgets.VBox):
                     continue
                 automated = isinstance(value, Envelope)
                 control.disabled = automated
-                if not automated and control.value != value:
-                    control.value = value
+                shown = self._shown(path, value)
+                if control.value != shown:
+                    control.value = shown
+                if path in self._labels:
+                    control.description = self._label(path, automated)
         finally:
             self._syncing = False
 
@@ -603,6 +622,7 @@ class Console(widgets.VBox):
     def set_region(self, start_s: float, preview_s: float) -> None:
         """Move the preview passage (e.g. to the chorus) and render it."""
         self.start_s, self.preview_s = float(start_s), float(preview_s)
+        self._sync_controls(self.project.session)  # automated values where it starts now
         self.player.set_side(KEPT, None)
         self._lufs.pop(KEPT, None)
         self.render_now()
