@@ -319,6 +319,16 @@ def automated_paths() -> list[str]:
     return [_path_key(path) for path, _ in _the_console().project.session.lanes()]
 
 
+def add_lane(path: str, times_s: list[float], values: list[float]) -> list[str]:
+    """Automate ``path`` of the open console's project from code (one undo step), as a
+    notebook cell would; returns the session's lanes after it."""
+    from studio.dsp.control import Envelope
+
+    key = tuple(int(p) if p.isdigit() else p for p in path.split("/"))
+    _the_console().project.set(key, Envelope(tuple(times_s), tuple(values)))
+    return automated_paths()
+
+
 def lane_choices(owner: str) -> dict:
     """The open lane editor's drop-downs: the label of ``owner``, the owner shown now and
     the labels of the parameters it lists now, by path."""
@@ -414,6 +424,7 @@ def main(call: str, args: dict) -> None:
         "session_values": session_values,
         "mix_reports": mix_reports,
         "automated_paths": automated_paths,
+        "add_lane": add_lane,
         "lane_choices": lane_choices,
         "studio_file": studio_file,
         "plant_errors": plant_errors,

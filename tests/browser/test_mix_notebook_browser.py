@@ -19,6 +19,8 @@ plays is what the kernel's session holds, after every move:
    strip's meter moves with the music; after pause it falls back.
 5. An automation breakpoint moved in the lane editor: the session's envelope moved and
    the mix the page plays changed with it.
+6. The console's cell run again once the session has lanes: every lane is still there
+   (the page echoing a locked slider's value once replaced a lane with one number).
 
 The notebook writes its session, its mixdown and the demo's stems beside itself, so it
 runs from a copy in a temporary folder: the repository stays as it was. Figures go to
@@ -527,7 +529,44 @@ def pick_lane(lab: LabNotebook, lane, key: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# 6. The file on disk
+# 6. The console built again on a session with automation: the lanes survive the page
+# ---------------------------------------------------------------------------------------
+
+
+def test_console_cell_again_keeps_the_lanes(lab, first, browser_report):
+    """Running the console's cell again once the session has lanes (a learner's usual
+    move) builds strips whose automated controls are locked: the page echoing their
+    values back must not replace a lane with one number."""
+    console = the_console(lab)
+    # a pan ride starting at 0.05, from code: a slider shows 0.05 and the page sends back
+    # 0.050000000000000044 (its step's rounding), the echo a locked control must ignore
+    pan = f"tracks/{console['tracks'][1]}/strip/fader/pan"
+    start = console["start_s"]
+    lanes = lab.kernel_call(
+        "add_lane", path=pan, times_s=[start, start + console["preview_s"]], values=[0.05, -0.3]
+    )
+    assert pan in lanes and len(lanes) >= 2, f"the notebook's lanes and a pan ride: {lanes}"
+    envelopes = lab.kernel_call("session_values", paths=lanes)
+    mark = lab.mark()
+    lab.run_cell("console = ", STEP_TIMEOUT_S)
+    settle_views(lab)
+    assert lab.kernel_call("automated_paths") == lanes, "a lane went missing"
+    assert lab.kernel_call("session_values", paths=lanes) == envelopes, "a lane changed"
+    console = the_console(lab)
+    ids = [c["id"] for c in console["controls"].values()]
+    in_page = lab.js("values(arg)", ids)
+    for key, control in console["controls"].items():
+        assert same_value(in_page[control["id"]], control["value"]), (
+            f"control {key}: the page shows {in_page[control['id']]}, the kernel {control['value']}"
+        )
+        assert control["disabled"] == (key in lanes), f"control {key} locked: {control['disabled']}"
+    player = assert_player_matches(lab, console["player"], "building the console again")
+    assert player["sides"]["mix"]["loaded"]
+    lab.assert_no_hidden_errors(mark, "running the console's cell again")
+
+
+# ---------------------------------------------------------------------------------------
+# 7. The file on disk
 # ---------------------------------------------------------------------------------------
 
 
