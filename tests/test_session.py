@@ -519,3 +519,26 @@ def test_tracks_and_buses_on_two_cores_mix_exactly_as_on_one():
     one = render(s, p.sources, parallel=False).samples
     two = render(s, p.sources, parallel=True).samples
     np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("pre", [False, True])
+def test_a_vca_moves_post_fader_sends_but_not_pre_fader_ones(pre):
+    a = tone()
+    s = Session(
+        stems=[Stem(name="a")],
+        tracks=[
+            Track(
+                name="a",
+                clips=[Clip(source="a")],
+                vca="band",
+                sends=[Send(bus="fx", level_db=0.0, pre_fader=pre)],
+            )
+        ],
+        buses=[Bus(name="fx", kind="return", solo=True)],  # hear the return alone
+        vcas=[Vca(name="band", gain_db=-6.0206)],
+    )
+    fx = render(s, {"a": a}).samples
+    expected = (1.0 if pre else 0.5) * C * a.samples[0]
+    np.testing.assert_allclose(fx[0], expected, atol=1e-6)
+    ride = s.replace(("vcas", "band", "gain_db"), Envelope((0.0, 1.0), (-6.0206, -6.0206)))
+    np.testing.assert_allclose(render(ride, {"a": a}).samples[0], expected, atol=1e-6)

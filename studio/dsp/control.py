@@ -103,8 +103,40 @@ class Envelope:
         return float(out[0]) if t.ndim == 0 else out
 
     def render(self, n_frames: int, sr: int) -> np.ndarray:
-        """The value at every sample frame, as a float64 array of ``n_frames``."""
-        return self._evaluate(np.arange(n_frames, dtype=np.float64) / sr)
+        """The value at every sample frame, as a float64 array of ``n_frames``.
+
+        Computed one segment at a time (the flat parts before the first and after the
+        last breakpoint are simply filled), so a three-minute lane costs its output and
+        little more; every frame gets exactly the value :meth:`value_at` gives at
+        ``frame / sr``.
+        """
+        out = np.empty(n_frames)
+        if n_frames == 0:
+            return out
+        times = self.times_s
+        first, last = _first_frame_at(times[0], sr), _first_frame_at(times[-1], sr)
+        lo, hi = min(first, n_frames), min(last, n_frames)
+        out[:lo] = self.values[0]
+        out[max(hi, lo) :] = self.values[-1]
+        values, shapes = self.values, self.shapes
+        all_linear = set(shapes) == {"linear"}
+        step = 1 << 16  # frames per piece: bounded temporaries for long segments
+        for k, shape in enumerate(shapes):  # segment k: times[k] <= t < times[k + 1]
+            a_frame = max(lo, _first_frame_at(times[k], sr))
+            b_frame = min(hi, _first_frame_at(times[k + 1], sr))
+            t0, span = times[k], times[k + 1] - times[k]
+            a, b = values[k], values[k + 1]
+            for start in range(a_frame, b_frame, step):
+                end = min(b_frame, start + step)
+                if span <= _SHORTEST_SEGMENT_S:  # a jump: the later value
+                    out[start:end] = b
+                    continue
+                t = np.arange(start, end, dtype=np.float64) / sr
+                if all_linear:  # as value_at computes it: numpy's interpolation
+                    out[start:end] = np.interp(t, (t0, times[k + 1]), (a, b))
+                else:
+                    out[start:end] = _shaped(shape, np.clip((t - t0) / span, 0.0, 1.0), a, b)
+        return out
 
     def _evaluate(self, t: np.ndarray) -> np.ndarray:
         times = np.asarray(self.times_s)
@@ -124,9 +156,11 @@ class Envelope:
             u = np.where(real, (t - t0) / np.where(real, span, 1.0), 1.0)
         u = np.clip(u, 0.0, 1.0)
         out = np.empty(t.shape)
-        kinds = np.asarray(shapes)[k]
-        for shape in set(shapes):
-            sel = kinds == shape
+        kinds = _shape_codes(shapes)[k]
+        for code, shape in enumerate(_SHAPE_ORDER):
+            if shape not in shapes:
+                continue
+            sel = kinds == code
             if not np.any(sel):
                 continue
             uu, a, b = u[sel], v0[sel], v1[sel]
@@ -205,6 +239,37 @@ def _segment_shapes(shape: str | Sequence[str], n_points: int) -> tuple[str, ...
 
 #: What a DSP function accepts for a continuous parameter.
 Control = float | np.ndarray | Envelope
+
+
+_SHAPE_ORDER = SHAPES  # the order of the codes below
+
+
+def _shaped(shape: str, u: np.ndarray, a: float, b: float) -> np.ndarray:
+    """The value a fraction ``u`` (0..1) along a segment from ``a`` to ``b``."""
+    if shape == "hold":
+        return np.where(u >= 1.0, b, a)
+    if shape == "smooth":
+        return a + (b - a) * (0.5 - 0.5 * np.cos(np.pi * u))
+    if shape == "exponential":
+        return a * np.power(b / a, u)
+    return a + (b - a) * u
+
+
+def _shape_codes(shapes: tuple[str, ...]) -> np.ndarray:
+    """Each segment's shape as a small integer (indexing these is cheap per frame)."""
+    return np.array([_SHAPE_ORDER.index(s) for s in shapes], dtype=np.int8)
+
+
+def _first_frame_at(t_s: float, sr: int) -> int:
+    """The first frame ``i >= 0`` with ``i / sr >= t_s`` (exactly as numpy divides)."""
+    if t_s <= 0.0:
+        return 0
+    i = int(np.ceil(t_s * sr))
+    while i > 0 and (i - 1) / sr >= t_s:
+        i -= 1
+    while i / sr < t_s:
+        i += 1
+    return i
 
 
 def resolve(

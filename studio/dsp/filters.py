@@ -43,7 +43,7 @@ from collections.abc import Callable
 import numpy as np
 
 from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients
-from studio.dsp.control import Control, is_varying, resolve
+from studio.dsp.control import Control, Envelope, is_varying, resolve
 from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError
 
@@ -229,14 +229,21 @@ def apply_designed(
     """
     x = _check_signal(samples)
     n = x.shape[-1]
-    values = {name: resolve(v, n, sr, name=name) for name, v in controls.items()}
+    centres = np.minimum(np.arange(0, n, block) + block // 2, n - 1)
+    values: dict[str, float | np.ndarray] = {}
+    for name, v in controls.items():
+        if isinstance(v, Envelope) and v.range[0] != v.range[1] and n:
+            # only the block centres are used: evaluate the envelope there alone
+            values[name] = np.asarray(v.value_at(centres / sr), dtype=np.float64)
+        else:
+            resolved = resolve(v, n, sr, name=name)
+            if isinstance(resolved, np.ndarray):
+                values[name] = _block_values(resolved, n, block)
+            else:
+                values[name] = resolved
     if all(np.ndim(v) == 0 for v in values.values()) or n == 0:
         return apply_sos(x, design(**values))
-    per_block = {
-        name: _block_values(v, n, block) if isinstance(v, np.ndarray) else v
-        for name, v in values.items()
-    }
-    return apply_sos_blocks(x, design(**per_block), block)
+    return apply_sos_blocks(x, design(**values), block)
 
 
 def high_pass(

@@ -219,10 +219,31 @@ class _Listening:
 
 @dataclass
 class _Part:
-    """A stereo signal on its way to a bus, and how many frames late it is."""
+    """A stereo signal on its way to a bus, how many frames late it is, and its gain.
+
+    A send at a fixed level is the signal it taps with a gain (no copy of its own): the
+    gain is applied as it is added into the bus.
+    """
 
     samples: np.ndarray
     latency: int
+    gain: float = 1.0
+
+
+_ADD_CHUNK = 1 << 14  # frames added at a time: the scaled chunk stays in the CPU cache
+
+
+def _add_into(target: np.ndarray, source: np.ndarray, gain: float) -> None:
+    """``target += gain * source`` for (channels, frames) arrays, without a full temporary."""
+    if gain == 1.0:
+        target += source
+        return
+    scratch = np.empty((source.shape[0], min(_ADD_CHUNK, source.shape[1])), dtype=target.dtype)
+    for start in range(0, source.shape[1], _ADD_CHUNK):
+        stop = min(start + _ADD_CHUNK, source.shape[1])
+        part = scratch[:, : stop - start]
+        np.multiply(source[:, start:stop], gain, out=part, dtype=target.dtype, casting="unsafe")
+        target[:, start:stop] += part
 
 
 @dataclass
@@ -302,19 +323,30 @@ def _render_track(
     pre = strip.pre_fader(x, sr)
     post = strip.fader.run(pre, sr)[0] if not strip.bypass else _to_stereo(pre)
     vca_db = _vca_gain(session, track)
-    if isinstance(vca_db, Envelope) or vca_db != 0.0:
-        vca = _shifted(Gain(gain_db=vca_db), start_s)
-        post = vca.run(post, sr)[0]
-    out = _TrackOut(_Part(post, latency) if main_on else None, {})
+    vca_gain = 1.0
+    if isinstance(vca_db, Envelope):
+        post = _shifted(Gain().replace(gain_db=vca_db), start_s).run(post, sr)[0]
+    elif vca_db != 0.0:
+        vca_gain = float(10.0 ** (vca_db / 20.0))  # applied as the track is added in
+    out = _TrackOut(_Part(post, latency, vca_gain) if main_on else None, {})
+    pre_tap: np.ndarray | None = None
     for send in sends:
         send = _shifted(send, start_s)
         if send.pre_fader:
-            # before the fader, but placed where the track's pan puts it
-            tap = Fader(pan=strip.fader.pan, law=strip.fader.law).run(pre, sr)[0]
+            if pre_tap is None:  # before the fader, but placed where the track's pan puts it
+                pre_tap = Fader(pan=strip.fader.pan, law=strip.fader.law).run(pre, sr)[0]
+            tap, scale = pre_tap, 1.0
         else:
-            tap = post
-        out.sends[send.bus] = _Part(Gain(gain_db=send.level_db).run(tap, sr)[0], latency)
+            tap, scale = post, vca_gain
+        out.sends[send.bus] = _send_part(tap, send.level_db, scale, latency, sr)
     return out
+
+
+def _send_part(tap: np.ndarray, level_db: Any, scale: float, latency: int, sr: int) -> _Part:
+    """A send's signal: the tap with its level (a gain when fixed, a copy when it moves)."""
+    if isinstance(level_db, Envelope):
+        return _Part(Gain().replace(gain_db=level_db).run(tap, sr)[0], latency, scale)
+    return _Part(tap, latency, scale * float(10.0 ** (level_db / 20.0)))
 
 
 def _to_stereo(x: np.ndarray) -> np.ndarray:
@@ -330,7 +362,7 @@ def _render_bus(bus: Bus, feed: _Part, sr: int, start_s: float) -> tuple[_Part, 
     for send in bus.sends:
         send = _shifted(send, start_s)
         tap = pre if send.pre_fader else post
-        sends[send.bus] = _Part(Gain(gain_db=send.level_db).run(tap, sr)[0], latency)
+        sends[send.bus] = _send_part(tap, send.level_db, 1.0, latency, sr)
     return _Part(post, latency), sends
 
 
@@ -429,7 +461,7 @@ def render(
         """Add a part into a bus, late parts waiting for the latest (delay compensation)."""
         wait = latency[bus_name] - part.latency
         if wait < frames:
-            mixing[bus_name][:, wait:] += part.samples[:, : frames - wait]
+            _add_into(mixing[bus_name][:, wait:], part.samples[:, : frames - wait], part.gain)
 
     keys = [_track_key(session, t, listening, sources, start, frames) for t in tracks]
     finished: dict[int, _TrackOut] = {}
@@ -443,9 +475,13 @@ def render(
                 cache.put(keys[i], found)
         main = found.main.samples if found.main is not None else None
         if meters is not None:
-            meters[tracks[i].name] = block_peaks_db(main, sr, frames, meter_block_s)
+            peaks = block_peaks_db(main, sr, frames, meter_block_s)
+            if found.main is not None and found.main.gain != 1.0:  # a VCA's gain
+                peaks = np.maximum(peaks + 20.0 * np.log10(found.main.gain), -120.0)
+            meters[tracks[i].name] = peaks.astype(np.float32)
         if outputs is not None and main is not None:
-            outputs[tracks[i].name] = main
+            gain = found.main.gain if found.main is not None else 1.0
+            outputs[tracks[i].name] = main if gain == 1.0 else main * np.float32(gain)
         with lock:
             finished[i] = found
             while next_up[0] in finished:  # deliver every finished track now in order
