@@ -200,3 +200,12 @@ def test_the_spectrum_shows_the_chosen_strip_over_the_mix(project):
     c.set(("tracks", "kick", "mute"), True)
     c.flush()
     assert np.all(c.spectrum.trace("strip").y == -100.0)  # a muted track adds nothing
+
+
+def test_moving_the_region_renders_the_new_passage_and_bounds_it(project):
+    c = make(project)
+    c.set_region(1.0, 1.5)
+    assert (c.start_s, c.preview_s) == (1.0, 1.5)
+    np.testing.assert_allclose(c.player.decoded(MIX), expected_mix(project, c), atol=PCM16_TOL)
+    c.set_region(0.0, 600.0)
+    assert c.preview_s < 60.0 and "longest" in c.message.value

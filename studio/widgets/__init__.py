@@ -4,10 +4,14 @@
 declarations: controls, one live plot, a loudness-matched A/B player. ``Player`` is the
 one transport of N named sides, ``LivePlot`` the light live plot, and
 ``register_view`` lets any view be closed when its cell runs again. ``console(project)``
-is the mixing desk: a strip per track and bus, one player, meters that follow it.
+is the mixing desk: a strip per track and bus, one player, meters that follow it;
+``ArrangementView`` shows its tracks and clips on a timeline with the loop region, and
+``AutomationEditor`` draws and edits its automation lanes.
 """
 
+from studio.widgets.arrangement import ArrangementView
 from studio.widgets.assist import BalanceAssistant
+from studio.widgets.automation import AutomationEditor
 from studio.widgets.console import Console, console
 from studio.widgets.controls import control_for, control_row
 from studio.widgets.figures import (
@@ -26,6 +30,8 @@ from studio.widgets.plots import loudness_figure, show
 
 __all__ = [
     "ABPlayer",
+    "ArrangementView",
+    "AutomationEditor",
     "BalanceAssistant",
     "Console",
     "LivePlot",

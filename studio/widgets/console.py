@@ -43,7 +43,7 @@ from studio.widgets.lifecycle import close_tree, register_view
 from studio.widgets.liveplot import Axis, LivePlot, Subplot
 from studio.widgets.meter import LevelMeter
 from studio.widgets.panel import _is_echo
-from studio.widgets.player import Player
+from studio.widgets.player import MAX_PREVIEW_S, Player
 from studio.widgets.timing import Debouncer, Scheduler
 
 __all__ = ["Console", "console"]
@@ -620,12 +620,26 @@ class Console(widgets.VBox):
         self.player.set_side(KEPT, self.mix, loudness_db=0.0)
 
     def set_region(self, start_s: float, preview_s: float) -> None:
-        """Move the preview passage (e.g. to the chorus) and render it."""
-        self.start_s, self.preview_s = float(start_s), float(preview_s)
+        """Move the preview passage (e.g. to the chorus) and render it.
+
+        A passage longer than the player takes is shortened to what it takes, and the
+        message line says so.
+        """
+        start, length = max(0.0, float(start_s)), float(preview_s)
+        longest = MAX_PREVIEW_S - 0.5
+        note = ""
+        if length > longest:
+            note = t("console.region_shortened", seconds=longest)
+            length = longest
+        if not length > 0.1:
+            self._show_error(t("console.region_too_short"))
+            return
+        self.start_s, self.preview_s = start, length
         self._sync_controls(self.project.session)  # automated values where it starts now
         self.player.set_side(KEPT, None)
         self._lufs.pop(KEPT, None)
-        self.render_now()
+        self._show_error(note)
+        self._render_guarded()
 
     def render_full(self) -> Audio:
         """Mix the whole song (with its effect tails), showing progress; kept as ``result``."""
