@@ -143,21 +143,21 @@ class LabNotebook:
         """Run a Lab command without waiting for it (Run All returns when it is done)."""
         self.page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('{command_id}'); }}")
 
-    def run_cell(self, starts_with: str, timeout_s: float) -> None:
-        """Run the one code cell whose source starts with ``starts_with`` (as Shift+Enter
-        would, without moving on) and wait until it ran and the kernel is idle."""
+    def run_cell(self, holding: str, timeout_s: float) -> None:
+        """Run the first code cell whose source holds ``holding`` (as Shift+Enter would,
+        without moving on) and wait until it ran and the kernel is idle."""
         index = self.page.evaluate(
-            """(start) => {
+            """(text) => {
               const cells = window.jupyterapp.shell.currentWidget.content.widgets;
               const found = cells.findIndex((c) => c.model.type === "code"
-                && c.model.sharedModel.getSource().startsWith(start));
+                && c.model.sharedModel.getSource().includes(text));
               if (found >= 0) window.jupyterapp.shell.currentWidget.content.activeCellIndex = found;
               return found;
             }""",
-            starts_with,
+            holding,
         )
         if index < 0:
-            pytest.fail(f"no code cell starts with {starts_with!r}")
+            pytest.fail(f"no code cell holds {holding!r}")
         before = self.page.evaluate(
             "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.executionCount",
             index,
@@ -174,7 +174,7 @@ class LabNotebook:
             ),
             lambda s: s[0] is not None and s[0] != before and s[1] == "idle",
             timeout_s,
-            f"the cell {starts_with!r} to run",
+            f"the cell with {holding!r} to run",
         )
 
     # -- the kernel ------------------------------------------------------------------------
