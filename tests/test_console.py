@@ -155,6 +155,30 @@ def test_automated_controls_are_locked_and_follow_the_project(project):
     assert c.controls[("tracks", "kick", "strip", "fader", "gain_db")].value == -4.0
 
 
+def test_an_automated_control_shows_the_lane_and_never_replaces_it(project):
+    c = make(project, start_s=0.5)
+    fader = ("tracks", "voice", "strip", "fader", "gain_db")
+    send = ("tracks", "voice", "sends", "verb", "level_db")
+    lane = Envelope((0.0, 1.0), (-20.0, -10.0))
+    project.set(fader, lane)
+    project.set(send, Envelope((0.0, 2.0), (-30.0, -10.0)))
+    # they show the lanes' values where the passage starts, not the parameters' defaults
+    assert c.controls[fader].value == pytest.approx(-15.0)
+    assert c.controls[send].value == pytest.approx(-25.0)
+    assert c.controls[send].description == "verb (auto)"
+    # the page echoes a locked slider's value rounded to its step: the lane stays
+    c.controls[fader].value = -15.000000000000014
+    c.controls[send].value = -24.999999999999986
+    c.flush()
+    assert project.get(fader) == lane
+    assert isinstance(project.get(send), Envelope)
+    c.set_region(1.0, 1.0)  # another passage: the value where it starts
+    assert c.controls[fader].value == pytest.approx(-10.0)
+    project.set(send, -8.0)  # no longer automated: its own words and value again
+    assert c.controls[send].description == "verb"
+    assert c.controls[send].value == -8.0 and not c.controls[send].disabled
+
+
 def test_full_render_with_progress_and_close(project):
     c = make(project)
     full = c.render_full()

@@ -27,6 +27,8 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from ipywidgets.widgets.widget_bool import ToggleButtonStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from studio.audio import Audio
 from studio.dsp.control import Envelope
@@ -97,6 +99,33 @@ def _strip_summary(strip: Strip, sr: int) -> list[str]:
     return words or [t("console.slot_empty")]
 
 
+class _StripLook:
+    """The layouts and styles every strip shares.
+
+    Each ipywidgets layout or style is a widget model of its own that travels to the
+    browser: made fresh for every control, the demo's eleven strips sent some 190 of
+    them; shared, a handful.
+    """
+
+    def __init__(self) -> None:
+        self.strip = widgets.Layout(
+            width=_STRIP_WIDTH,
+            min_width=_STRIP_WIDTH,
+            border="1px solid #d5d8dc",
+            padding="4px",
+            margin="0 4px 0 0",
+            overflow="hidden",  # never a scroll bar inside a strip
+        )
+        self.plain = widgets.Layout()
+        self.slider = widgets.Layout(width="100%")
+        self.fader = widgets.Layout(height="150px", width="56px")
+        self.fader_row = widgets.Layout(height="160px")
+        self.toggle = widgets.Layout(width="48px", padding="0")
+        self.slider_style = widgets.SliderStyle(description_width="initial")
+        self.toggle_style = ToggleButtonStyle()
+        self.html_style = HTMLStyle()
+
+
 class Console(widgets.VBox):
     """Strips, a shared player and meters for a whole mixing session.
 
@@ -147,9 +176,11 @@ class Console(widgets.VBox):
         self.controls: dict[Path, widgets.ValueWidget] = {}
         self.meters: dict[str, LevelMeter] = {}
         self._slot_views: dict[Path, widgets.HTML] = {}
+        self._labels: dict[Path, str] = {}  # each labelled control's own words
         self.result: Audio | None = None
         self.alone: str | None = None
         self._kit = ControlKit()
+        self._look = _StripLook()
         self._syncing = False
         self._lufs: dict[str, float] = {}
         self._transport_id = f"console-{uuid.uuid4().hex[:12]}"
@@ -187,7 +218,7 @@ class Console(widgets.VBox):
         self.keep_button = self._button("console.keep", "thumb-tack", self.keep)
         self.full_button = self._button("console.full", "play-circle", self.render_full)
         self.progress = widgets.IntProgress(
-            value=0, min=0, max=1, layout=widgets.Layout(width="160px", visibility="hidden")
+            value=0, min=0, max=1, layout=widgets.Layout(width="160px", display="none")
         )
         tools = widgets.HBox(
             [
@@ -272,22 +303,22 @@ class Console(widgets.VBox):
                 value=bool(value),
                 description=short or spec.label,
                 tooltip=spec.help,
-                layout=widgets.Layout(width="48px", padding="0"),
+                layout=self._look.toggle,
+                style=self._look.toggle_style,
             )
         else:
             automated = isinstance(value, Envelope)
-            control = control_for(
-                spec, spec.default if automated else value, sr=self.sr, kit=self._kit
-            )
+            control = control_for(spec, self._shown(path, value), sr=self.sr, kit=self._kit)
             control.disabled = automated
             if vertical:
                 control.orientation = "vertical"
                 control.description = ""
-                control.layout = widgets.Layout(height="150px", width="56px")
+                control.layout = self._look.fader
             else:
-                control.description = short if short is not None else spec.label
-                control.style = self._narrow_style
-                control.layout = widgets.Layout(width="112px")
+                self._labels[path] = short if short is not None else spec.label
+                control.description = self._label(path, automated)
+                control.style = self._look.slider_style
+                control.layout = self._look.slider
                 control.readout = True
         control.add_class("studio-control")
         control.add_class("studio-console-" + "-".join(str(p) for p in path[-2:]))
@@ -295,11 +326,16 @@ class Console(widgets.VBox):
         control.observe(lambda change, p=path: self._on_change(p, change["new"]), names="value")
         return control
 
-    @property
-    def _narrow_style(self) -> Any:
-        if not hasattr(self, "_narrow"):
-            self._narrow = widgets.SliderStyle(description_width="initial")
-        return self._narrow
+    def _shown(self, path: Path, value: Any) -> Any:
+        """What a control shows: the value, or an automated value where the passage starts."""
+        if not isinstance(value, Envelope):
+            return value
+        lo, hi = self.project.session.spec_at(path).range_at(self.sr)
+        return float(np.clip(value.value_at(self.start_s), lo, hi))
+
+    def _label(self, path: Path, automated: bool) -> str:
+        words = self._labels.get(path, "")
+        return t("console.automated", name=words) if automated and words else words
 
     def _header(self, name: str, colour: str, kind: str) -> widgets.HTML:
         label = html.escape(name)
@@ -307,13 +343,17 @@ class Console(widgets.VBox):
             f"<div title='{html.escape(kind)}' style='border-top:6px solid {html.escape(colour)};"
             f"font-weight:bold;padding-top:2px;white-space:nowrap;overflow:hidden;"
             f"text-overflow:ellipsis'>{label}</div><div style='font-size:11px;color:#777'>"
-            f"{html.escape(kind)}</div>"
+            f"{html.escape(kind)}</div>",
+            layout=self._look.plain,
+            style=self._look.html_style,
         )
         box.add_class("studio-strip-name")
         return box
 
     def _slots(self, strip: Strip, base: Path) -> widgets.HTML:
-        slots = widgets.HTML(self._slots_html(strip))
+        slots = widgets.HTML(
+            self._slots_html(strip), layout=self._look.plain, style=self._look.html_style
+        )
         slots.add_class("studio-strip-slots")
         self._slot_views[base] = slots
         return slots
@@ -328,22 +368,13 @@ class Console(widgets.VBox):
         return f"<div style='min-height:40px'>{items}</div>"
 
     def _fader_row(self, name: str, colour: str, path: Path) -> widgets.HBox:
-        meter = LevelMeter(self._transport_id, colour)
+        meter = LevelMeter(self._transport_id, colour, layout=self._look.plain)
         self.meters[name] = meter
         fader = self._bind(path, vertical=True)
-        return widgets.HBox([meter, fader], layout=widgets.Layout(height="160px"))
+        return widgets.HBox([meter, fader], layout=self._look.fader_row)
 
     def _box(self, parts: list[widgets.Widget], name: str) -> widgets.VBox:
-        box = widgets.VBox(
-            parts,
-            layout=widgets.Layout(
-                width=_STRIP_WIDTH,
-                min_width=_STRIP_WIDTH,
-                border="1px solid #d5d8dc",
-                padding="4px",
-                margin="0 4px 0 0",
-            ),
-        )
+        box = widgets.VBox(parts, layout=self._look.strip)
         box.add_class("studio-strip")
         box.add_class(f"studio-strip-{_css_name(name)}")
         return box
@@ -362,7 +393,8 @@ class Console(widgets.VBox):
                 [
                     self._bind((*base, "mute"), short=t("console.mute_short")),
                     self._bind((*base, "solo"), short=t("console.solo_short")),
-                ]
+                ],
+                layout=self._look.plain,
             )
         )
         parts.append(
@@ -385,7 +417,8 @@ class Console(widgets.VBox):
                     [
                         self._bind((*base, "mute"), short=t("console.mute_short")),
                         self._bind((*base, "solo"), short=t("console.solo_short")),
-                    ]
+                    ],
+                    layout=self._look.plain,
                 )
             )
         parts.append(self._fader_row(bus.name, bus.colour, (*base, "strip", "fader", "gain_db")))
@@ -406,6 +439,11 @@ class Console(widgets.VBox):
         if self._syncing:
             return
         current = self.project.get(path)
+        if isinstance(current, Envelope):
+            # Automated: the control is locked and shows the lane's value; anything that
+            # arrives is the page echoing it back (a slider rounds to its step), never a
+            # reason to replace the lane with one number.
+            return
         spec = self.project.session.spec_at(path)
         lo, hi = spec.range_at(self.sr) if spec.kind == "number" else (0.0, 0.0)
         if _is_echo(value, current, 1e-9 * abs(hi - lo)):
@@ -449,8 +487,11 @@ class Console(widgets.VBox):
                     continue
                 automated = isinstance(value, Envelope)
                 control.disabled = automated
-                if not automated and control.value != value:
-                    control.value = value
+                shown = self._shown(path, value)
+                if control.value != shown:
+                    control.value = shown
+                if path in self._labels:
+                    control.description = self._label(path, automated)
         finally:
             self._syncing = False
 
@@ -594,6 +635,7 @@ class Console(widgets.VBox):
             self._show_error(t("console.region_too_short"))
             return
         self.start_s, self.preview_s = start, length
+        self._sync_controls(self.project.session)  # automated values where it starts now
         self.player.set_side(KEPT, None)
         self._lufs.pop(KEPT, None)
         self._show_error(note)
@@ -604,12 +646,15 @@ class Console(widgets.VBox):
         bar = self.progress
 
         def report(done: int, total: int, label: str) -> None:
-            bar.layout.visibility = "visible"
+            bar.layout.display = None  # shown while the render runs
             bar.max, bar.value = total, done
             bar.tooltip = label
 
         start = time.perf_counter()
-        self.result = self.project.mixdown(progress=report)
+        try:
+            self.result = self.project.mixdown(progress=report)
+        finally:
+            bar.layout.display = "none"  # done: the status line says so (and no empty line)
         self.status.value = _small(
             t(
                 "console.full_done",

@@ -9,6 +9,7 @@ of 48 strips adds no traffic at all while the music plays.
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 import anywidget
 import numpy as np
@@ -29,6 +30,8 @@ class LevelMeter(anywidget.AnyWidget):
     colour : str
         The bar's colour below -6 dBFS (the strip's colour); above it turns yellow,
         above -1 dBFS red.
+    **options
+        Passed to the widget (e.g. a ``layout`` shared with other strips).
     """
 
     _esm = _HERE / "meter.js"
@@ -39,8 +42,8 @@ class LevelMeter(anywidget.AnyWidget):
     follow = traitlets.Unicode("").tag(sync=True)
     colour = traitlets.Unicode("#2ecc71").tag(sync=True)
 
-    def __init__(self, follow: str, colour: str = "#2ecc71") -> None:
-        super().__init__(follow=follow, colour=colour)
+    def __init__(self, follow: str, colour: str = "#2ecc71", **options: Any) -> None:
+        super().__init__(follow=follow, colour=colour, **options)
 
     def set_levels(self, peaks_db: np.ndarray, block_s: float) -> None:
         """The strip's peak level (dBFS) per block of ``block_s`` seconds."""

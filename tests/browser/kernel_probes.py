@@ -177,6 +177,83 @@ def _track_player(track: Any) -> dict:
     }
 
 
+def _path_key(path: tuple) -> str:
+    """A session path as one string: ``tracks/bass/strip/fader/gain_db``."""
+    return "/".join(str(part) for part in path)
+
+
+def _setting(value: Any) -> Any:
+    """A session value for JSON: numbers as they are, an envelope as its breakpoints."""
+    from studio.dsp.control import Envelope
+
+    if isinstance(value, Envelope):
+        return {
+            "times_s": [float(x) for x in value.times_s],
+            "values": [float(x) for x in value.values],
+            "shape": list(value.shape) if not isinstance(value.shape, str) else value.shape,
+        }
+    return _plain(value)
+
+
+def _console(console: Any) -> dict:
+    """A mixing console: its player, spectrum, meters and every control by session path."""
+    import numpy as np
+
+    session = console.project.session
+    meters = {}
+    for name, meter in console.meters.items():
+        peaks = meter.peaks_db
+        meters[name] = {
+            "id": meter.model_id,
+            "css": "".join(c if c.isalnum() else "-" for c in name.lower()),
+            "blocks": int(peaks.size),
+            "max_db": float(np.max(peaks)) if peaks.size else None,
+            "follow": meter.follow,
+        }
+    controls = {}
+    for path, control in console.controls.items():
+        controls[_path_key(path)] = {
+            "id": control.model_id,
+            "value": _plain(control.value),
+            "disabled": bool(control.disabled),
+            "setting": _setting(session.get(path)),
+        }
+    return {
+        "id": console.model_id,
+        "player": console.player.model_id,
+        "transport_id": console.player.transport_id,
+        "spectrum": console.spectrum.model_id,
+        "start_s": float(console.start_s),
+        "preview_s": float(console.preview_s),
+        "message": console.message.value,
+        "status": console.status.value,
+        "meters": meters,
+        "controls": controls,
+        "tracks": [track.name for track in session.tracks],
+        "buses": [bus.name for bus in session.buses],
+    }
+
+
+def _lane_editor(editor: Any) -> dict:
+    """An automation lane editor: the lane it shows and its breakpoint rows."""
+    path = tuple(editor.param_choice.value or ())
+    return {
+        "id": editor.model_id,
+        "path": _path_key(path),
+        "plot": editor.plot.model_id,
+        "message": editor.message.value,
+        "rows": [
+            {
+                "time_id": row.time.model_id,
+                "value_id": row.value.model_id,
+                "time_s": _plain(row.time.value),
+                "value": _plain(row.value.value),
+            }
+            for row in editor.rows
+        ],
+    }
+
+
 def snapshot() -> dict:
     """Every open studio view and what it holds, the widget count and the memory."""
     from studio.widgets.listen import TrackPlayer
@@ -195,6 +272,10 @@ def snapshot() -> dict:
         "plots": [_plot(w) for w in widgets if isinstance(w, LivePlot)],
         "panels": [_panel(w) for w in widgets if isinstance(w, ProcessorPanel)],
         "track_players": [_track_player(w) for w in widgets if isinstance(w, TrackPlayer)],
+        "consoles": [_console(w) for w in widgets if type(w).__name__ == "Console"],
+        "lane_editors": [
+            _lane_editor(w) for w in widgets if type(w).__name__ == "AutomationEditor"
+        ],
     }
 
 
@@ -212,6 +293,81 @@ def panel_values(processor_class: str, paths: list[list]) -> dict:
         raise LookupError(f"{len(panels)} open panels of {processor_class}; expected one")
     processor = panels[0].processor
     return {format_path(tuple(path)): _plain(processor.get(tuple(path))) for path in paths}
+
+
+def session_values(paths: list[str]) -> dict:
+    """The open console's session values at ``paths`` (``tracks/bass/strip/fader/gain_db``)."""
+    session = _the_console().project.session
+    out = {}
+    for key in paths:
+        path = tuple(int(p) if p.isdigit() else p for p in key.split("/"))
+        out[key] = _setting(session.get(path))
+    return out
+
+
+def _the_console() -> Any:
+    from studio.widgets.console import Console
+
+    consoles = [w for w in _open_widgets() if isinstance(w, Console)]
+    if len(consoles) != 1:
+        raise LookupError(f"{len(consoles)} open consoles; expected one")
+    return consoles[0]
+
+
+def automated_paths() -> list[str]:
+    """The paths of the open console's session that hold an envelope (its lanes)."""
+    return [_path_key(path) for path, _ in _the_console().project.session.lanes()]
+
+
+def add_lane(path: str, times_s: list[float], values: list[float]) -> list[str]:
+    """Automate ``path`` of the open console's project from code (one undo step), as a
+    notebook cell would; returns the session's lanes after it."""
+    from studio.dsp.control import Envelope
+
+    key = tuple(int(p) if p.isdigit() else p for p in path.split("/"))
+    _the_console().project.set(key, Envelope(tuple(times_s), tuple(values)))
+    return automated_paths()
+
+
+def lane_choices(owner: str) -> dict:
+    """The open lane editor's drop-downs: the label of ``owner``, the owner shown now and
+    the labels of the parameters it lists now, by path."""
+    editors = [w for w in _open_widgets() if type(w).__name__ == "AutomationEditor"]
+    if len(editors) != 1:
+        raise LookupError(f"{len(editors)} open lane editors; expected one")
+    editor = editors[0]
+    owners = {_path_key(tuple(value)): label for label, value in editor.owner_choice.options}
+    return {
+        "owner_label": owners[owner],
+        "current_owner": _path_key(tuple(editor.owner_choice.value or ())),
+        "params": {_path_key(tuple(value)): label for label, value in editor.param_choice.options},
+    }
+
+
+def studio_file() -> str:
+    """Where the kernel imports studio from (the checkout under test, or another one)."""
+    import studio
+
+    return str(studio.__file__)
+
+
+def mix_reports() -> list[dict]:
+    """Every ready-for-mastering report among the learner's variables: what it says."""
+    from IPython import get_ipython
+
+    from studio.mixing.report import MixReport
+
+    namespace = get_ipython().user_ns
+    return [
+        {
+            "name": name,
+            "heading": value.heading,
+            "verdict": value.verdict,
+            "lines": [check.line for check in value.checks],
+        }
+        for name, value in namespace.items()
+        if isinstance(value, MixReport) and not name.startswith("_")
+    ]
 
 
 def user_values(names: list[str]) -> dict:
@@ -265,6 +421,12 @@ def main(call: str, args: dict) -> None:
         "snapshot": snapshot,
         "panel_values": panel_values,
         "user_values": user_values,
+        "session_values": session_values,
+        "mix_reports": mix_reports,
+        "automated_paths": automated_paths,
+        "add_lane": add_lane,
+        "lane_choices": lane_choices,
+        "studio_file": studio_file,
         "plant_errors": plant_errors,
     }
     result = calls[call](**args)

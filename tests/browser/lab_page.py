@@ -143,6 +143,40 @@ class LabNotebook:
         """Run a Lab command without waiting for it (Run All returns when it is done)."""
         self.page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('{command_id}'); }}")
 
+    def run_cell(self, holding: str, timeout_s: float) -> None:
+        """Run the first code cell whose source holds ``holding`` (as Shift+Enter would,
+        without moving on) and wait until it ran and the kernel is idle."""
+        index = self.page.evaluate(
+            """(text) => {
+              const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+              const found = cells.findIndex((c) => c.model.type === "code"
+                && c.model.sharedModel.getSource().includes(text));
+              if (found >= 0) window.jupyterapp.shell.currentWidget.content.activeCellIndex = found;
+              return found;
+            }""",
+            holding,
+        )
+        if index < 0:
+            pytest.fail(f"no code cell holds {holding!r}")
+        before = self.page.evaluate(
+            "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.executionCount",
+            index,
+        )
+        self.command("notebook:run-cell")
+        poll(
+            lambda: (
+                self.page.evaluate(
+                    "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                    ".model.executionCount",
+                    index,
+                ),
+                self.state()["kernel"],
+            ),
+            lambda s: s[0] is not None and s[0] != before and s[1] == "idle",
+            timeout_s,
+            f"the cell with {holding!r} to run",
+        )
+
     # -- the kernel ------------------------------------------------------------------------
 
     def kernel_call(self, call: str, **args: Any) -> Any:

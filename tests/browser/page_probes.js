@@ -210,8 +210,12 @@
       });
       const timing = cell.model.getMetadata ? cell.model.getMetadata("execution") : null;
       let ranS = null;
+      let startMs = null;
+      let endMs = null;
       if (timing && timing["iopub.execute_input"] && timing["shell.execute_reply"]) {
-        ranS = (Date.parse(timing["shell.execute_reply"]) - Date.parse(timing["iopub.execute_input"])) / 1000;
+        startMs = Date.parse(timing["iopub.execute_input"]);
+        endMs = Date.parse(timing["shell.execute_reply"]);
+        ranS = (endMs - startMs) / 1000;
       }
       const node = cell.outputArea ? cell.outputArea.node : null;
       return {
@@ -219,6 +223,8 @@
         source: cell.model.sharedModel.getSource().split("\n")[0].slice(0, 80),
         outputs,
         ranS,
+        startMs, // the kernel's clock: compare cells with each other, not with the test's
+        endMs,
         loadingText: node ? /Loading widget|Error displaying widget|model not found/.test(node.textContent) : false,
         // textContent, not innerText: a cell out of view is not rendered (content-visibility)
         html: node ? Array.from(node.querySelectorAll(".jp-RenderedHTMLCommon"), (n) => n.textContent.slice(0, 2000)) : [],
@@ -250,11 +256,12 @@
     });
   }
 
-  /** What the player, plot and track views show, for "has anything changed?" checks. */
+  /** What the player, plot, track and meter views show, for "has anything changed?" checks
+   * (not what moves with playback: positions, the meters' level). */
   function fingerprint() {
-    const keep = (d) => Object.fromEntries(Object.entries(d).filter(([k]) => !/position|ctxState|^state$/.test(k)));
+    const keep = (d) => Object.fromEntries(Object.entries(d).filter(([k]) => !/position|ctxState|^state$|levelDb/.test(k)));
     const parts = [];
-    for (const el of document.querySelectorAll(".studio-player, .studio-plot, .studio-track-audio")) {
+    for (const el of document.querySelectorAll(".studio-player, .studio-plot, .studio-track-audio, .studio-meter")) {
       parts.push(JSON.stringify(keep({ ...el.dataset })));
     }
     return parts.join("|");
@@ -274,6 +281,25 @@
     return { taps: taps.length, dbfs: best };
   }
 
+  /** What the page's transport plays now: the id of the player that owns it, and whether
+   * it sounds (the console's meters follow the player with their transport id). */
+  function transportNow() {
+    const current = (globalThis.__studioTransport1 || {}).current;
+    if (!current || !current.id) return { id: null, playing: false };
+    return { id: current.id(), playing: !!current.playing(), positionS: current.position() };
+  }
+
+  /** Every console meter's data attributes, by strip (its CSS class studio-strip-<name>). */
+  function meters() {
+    const out = {};
+    for (const strip of document.querySelectorAll(".studio-console .studio-strip")) {
+      const name = Array.from(strip.classList).find((c) => c.startsWith("studio-strip-") && c !== "studio-strip-name" && c !== "studio-strip-slots");
+      const meter = strip.querySelector(".studio-meter");
+      if (name && meter) out[name.slice("studio-strip-".length)] = { ...meter.dataset };
+    }
+    return out;
+  }
+
   /** Count of widget models the page holds. */
   async function modelCount() {
     const m = await manager();
@@ -282,6 +308,6 @@
 
   window.studioTest = {
     execute, manager, views, values, traceSums, decodeTrack, state, cells, plotlyFigures,
-    fingerprint, outputLevel, modelCount,
+    fingerprint, outputLevel, modelCount, transportNow, meters,
   };
 })();

@@ -18,6 +18,7 @@ from view_checks import (
     figure_problems,
     panel_problems,
     player_mismatches,
+    render_problems,
     track_problems,
     view_problems,
 )
@@ -225,6 +226,9 @@ def test_cells_without_findings_feedback_or_rendered_widgets_are_reported():
     assert any("a widget did not render" in p for p in problems)
     assert any("printed to stderr" in p for p in problems)
     assert any("no feedback shown" in p for p in problems)
+    # the render half alone says nothing of findings or exercises
+    alone = render_problems(cells)
+    assert len(alone) == 2 and not any("findings" in p or "feedback" in p for p in alone)
 
 
 # -- the kernel's half: the sides against a fresh render, on a real panel --------------------

@@ -245,8 +245,8 @@ def figure_problems(figures: list[dict], integrated_lufs: float, target_lufs: fl
     return problems
 
 
-def cell_problems(cells: list[dict], n_findings: int) -> list[str]:
-    """Every widget output rendered; the findings and the exercise checks shown as HTML."""
+def render_problems(cells: list[dict]) -> list[str]:
+    """Every widget output rendered, nothing printed to stderr."""
     problems = []
     for cell in cells:
         if cell["loadingText"]:
@@ -254,6 +254,12 @@ def cell_problems(cells: list[dict], n_findings: int) -> list[str]:
         for out in cell["outputs"]:
             if out["type"] == "stream" and out["name"] == "stderr":
                 problems.append(f"cell {cell['index']} printed to stderr: {out['text']!r}")
+    return problems
+
+
+def cell_problems(cells: list[dict], n_findings: int) -> list[str]:
+    """Every widget output rendered; the findings and the exercise checks shown as HTML."""
+    problems = render_problems(cells)
     findings = sum(c["findings"] for c in cells)
     if findings != n_findings:
         problems.append(f"{findings} findings rendered as HTML, the demo has {n_findings}")
