@@ -209,3 +209,42 @@ def test_moving_the_region_renders_the_new_passage_and_bounds_it(project):
     np.testing.assert_allclose(c.player.decoded(MIX), expected_mix(project, c), atol=PCM16_TOL)
     c.set_region(0.0, 600.0)
     assert c.preview_s < 60.0 and "longest" in c.message.value
+
+
+def test_a_track_added_or_removed_after_the_console_was_built(project):
+    c = make(project)
+    c.alone_choice.value = "pad"
+    c.flush()
+    session = project.session.with_track(
+        project.session.track("kick").replace(name="kick 2", output="master")
+    )
+    project.replace_session(session.replace(stems=session.stems), label="add a track")
+    assert ("tracks", "kick 2", "strip", "fader", "gain_db") in c.controls
+    assert "kick 2" in c.meters and "kick 2" in c.spectrum_choice.options
+    project.replace_session(project.session.without_track("pad"), label="remove a track")
+    c.flush()
+    assert not any(p[:2] == ("tracks", "pad") for p in c.controls)
+    assert "pad" not in c.meters and c.alone is None and c.player.audio(ALONE) is None
+    np.testing.assert_allclose(c.player.decoded(MIX), expected_mix(project, c), atol=PCM16_TOL)
+
+
+def test_a_failing_first_render_is_shown_and_leaves_nothing_behind(project):
+    broken = project.session.replace(("master", "strip", "inserts"), Chain(_Broken()))
+    project.replace_session(broken)
+    c = make(project)
+    assert "could not render" in c.message.value.lower()
+    c.close()
+    assert not project._listeners
+
+
+from dataclasses import dataclass  # noqa: E402
+
+from studio.processors import Processor  # noqa: E402
+
+
+@dataclass(frozen=True)
+class _Broken(Processor):
+    """A processor that fails, as a learner's own might."""
+
+    def _process(self, samples, sr):
+        raise RuntimeError("this processor is broken")

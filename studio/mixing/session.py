@@ -411,8 +411,26 @@ class Session(Parametric):
 
 
 def _passes_unchanged(stage: Processor, sr: int) -> bool:
-    """Whether a stage, as set, would hand its input on untouched (so it can be skipped)."""
-    return stage.identity_when_neutral and stage.latency_frames(sr) == 0 and stage.is_neutral()
+    """Whether a stage, as set, would hand its input on untouched (so it can be skipped).
+
+    Only a stage that says so by its settings: an empty chain, or a processor that
+    declares neutral values and sits at them (an EQ with every band at 0 dB). A
+    processor with nothing to set (a learner's own, say) is always run.
+    """
+    if stage.bypass:
+        return True
+    if isinstance(stage, Chain):
+        return all(_passes_unchanged(p, sr) for p in stage.processors)
+    declares = any(
+        leaf.spec.neutral is not None and leaf.spec.name != "bypass"
+        for leaf in stage.leaves(words=False)
+    )
+    return (
+        declares
+        and stage.identity_when_neutral
+        and stage.latency_frames(sr) == 0
+        and stage.is_neutral()
+    )
 
 
 def _put(things: tuple[Any, ...], thing: Any) -> tuple[Any, ...]:

@@ -173,6 +173,7 @@ class Console(widgets.VBox):
         length = session_length_s(project.session, project.sources)
         self.start_s = float(min(max(0.0, start_s), max(0.0, length - 0.5)))
         self.preview_s = float(max(0.5, min(preview_s, length - self.start_s or preview_s)))
+        self.preview_s = min(self.preview_s, MAX_PREVIEW_S - 0.5)  # what the player takes
         self.controls: dict[Path, widgets.ValueWidget] = {}
         self.meters: dict[str, LevelMeter] = {}
         self._slot_views: dict[Path, widgets.HTML] = {}
@@ -216,7 +217,7 @@ class Console(widgets.VBox):
         self.undo_button = self._button("console.undo", "undo", self._undo)
         self.redo_button = self._button("console.redo", "repeat", self._redo)
         self.keep_button = self._button("console.keep", "thumb-tack", self.keep)
-        self.full_button = self._button("console.full", "play-circle", self.render_full)
+        self.full_button = self._button("console.full", "play-circle", self._full_guarded)
         self.progress = widgets.IntProgress(
             value=0, min=0, max=1, layout=widgets.Layout(width="160px", display="none")
         )
@@ -260,13 +261,9 @@ class Console(widgets.VBox):
         self.spectrum_choice.observe(lambda c: self._update_spectrum(), names="value")
         self._outputs: dict[str, np.ndarray] = {}
 
-        session = project.session
-        strips = [self._track_strip(tr, session) for tr in session.tracks]
-        strips += [self._bus_strip(b, ("buses", b.name)) for b in session.buses]
-        strips += [self._vca_strip(v.name) for v in session.vcas]
-        strips.append(self._bus_strip(session.master, ("master",)))
+        self._layout = _layout_of(project.session)
         self.strips = widgets.HBox(
-            strips,
+            self._build_strips(project.session),
             layout=widgets.Layout(overflow="auto", width="100%", align_items="stretch"),
         )
         self.strips.add_class("studio-console-strips")
@@ -277,9 +274,38 @@ class Console(widgets.VBox):
         )
         self.add_class("studio-console")
         self._slow = Debouncer(self._render_guarded, debounce_s, scheduler)
-        project.observe(self._on_project)
-        self.render_now()
+        self._render_guarded()  # a first render that fails shows why, in the message line
+        project.observe(self._on_project)  # only once built: a failed build leaves nothing
         register_view(self)
+
+    def _build_strips(self, session: Session) -> list[widgets.Widget]:
+        """One strip per track, bus and VCA, the master last (registering their controls)."""
+        strips = [self._track_strip(tr, session) for tr in session.tracks]
+        strips += [self._bus_strip(b, ("buses", b.name)) for b in session.buses]
+        strips += [self._vca_strip(v.name) for v in session.vcas]
+        strips.append(self._bus_strip(session.master, ("master",)))
+        return strips
+
+    def _rebuild(self, session: Session) -> None:
+        """Tracks, buses or VCAs came or went: build the strips and the lists again."""
+        old = list(self.strips.children)
+        self.controls, self.meters, self._slot_views = {}, {}, {}
+        self.strips.children = self._build_strips(session)
+        shared = [self._kit.control_layout, self._kit.row_layout, self._kit.reset_layout]
+        shared += [*self._kit._styles.values(), getattr(self, "_narrow", None)]
+        shared += [w for w in vars(self._look).values() if isinstance(w, widgets.Widget)]
+        for box in old:  # the old strips go; the layouts and styles they share stay
+            close_tree(box, keep=[w for w in shared if w is not None])
+        self._layout = _layout_of(session)
+        names = [tr.name for tr in session.tracks]
+        if self.alone not in names:
+            self.alone = None
+        self.alone_choice.options = [(t("console.alone_none"), "")] + [(n, n) for n in names]
+        self.alone_choice.value = self.alone or ""
+        looks = names + [b.name for b in session.buses] + [MASTER]
+        keep = self.spectrum_choice.value if self.spectrum_choice.value in looks else looks[0]
+        self.spectrum_choice.options = looks
+        self.spectrum_choice.value = keep
 
     # -- building -----------------------------------------------------------------------
 
@@ -468,6 +494,8 @@ class Console(widgets.VBox):
 
     def _on_project(self, session: Session) -> None:
         """The project changed (a move here, an undo, another view): show it, re-render."""
+        if _layout_of(session) != self._layout:
+            self._rebuild(session)
         self._sync_controls(session)
         for base, view in self._slot_views.items():
             try:
@@ -558,6 +586,7 @@ class Console(widgets.VBox):
         for side in (ALONE, KEPT):
             if side in self._lufs and self.player.audio(side) is not None:
                 self.player.set_loudness(side, self._offset(side))
+        project.end_join()  # the drag that led here is over: the next is an undo of its own
         self.status.value = _small(
             t(
                 "console.status",
@@ -641,6 +670,13 @@ class Console(widgets.VBox):
         self._show_error(note)
         self._render_guarded()
 
+    def _full_guarded(self) -> None:
+        """The button's full render: a failure is shown, never lost in a callback."""
+        try:
+            self.render_full()
+        except Exception as exc:  # noqa: BLE001 - a view must never take the kernel down
+            self._show_error(t("console.render_failed", error=exc))
+
     def render_full(self) -> Audio:
         """Mix the whole song (with its effect tails), showing progress; kept as ``result``."""
         bar = self.progress
@@ -673,6 +709,17 @@ class Console(widgets.VBox):
         close_tree(self, keep=[self])
         self.result = None
         super().close()
+
+
+def _layout_of(session: Session) -> tuple[tuple[str, ...], ...]:
+    """What the strips are built from: the names of tracks, buses, VCAs and sends."""
+    return (
+        tuple(tr.name for tr in session.tracks),
+        tuple(b.name for b in session.buses),
+        tuple(v.name for v in session.vcas),
+        tuple(f"{tr.name}>{x.bus}" for tr in session.tracks for x in tr.sends),
+        tuple(f"{b.name}>{x.bus}" for b in session.buses for x in b.sends),
+    )
 
 
 def _css_name(name: str) -> str:
