@@ -697,3 +697,20 @@ def test_a_file_that_is_no_session_is_refused_plainly(tmp_path):
     bad.write_text("not json")
     with pytest.raises(AudioFileError, match="not valid JSON"):
         Project.load(bad)
+
+
+def test_a_saved_session_reopens_in_a_new_process_with_the_same_mix(tmp_path):
+    """What a producer does after a kernel restart: open the file, get the same mix."""
+    import subprocess
+    import sys
+
+    p = demo_project()
+    mix = p.mixdown()
+    file = p.save(tmp_path / "song.session.json")
+    out = tmp_path / "again.npy"
+    code = (
+        "import numpy as np; from studio.mixing import Project; "
+        f"np.save({str(out)!r}, Project.load({str(file)!r}).mixdown().samples)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    np.testing.assert_array_equal(np.load(out), mix.samples)
