@@ -70,7 +70,7 @@ def test_every_strip_is_built_from_the_session(project):
     assert ("vcas", "band", "gain_db") in paths
     assert set(c.meters) == {"kick", "voice", "pad", "drums", "verb", "master"}
     fader = c.controls[("tracks", "voice", "strip", "fader", "gain_db")]
-    assert fader.orientation == "vertical" and (fader.min, fader.max) == (-120.0, 24.0)
+    assert fader.orientation == "vertical" and (fader.min, fader.max) == (-60.0, 24.0)
     slots = " ".join(v.value for v in c._slot_views.values())
     assert "Reverb" in slots
 
@@ -248,3 +248,11 @@ class _Broken(Processor):
 
     def _process(self, samples, sr):
         raise RuntimeError("this processor is broken")
+
+
+def test_a_fader_below_its_usual_travel_keeps_its_value(project):
+    path = ("tracks", "kick", "strip", "fader", "gain_db")
+    project.set(path, -80.0)
+    c = make(project)
+    assert c.controls[path].min <= -80.0 and c.controls[path].value == -80.0
+    assert project.get(path) == -80.0  # showing it changed nothing

@@ -53,6 +53,7 @@ MIX, ALONE, KEPT = "mix", "alone", "kept"
 
 _STRIP_WIDTH = "118px"
 _BLOCK_S = 0.05
+_FADER_FLOOR_DB = -60.0
 _SPECTRUM_POINTS = 160  # log-spaced from 20 Hz to 20 kHz: smooth enough, light to send
 _SPECTRUM_FLOOR_DB = -100.0
 
@@ -340,6 +341,12 @@ class Console(widgets.VBox):
                 control.orientation = "vertical"
                 control.description = ""
                 control.layout = self._look.fader
+                # a fader's useful travel: -60..+12 dB over its height (about 0.5 dB a
+                # pixel), lower only for a value already below it (typed values reach the
+                # whole declared range in code)
+                low = min(_FADER_FLOOR_DB, self._shown(path, value))
+                if control.min < low:
+                    control.min = low
             else:
                 self._labels[path] = short if short is not None else spec.label
                 control.description = self._label(path, automated)

@@ -5,6 +5,8 @@
 // follows (`follow`: its transport id) is sounding, the bar shows the level at the
 // player's position, so the meters move with the music and a muted or quiet strip
 // reads so. Between renders nothing travels; the animation is all in the browser.
+// Colours as on a desk: green, yellow from -6 dBFS, red from -1 dBFS (the strip's own
+// colour is on its name, so a red track never looks like an overload).
 
 const TRANSPORT_KEY = "__studioTransport1"; // the same key as in player.js
 const FLOOR_DB = -60;
@@ -57,7 +59,7 @@ function render({ model, el }) {
     held = position === null ? FLOOR_DB : Math.max(held - 6 * dt, shown);
     const fraction = (db) => Math.min(1, Math.max(0, (db - FLOOR_DB) / -FLOOR_DB));
     bar.style.height = `${(100 * fraction(shown)).toFixed(1)}%`;
-    bar.style.background = shown > -1 ? "#c0392b" : shown > -6 ? "#e6b800" : model.get("colour");
+    bar.style.background = shown > -1 ? "#e53935" : shown > -6 ? "#e6b800" : "#2ecc71";
     hold.style.bottom = `${(100 * fraction(held)).toFixed(1)}%`;
     el.dataset.levelDb = shown.toFixed(1);
     frame = requestAnimationFrame(draw);

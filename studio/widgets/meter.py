@@ -28,8 +28,8 @@ class LevelMeter(anywidget.AnyWidget):
     follow : str
         The ``transport_id`` of the player whose position it follows.
     colour : str
-        The bar's colour below -6 dBFS (the strip's colour); above it turns yellow,
-        above -1 dBFS red.
+        The strip's colour (kept for views that show it); the bar itself is green, then
+        yellow from -6 dBFS and red from -1 dBFS, as on a desk.
     **options
         Passed to the widget (e.g. a ``layout`` shared with other strips).
     """

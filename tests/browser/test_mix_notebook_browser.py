@@ -458,11 +458,7 @@ def test_play_moves_the_meters(lab, first, browser_report, artifacts_dir):
 
 def test_automation_breakpoint_moves_envelope_and_audio(lab, first, browser_report):
     snap = lab.snapshot()
-    if not snap["lane_editors"]:
-        pytest.xfail(
-            "the notebook shows no automation lane editor yet: this step waits for "
-            "studio.widgets.AutomationEditor (being built) in work_mix_my_stems.ipynb"
-        )
+    assert snap["lane_editors"], "the notebook shows no automation lane editor"
     mark = lab.mark()
     console = snap["consoles"][0]
     editor = snap["lane_editors"][0]
