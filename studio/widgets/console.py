@@ -341,7 +341,7 @@ class Console(widgets.VBox):
                 control.orientation = "vertical"
                 control.description = ""
                 control.layout = self._look.fader
-                # a fader's useful travel: -60..+12 dB over its height (about 0.5 dB a
+                # a fader's useful travel: -60..+24 dB over its height (about 0.5 dB a
                 # pixel), lower only for a value already below it (typed values reach the
                 # whole declared range in code)
                 low = min(_FADER_FLOOR_DB, self._shown(path, value))
