@@ -107,7 +107,7 @@ class Project:
                     "converts the rate."
                 )
         self._session = session
-        self._sources = conform_stems(sources, session.sr)  # one length, as imports give
+        self._sources = dict(sources)
         self._undo: list[tuple[Session, str]] = []
         self._redo: list[tuple[Session, str]] = []
         self._listeners: list[Callable[[Session], None]] = []
@@ -466,6 +466,8 @@ class Project:
                     break
             taken.add(file.name.casefold())
             stems.append(stem.replace(path=str(file.resolve())))
+        frames = {n: float(a.samples.shape[-1]) for n, a in self._sources.items()}
+        stems = [s.replace(frames=frames[s.name]) for s in stems]
         return self._session.replace(stems=tuple(stems))
 
     @classmethod
@@ -509,7 +511,7 @@ class Project:
             except AudioFileError as exc:
                 problems.append(f"stem {stem.name!r}: {exc}")
         if not problems:
-            sources = conform_stems(sources, session.sr)
+            sources = _as_saved(sources, session)
         if problems:
             raise AudioFileError(
                 f"Project.load: '{file}' opened, but some stems could not be found or read "
@@ -597,11 +599,29 @@ class Project:
         return written
 
 
-def conform_stems(sources: Mapping[str, Audio], sr: int) -> dict[str, Audio]:
+def _as_saved(sources: Mapping[str, Audio], session: Session) -> dict[str, Audio]:
+    """Loaded stems made as they were in the saved session: its rate, their lengths."""
+    converted = conform_stems(sources, session.sr, pad=False)
+    out = {}
+    for stem in session.stems:
+        audio = converted[stem.name]
+        want = int(stem.frames) or audio.samples.shape[-1]
+        have = audio.samples.shape[-1]
+        if want != have:
+            samples = (
+                np.pad(audio.samples, ((0, 0), (0, want - have)))
+                if want > have
+                else audio.samples[:, :want]
+            )
+            audio = Audio(samples, audio.sr, audio.name)
+        out[stem.name] = audio
+    return out
+
+
+def conform_stems(sources: Mapping[str, Audio], sr: int, *, pad: bool = True) -> dict[str, Audio]:
     """Stems made ready to mix: all at rate ``sr`` (converted), all as long as the longest.
 
-    The same rule as importing stems, so a saved session opened again mixes exactly as
-    it did.
+    The same rule as importing stems (``pad=False``: the rate only).
     """
     converted = {
         name: a
@@ -609,6 +629,8 @@ def conform_stems(sources: Mapping[str, Audio], sr: int) -> dict[str, Audio]:
         else Audio(resample(a.samples, a.sr, target_sr=sr).astype(np.float32), sr, a.name)
         for name, a in sources.items()
     }
+    if not pad:
+        return converted
     longest = max((a.samples.shape[-1] for a in converted.values()), default=0)
     out = {}
     for name, a in converted.items():

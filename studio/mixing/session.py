@@ -66,11 +66,17 @@ _LONGEST_S = 24 * 3600.0  # a day: any session is shorter
 
 @dataclass(frozen=True)
 class Stem(Parametric):
-    """A recorded part the session uses: its name and, once saved, its file."""
+    """A recorded part the session uses: its name and, once saved, its file and length.
+
+    ``frames`` is how long the stem is in the session (at the session's rate), recorded
+    when it is saved: stems imported together are padded to one length, while their
+    files keep their own, so opening the session pads each file to what it was.
+    """
 
     name: str = text("stem")
     #: The file, relative to the saved session file (absolute when elsewhere).
     path: str | None = text(None, optional=True)
+    frames: float = param(0.0, lo=0.0, hi=1e12, automatable=False, advanced=True)
 
 
 @dataclass(frozen=True)
@@ -267,7 +273,7 @@ class Session(Parametric):
         _unique("bus", [b.name for b in self.buses] + [MASTER])
         # one name, one strip: meters, stems and solo name tracks and buses alike
         every = [t.name for t in self.tracks] + [b.name for b in self.buses] + [MASTER]
-        _unique("track or bus", every, "tracks and buses")
+        _unique("track or bus", every, "tracks and buses")  # prose: ok (error text)
         _unique("VCA", [v.name for v in self.vcas])
         _unique("stem", [s.name for s in self.stems])
         if self.master.name != MASTER:
