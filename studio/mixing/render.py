@@ -266,15 +266,34 @@ class _Listening:
 
 @dataclass
 class _Part:
-    """A stereo signal on its way to a bus, how many frames late it is, and its gain.
+    """A signal on its way to a bus, how many frames late it is, and its gains.
 
-    A send at a fixed level is the signal it taps with a gain (no copy of its own): the
-    gain is applied as it is added into the bus.
+    Gains are applied as the part is added into the bus, so a track at a fixed fader
+    and pan, or a send at a fixed level, makes no stereo copy of its own: ``samples``
+    may be mono with ``sides`` (left and right gains: a fader's pan law), and ``gain``
+    multiplies both sides (a VCA, a send's level).
     """
 
     samples: np.ndarray
     latency: int
     gain: float = 1.0
+    sides: tuple[float, float] | None = None
+
+    def side_gains(self) -> tuple[float, float]:
+        """The gain each output side gets, all gains together."""
+        left, right = self.sides if self.sides is not None else (1.0, 1.0)
+        return self.gain * left, self.gain * right
+
+    def stereo(self) -> np.ndarray:
+        """The part as a stereo array (a copy when gains are pending)."""
+        left, right = self.side_gains()
+        x = self.samples
+        if self.sides is None and self.gain == 1.0 and x.shape[0] == 2:
+            return x
+        out = np.empty((2, x.shape[1]), dtype=np.float32)
+        np.multiply(x[0], np.float32(left), out=out[0], dtype=np.float32, casting="unsafe")
+        np.multiply(x[-1], np.float32(right), out=out[1], dtype=np.float32, casting="unsafe")
+        return out
 
 
 _PREROLL_MIN_S = 0.5  # compressors and filters settle within this
@@ -283,17 +302,28 @@ _AHEAD = 3  # tracks rendered ahead of the next one to be added: bounds what wai
 _ADD_CHUNK = 1 << 14  # frames added at a time: the scaled chunk stays in the CPU cache
 
 
-def _add_into(target: np.ndarray, source: np.ndarray, gain: float) -> None:
-    """``target += gain * source`` for (channels, frames) arrays, without a full temporary."""
-    if gain == 1.0:
-        target += source
-        return
-    scratch = np.empty((source.shape[0], min(_ADD_CHUNK, source.shape[1])), dtype=target.dtype)
-    for start in range(0, source.shape[1], _ADD_CHUNK):
-        stop = min(start + _ADD_CHUNK, source.shape[1])
-        part = scratch[:, : stop - start]
-        np.multiply(source[:, start:stop], gain, out=part, dtype=target.dtype, casting="unsafe")
-        target[:, start:stop] += part
+def _add_into(target: np.ndarray, part: _Part, frames: int) -> None:
+    """Add the first ``frames`` of ``part`` into ``target`` (2, frames), gains applied.
+
+    Chunk by chunk, so a gain costs no full-length temporary.
+    """
+    gains = part.side_gains()
+    rows = part.samples.shape[0]
+    scratch: np.ndarray | None = None
+    for side in (0, 1):
+        source = part.samples[min(side, rows - 1), :frames]
+        out = target[side]
+        gain = gains[side]
+        if gain == 1.0:
+            out += source
+            continue
+        if scratch is None:
+            scratch = np.empty(min(_ADD_CHUNK, frames), dtype=target.dtype)
+        for start in range(0, frames, _ADD_CHUNK):
+            stop = min(start + _ADD_CHUNK, frames)
+            piece = scratch[: stop - start]
+            np.multiply(source[start:stop], gain, out=piece, dtype=target.dtype, casting="unsafe")
+            out[start:stop] += piece
 
 
 @dataclass
@@ -414,37 +444,41 @@ def _render_track(
     x = track_input(track, sources, sr, start, frames)
     strip.check_input(x, sr)
     latency = strip.latency_frames(sr)
-    pre = strip.pre_fader(x, sr)
-    post = strip.fader.run(pre, sr)[0] if not strip.bypass else _to_stereo(pre)
+    pre = strip.pre_fader(x, sr, copy=False)  # never written to: no copy when untouched
+    fader = strip.fader
+    moving = isinstance(fader.gain_db, Envelope) or isinstance(fader.pan, Envelope)
+    if strip.bypass:
+        main = _Part(pre, latency, sides=(1.0, 1.0))
+    elif moving:
+        main = _Part(fader.run(pre, sr)[0], latency)
+    else:  # level and place as gains, applied as the track is added in (no copy)
+        main = _Part(pre, latency, sides=fader.gains(pre.shape[0]))
     vca_db = _vca_gain(session, track)
-    vca_gain = 1.0
     if isinstance(vca_db, Envelope):
-        post = apply_gain(post, sr, gain_db=vca_db.shifted(-start_s))
+        main = _Part(apply_gain(main.stereo(), sr, gain_db=vca_db.shifted(-start_s)), latency)
     elif vca_db != 0.0:
-        vca_gain = float(10.0 ** (vca_db / 20.0))  # applied as the track is added in
-    out = _TrackOut(_Part(post, latency, vca_gain) if main_on else None, {})
-    pre_tap: np.ndarray | None = None
+        main.gain = float(10.0 ** (vca_db / 20.0))
+    out = _TrackOut(main if main_on else None, {})
     for send in sends:
         send = _shifted(send, start_s)
-        if send.pre_fader:
-            if pre_tap is None:  # before the fader, but placed where the track's pan puts it
-                pre_tap = Fader(pan=strip.fader.pan, law=strip.fader.law).run(pre, sr)[0]
-            tap, scale = pre_tap, 1.0
+        if send.pre_fader:  # before the fader, but placed where the track's pan puts it
+            place = Fader(pan=fader.pan, law=fader.law)
+            if isinstance(fader.pan, Envelope):
+                tap = _Part(place.run(pre, sr)[0], latency)
+            else:
+                tap = _Part(pre, latency, sides=place.gains(pre.shape[0]))
         else:
-            tap, scale = post, vca_gain
-        out.sends[send.bus] = _send_part(tap, send.level_db, scale, latency, sr)
+            tap = main
+        out.sends[send.bus] = _send_part(tap, send.level_db, sr)
     return out
 
 
-def _send_part(tap: np.ndarray, level_db: Any, scale: float, latency: int, sr: int) -> _Part:
+def _send_part(tap: _Part, level_db: Any, sr: int) -> _Part:
     """A send's signal: the tap with its level (a gain when fixed, a copy when it moves)."""
     if isinstance(level_db, Envelope):  # already in song time less the passage's start
-        return _Part(apply_gain(tap, sr, gain_db=level_db), latency, scale)
-    return _Part(tap, latency, scale * float(10.0 ** (level_db / 20.0)))
-
-
-def _to_stereo(x: np.ndarray) -> np.ndarray:
-    return np.repeat(x, 2, axis=0) if x.shape[0] == 1 else x
+        return _Part(apply_gain(tap.stereo(), sr, gain_db=level_db), tap.latency)
+    level = float(10.0 ** (level_db / 20.0))
+    return _Part(tap.samples, tap.latency, tap.gain * level, tap.sides)
 
 
 def _render_bus(
@@ -457,14 +491,21 @@ def _render_bus(
         return None, {}
     strip: Strip = _shifted(bus.strip, start_s)
     latency = feed.latency + strip.latency_frames(sr)
-    pre = strip.pre_fader(feed.samples, sr)
-    post = strip.fader.run(pre, sr)[0] if not strip.bypass else pre
+    pre = strip.pre_fader(feed.samples, sr, copy=False)  # the bus's own sum: no copy
+    fader = strip.fader
+    if strip.bypass:
+        post = _Part(pre, latency)
+    elif isinstance(fader.gain_db, Envelope) or isinstance(fader.pan, Envelope):
+        post = _Part(fader.run(pre, sr)[0], latency)
+    else:  # level and balance as gains, applied where the bus is added in
+        left, right = fader.gains(pre.shape[0])
+        post = _Part(pre, latency, sides=None if left == right == 1.0 else (left, right))
     sends = {}
     for send in sends_on:
         send = _shifted(send, start_s)
-        tap = pre if send.pre_fader else post
-        sends[send.bus] = _send_part(tap, send.level_db, 1.0, latency, sr)
-    return (_Part(post, latency) if main_on else None), sends
+        tap = _Part(pre, latency) if send.pre_fader else post
+        sends[send.bus] = _send_part(tap, send.level_db, sr)
+    return (post if main_on else None), sends
 
 
 def _track_key(
@@ -631,7 +672,7 @@ def _render_region(
         """Add a part into a bus, late parts waiting for the latest (delay compensation)."""
         wait = latency[bus_name] - part.latency
         if wait < frames:
-            _add_into(mixing[bus_name][:, wait:], part.samples[:, : frames - wait], part.gain)
+            _add_into(mixing[bus_name][:, wait:], part, frames - wait)
 
     keys = [_track_key(session, t, listening, sources, start, frames) for t in tracks]
     finished: dict[int, _TrackOut] = {}
@@ -646,15 +687,12 @@ def _render_region(
             found = _render_track(session, tracks[i], sources, start, frames, listening)
             if cache is not None:
                 cache.put(keys[i], found)
-        main = found.main.samples if found.main is not None else None
-        if meters is not None:
-            peaks = block_peaks_db(main, sr, frames, meter_block_s)
-            if found.main is not None and found.main.gain != 1.0:  # a VCA's gain
-                peaks = np.maximum(peaks + 20.0 * np.log10(found.main.gain), -120.0)
-            meters[tracks[i].name] = peaks.astype(np.float32)
-        if outputs is not None and main is not None:
-            gain = found.main.gain if found.main is not None else 1.0
-            outputs[tracks[i].name] = main if gain == 1.0 else main * np.float32(gain)
+        if meters is not None or outputs is not None:  # views ask: a stereo copy is fine
+            heard = found.main.stereo() if found.main is not None else None
+            if meters is not None:
+                meters[tracks[i].name] = block_peaks_db(heard, sr, frames, meter_block_s)
+            if outputs is not None and heard is not None:
+                outputs[tracks[i].name] = heard
         with lock:
             finished[i] = found
             while next_up[0] in finished:  # deliver every finished track now in order
@@ -727,7 +765,7 @@ def _render_region(
         for bus in level:  # delivered in desk order, so every render sums alike
             del mixing[bus.name]  # its input is no longer needed
             out_part, sends = found[bus.name]
-            heard = out_part.samples if out_part is not None else None
+            heard = out_part.stereo() if out_part is not None else None
             if meters is not None:
                 meters[bus.name] = block_peaks_db(heard, sr, frames, meter_block_s)
             if outputs is not None and heard is not None:
@@ -745,7 +783,7 @@ def _render_region(
             done[0] += 1
             if progress is not None:
                 progress(done[0], total, bus.name)
-    samples = _back_in_time(mix, frames)[:, :wanted]
+    samples = _back_in_time(_Part(mix.stereo(), mix.latency), frames)[:, :wanted]
     if tail and duration_s is None:
         samples = _trim_tail(samples, content_end=max(1, content))
     return Audio(samples, sr, name or session.name)

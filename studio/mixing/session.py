@@ -157,10 +157,14 @@ class Strip(Processor):
     def _latency_frames(self, sr: int) -> int:
         return sum(stage.latency_frames(sr) for stage in (*self.stages(), self.fader))
 
-    def pre_fader(self, x: np.ndarray, sr: int) -> np.ndarray:
-        """The signal just before the fader (what a pre-fader send taps)."""
+    def pre_fader(self, x: np.ndarray, sr: int, *, copy: bool = True) -> np.ndarray:
+        """The signal just before the fader (what a pre-fader send taps).
+
+        With ``copy=False`` a strip that changes nothing hands ``x`` itself back (for a
+        caller that never writes to it, as the mixdown: no copy of an untouched track).
+        """
         if self.bypass:
-            return np.array(x, copy=True)
+            return np.array(x, copy=True) if copy else x
         y = x
         if self.trim_db != 0.0:
             y = Gain(gain_db=self.trim_db).run(y, sr)[0]
@@ -169,7 +173,7 @@ class Strip(Processor):
         for stage in self.stages():
             if not stage.bypass and not _passes_unchanged(stage, sr):
                 y = stage.run(y, sr)[0]
-        return y if y is not x else np.array(x, copy=True)
+        return y if (y is not x or not copy) else np.array(x, copy=True)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Every stage in order, the fader last."""
