@@ -111,10 +111,13 @@ class MaskingView(widgets.VBox):
         worst = self.map.worst(_SHOWN)
         options = [(c.summary(), i) for i, c in enumerate(worst)]
         self._worst = worst
-        self.choice.options = options
+        self._picks = 0
+        self.choice.options = options  # picks the first collision (once) when it changes
         if options:
-            self.choice.value = 0
-            self._pick(0)
+            if self.choice.value != 0:
+                self.choice.value = 0
+            if self._picks == 0:
+                self._pick(0)
         else:
             self.carve = None
             self.carve_html.value = html.escape(t("masking_view.none"))
@@ -123,6 +126,7 @@ class MaskingView(widgets.VBox):
     def _pick(self, index: int | None) -> None:
         if index is None or not self._worst:
             return
+        self._picks += 1
         self.carve = suggest_carve(self._worst[index])
         self.carve_html.value = self.carve._repr_html_()
         self._play_both()
