@@ -582,31 +582,28 @@ class Parametric:
         )
 
     @classmethod
+    def _marked(cls, key: str) -> dict[str, Any]:
+        """The fields declared with ``key`` in their metadata, with what it holds."""
+        return {
+            f.name: f.metadata[key]
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if key in f.metadata
+        }
+
+    @classmethod
     def item_fields(cls) -> dict[str, type[Parametric]]:
         """The fields that hold tuples of parametric objects, with their item type."""
-        return {
-            f.name: f.metadata[_ITEMS_KEY]
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-            if _ITEMS_KEY in f.metadata
-        }
+        return cls._marked(_ITEMS_KEY)
 
     @classmethod
     def child_fields(cls) -> dict[str, type[Parametric]]:
         """The fields that hold one parametric object, with its type."""
-        return {
-            f.name: f.metadata[_CHILD_KEY]
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-            if _CHILD_KEY in f.metadata
-        }
+        return cls._marked(_CHILD_KEY)
 
     @classmethod
     def text_fields(cls) -> dict[str, bool]:
         """The plain text fields (name -> whether None is allowed)."""
-        return {
-            f.name: f.metadata[_TEXT_KEY]
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-            if _TEXT_KEY in f.metadata
-        }
+        return cls._marked(_TEXT_KEY)
 
     @classmethod
     def item_count(cls, field_name: str) -> tuple[int, int | None]:

@@ -23,7 +23,14 @@ from studio.dsp.control import Envelope
 from studio.dsp.resample import resample
 from studio.errors import AudioFileError, ParameterError
 from studio.io import load, save
-from studio.mixing.render import Progress, RenderCache, render, session_length_s, tail_s
+from studio.mixing.render import (
+    Progress,
+    RenderCache,
+    render,
+    session_length_s,
+    tail_s,
+    track_input,
+)
 from studio.mixing.session import Clip, Session, Stem, Track
 from studio.params import Path as ParamPath
 from studio.params import format_path
@@ -240,8 +247,6 @@ class Project:
 
         The whole song, or the region of ``duration_s`` from ``start_s``.
         """
-        from studio.mixing.render import session_length_s, track_input
-
         track = self._session.track(name)
         sr = self._session.sr
         start = round(max(0.0, start_s) * sr)
@@ -330,22 +335,22 @@ class Project:
 
     def undo(self) -> str | None:
         """Take back the last edit; returns what it was (None when there is none)."""
-        if not self._undo:
-            return None
-        before, label = self._undo.pop()
-        self._joinable = None
-        self._redo.append((self._session, label))
-        self._commit(before)
-        return label
+        return self._step(self._undo, self._redo)
 
     def redo(self) -> str | None:
         """Make the last undone edit again; returns what it was (None when there is none)."""
-        if not self._redo:
+        return self._step(self._redo, self._undo)
+
+    def _step(
+        self, back: list[tuple[Session, str]], forth: list[tuple[Session, str]]
+    ) -> str | None:
+        """Go to the session on top of ``back``, keeping the present on ``forth``."""
+        if not back:
             return None
-        after, label = self._redo.pop()
+        session, label = back.pop()
         self._joinable = None
-        self._undo.append((self._session, label))
-        self._commit(after)
+        forth.append((self._session, label))
+        self._commit(session)
         return label
 
     @property

@@ -687,12 +687,10 @@ def _render_region(
             found = _render_track(session, tracks[i], sources, start, frames, listening)
             if cache is not None:
                 cache.put(keys[i], found)
-        if meters is not None or outputs is not None:  # views ask: a stereo copy is fine
-            heard = found.main.stereo() if found.main is not None else None
-            if meters is not None:
-                meters[tracks[i].name] = block_peaks_db(heard, sr, frames, meter_block_s)
-            if outputs is not None and heard is not None:
-                outputs[tracks[i].name] = heard
+        if meters is not None:
+            meters[tracks[i].name] = _part_peaks_db(found.main, sr, frames, meter_block_s)
+        if outputs is not None and found.main is not None:  # a view asks: a stereo copy
+            outputs[tracks[i].name] = found.main.stereo()
         with lock:
             finished[i] = found
             while next_up[0] in finished:  # deliver every finished track now in order
@@ -765,11 +763,10 @@ def _render_region(
         for bus in level:  # delivered in desk order, so every render sums alike
             del mixing[bus.name]  # its input is no longer needed
             out_part, sends = found[bus.name]
-            heard = out_part.stereo() if out_part is not None else None
             if meters is not None:
-                meters[bus.name] = block_peaks_db(heard, sr, frames, meter_block_s)
-            if outputs is not None and heard is not None:
-                outputs[bus.name] = heard
+                meters[bus.name] = _part_peaks_db(out_part, sr, frames, meter_block_s)
+            if outputs is not None and out_part is not None:
+                outputs[bus.name] = out_part.stereo()
             if bus.name == MASTER:
                 silent = np.zeros((2, frames), dtype=np.float32)
                 mix = out_part if out_part is not None else _Part(silent, latency[MASTER])
@@ -800,16 +797,42 @@ def block_peaks_db(
     >>> [round(float(v), 2) for v in block_peaks_db(x, 48000, 4800)]
     [-6.02, -120.0]
     """
+    return _to_db(_block_peaks(samples, sr, frames, block_s))
+
+
+def _block_peaks(
+    samples: np.ndarray | None, sr: int, frames: int, block_s: float, gain: float = 1.0
+) -> np.ndarray:
+    """Linear peak of each block over the channels of ``samples``, times ``gain``."""
     block = max(1, round(block_s * sr))
     n = -(-frames // block)
     if samples is None:
-        return np.full(n, -120.0, dtype=np.float32)
+        return np.zeros(n, dtype=np.float32)
     peak = np.abs(samples).max(axis=0)
     padded = np.zeros(n * block, dtype=np.float32)
     padded[: min(frames, peak.shape[0])] = peak[:frames]
     blocks = padded.reshape(n, block).max(axis=1)
+    return blocks * np.float32(abs(gain)) if gain != 1.0 else blocks
+
+
+def _to_db(blocks: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         return np.maximum(20.0 * np.log10(blocks), -120.0).astype(np.float32)
+
+
+def _part_peaks_db(part: _Part | None, sr: int, frames: int, block_s: float) -> np.ndarray:
+    """:func:`block_peaks_db` of a part with its gains, without making it stereo."""
+    if part is None:
+        return block_peaks_db(None, sr, frames, block_s)
+    rows = part.samples.shape[0]
+    left, right = part.side_gains()
+    if rows == 2 or left == right:
+        sides = [_block_peaks(part.samples[r : r + 1], sr, frames, block_s) for r in range(rows)]
+        if rows == 2:  # each channel with its own gain
+            return _to_db(np.maximum(sides[0] * abs(left), sides[1] * abs(right)))
+        return _to_db(sides[0] * abs(left))
+    # a mono part placed by a pan: its louder side is the peak
+    return _to_db(_block_peaks(part.samples, sr, frames, block_s, max(abs(left), abs(right))))
 
 
 def _bus_levels(session: Session, buses: tuple[Bus, ...]) -> list[list[Bus]]:

@@ -218,7 +218,9 @@ class Console(widgets.VBox):
         self.undo_button = self._button("console.undo", "undo", self._undo)
         self.redo_button = self._button("console.redo", "repeat", self._redo)
         self.keep_button = self._button("console.keep", "thumb-tack", self.keep)
-        self.full_button = self._button("console.full", "play-circle", self._full_guarded)
+        self.full_button = self._button(
+            "console.full", "play-circle", lambda: self._guarded(self.render_full)
+        )
         self.progress = widgets.IntProgress(
             value=0, min=0, max=1, layout=widgets.Layout(width="160px", display="none")
         )
@@ -554,8 +556,12 @@ class Console(widgets.VBox):
     # -- sound --------------------------------------------------------------------------
 
     def _render_guarded(self) -> None:
+        self._guarded(self.render_now)
+
+    def _guarded(self, work: Any) -> None:
+        """Run ``work``; a failure is shown in the message line, never lost in a callback."""
         try:
-            self.render_now()
+            work()
         except Exception as exc:  # noqa: BLE001 - a view must never take the kernel down
             self._show_error(t("console.render_failed", error=exc))
 
@@ -676,13 +682,6 @@ class Console(widgets.VBox):
         self._lufs.pop(KEPT, None)
         self._show_error(note)
         self._render_guarded()
-
-    def _full_guarded(self) -> None:
-        """The button's full render: a failure is shown, never lost in a callback."""
-        try:
-            self.render_full()
-        except Exception as exc:  # noqa: BLE001 - a view must never take the kernel down
-            self._show_error(t("console.render_failed", error=exc))
 
     def render_full(self) -> Audio:
         """Mix the whole song (with its effect tails), showing progress; kept as ``result``."""
