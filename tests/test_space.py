@@ -273,7 +273,7 @@ def test_compiled_delay_matches_the_plain_reference(ping_pong, delay_frames):
     out = np.empty((2, 2000))
     delay_dsp._echo_kernel()(
         x[0], x[1], np.array([delay_frames]), np.array([0.7]), sos, ping_pong, out[0], out[1], 256,
-        *delay_dsp._echo_work(np.array([delay_frames]), sos),
+        delay_dsp._echo_line(np.array([delay_frames])),
     )  # fmt: skip
     ref = delay_dsp.echo_reference(x[0], x[1], delay_frames, 0.7, sos[0], ping_pong)
     np.testing.assert_allclose(out, np.vstack(ref), atol=1e-12)

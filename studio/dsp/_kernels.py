@@ -23,6 +23,8 @@ DETECTOR_BLOCK_TAPS = 6
 DETECTOR_FLOOR_DB = -200.0
 #: ln(10) / 20: multiply a level in dB by this and exponentiate to get the amplitude.
 LN10_OVER_20 = 0.11512925464970229
+#: 20 / ln(10): multiply the natural logarithm of an amplitude by this to get dB.
+DB_PER_NEPER = 8.685889638065035
 #: Frames per block of the limiter's hold (a power of two: the division is a shift).
 HOLD_BLOCK = 8
 
@@ -73,33 +75,39 @@ def compressor_gain(level, threshold, slope, knee, attack, release, state, out):
     return state
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
-    peak, threshold, slope, knee, attack, release, state, offset, quiet, trace, exponent
+    log_peak, threshold, slope, knee, attack, release, state, offset, target, trace, exponent
 ):
-    # level = max(20 * log10(peak), floor), then exactly compressor_gain's steps; also
-    # writes the exponent of the gain, (trace * ln(10)/20 + offset), for numpy's exp.
-    # At or below ``quiet`` (just under the level where the knee starts) the target is
-    # 0 dB whatever the exact level, so its logarithm is not taken.
+    # log_peak: the natural logarithm of the detector's peak, taken by numpy (whose
+    # logarithm runs several samples at once); level = max(log_peak * 20 / ln(10),
+    # floor), as detector_level_db computes it, then exactly compressor_gain's steps.
+    # Two loops: the static curve has no memory, so it is written without branches
+    # into ``target`` (a scratch buffer) and runs several frames at once; only the
+    # smoother is a recursion. Also writes the exponent of the gain,
+    # (trace * ln(10)/20 + offset), for numpy's exp. (error_model="numpy": with no knee
+    # the soft branch divides by zero, and its inf is never selected.)
     half = 0.5 * knee
     soft_on = knee > 0.0
     floor = DETECTOR_FLOOR_DB
     to_log = LN10_OVER_20
-    for n in range(peak.shape[0]):
-        p = np.float64(peak[n])
-        target = 0.0
-        if p > quiet:
-            level = 20.0 * np.log10(p)
-            level = level if level > floor else floor
-            over = level - threshold
-            u = over + half
-            soft = slope * (u * u) / (2.0 * knee) if soft_on else 0.0
-            hard = slope * over if over > 0.0 else 0.0
-            target = soft if (soft_on and -half <= over and over <= half) else hard
-        coef = attack if target < state else release
-        state = coef * state + (1.0 - coef) * target
-        trace[n] = state
-        exponent[n] = state * to_log + offset
+    to_db = DB_PER_NEPER
+    n = log_peak.shape[0]
+    for i in range(n):
+        level = np.float64(log_peak[i]) * to_db
+        level = level if level > floor else floor
+        over = level - threshold
+        u = over + half
+        soft = slope * (u * u) / (2.0 * knee)
+        hard = slope * over if over > 0.0 else 0.0
+        knee_zone = soft_on & (-half <= over) & (over <= half)
+        target[i] = soft if knee_zone else hard
+    for i in range(n):
+        goal = target[i]
+        coef = attack if goal < state else release
+        state = coef * state + (1.0 - coef) * goal
+        trace[i] = state
+        exponent[i] = state * to_log + offset
     return state
 
 

@@ -182,7 +182,14 @@ def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, u
             out_r[n] = dry_gain * dry_r[n] + yr
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always", fastmath={"contract"})
+def _tdf2(v, s0, s2, b0, b1, b2, a1, a2):  # noqa: D103 - one biquad step (see biquad.py)
+    y = b0 * v + s0
+    t = b1 * v + s2
+    return y, t - a1 * y, b2 * v - a2 * y
+
+
+@njit(cache=True, nogil=True, fastmath={"contract"})
 def echo(  # noqa: D103 - documented in delay.py (echo_reference)
     x_l,
     x_r,
@@ -194,49 +201,44 @@ def echo(  # noqa: D103 - documented in delay.py (echo_reference)
     wet_r,
     block,
     line,
-    zs,
-    coef,
-    out,
 ):
-    # line (2, 2**k): zeroed, longer than the longest delay + 2; zs (2, sections, 2):
-    # zeroed biquad states; coef (sections, 5) and out (2,): scratch. The caller
-    # allocates them (nothing is allocated here, which keeps the compilation short).
+    # line (2, 2**k): zeroed, longer than the longest delay + 2. sos (rows, 2, 5): the
+    # repeats' high-pass and low-pass (delay.feedback_sos), one row per block of frames.
+    # Their state lives in registers (l: left, r: right; 0 and 2: each section's two
+    # memories), so nothing in the loop waits on memory but the delay line itself.
     n_frames = x_l.shape[0]
     varying_delay = delay.shape[0] > 1
     varying_feedback = feedback.shape[0] > 1
     mask = line.shape[1] - 1
     n_rows = sos.shape[0]
+    hl0 = hl2 = ll0 = ll2 = hr0 = hr2 = lr0 = lr2 = 0.0
     for start in range(0, n_frames, block):
         row = min(start // block, n_rows - 1)
-        for s in range(sos.shape[1]):
-            for c in range(5):
-                coef[s, c] = sos[row, s, c]
+        hb0, hb1, hb2, ha1, ha2 = (
+            sos[row, 0, 0], sos[row, 0, 1], sos[row, 0, 2], sos[row, 0, 3], sos[row, 0, 4]
+        )  # fmt: skip
+        lb0, lb1, lb2, la1, la2 = (
+            sos[row, 1, 0], sos[row, 1, 1], sos[row, 1, 2], sos[row, 1, 3], sos[row, 1, 4]
+        )  # fmt: skip
         stop = min(start + block, n_frames)
         for n in range(start, stop):
             d = delay[n] if varying_delay else delay[0]
             fb = feedback[n] if varying_feedback else feedback[0]
             whole = int(d)
             frac = d - whole
-            for ch in range(2):
-                i0 = (n - whole) & mask
-                i1 = (n - whole - 1) & mask
-                y = (1.0 - frac) * line[ch, i0] + frac * line[ch, i1]
-                for s in range(sos.shape[1]):  # transposed direct form II
-                    b0 = coef[s, 0]
-                    b1 = coef[s, 1]
-                    b2 = coef[s, 2]
-                    a1 = coef[s, 3]
-                    a2 = coef[s, 4]
-                    v = b0 * y + zs[ch, s, 0]
-                    zs[ch, s, 0] = b1 * y - a1 * v + zs[ch, s, 1]
-                    zs[ch, s, 1] = b2 * y - a2 * v
-                    y = v
-                out[ch] = y
-            wet_l[n] = out[0]
-            wet_r[n] = out[1]
+            i0 = (n - whole) & mask
+            i1 = (n - whole - 1) & mask
+            yl = (1.0 - frac) * line[0, i0] + frac * line[0, i1]
+            yr = (1.0 - frac) * line[1, i0] + frac * line[1, i1]
+            yl, hl0, hl2 = _tdf2(yl, hl0, hl2, hb0, hb1, hb2, ha1, ha2)
+            yr, hr0, hr2 = _tdf2(yr, hr0, hr2, hb0, hb1, hb2, ha1, ha2)
+            yl, ll0, ll2 = _tdf2(yl, ll0, ll2, lb0, lb1, lb2, la1, la2)
+            yr, lr0, lr2 = _tdf2(yr, lr0, lr2, lb0, lb1, lb2, la1, la2)
+            wet_l[n] = yl
+            wet_r[n] = yr
             if ping_pong:
-                line[0, n & mask] = 0.5 * (x_l[n] + x_r[n]) + fb * out[1]
-                line[1, n & mask] = fb * out[0]
+                line[0, n & mask] = 0.5 * (x_l[n] + x_r[n]) + fb * yr
+                line[1, n & mask] = fb * yl
             else:
-                line[0, n & mask] = x_l[n] + fb * out[0]
-                line[1, n & mask] = x_r[n] + fb * out[1]
+                line[0, n & mask] = x_l[n] + fb * yl
+                line[1, n & mask] = x_r[n] + fb * yr

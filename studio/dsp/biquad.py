@@ -212,8 +212,13 @@ def _run(samples: np.ndarray, coefs: np.ndarray, block: int) -> np.ndarray:
     squeeze = x.ndim == 1
     x2 = np.ascontiguousarray(x.reshape(1, -1) if squeeze else x)
     out = np.empty(x2.shape, dtype=x2.dtype)
+    spare = -coefs.shape[1] % 3  # the kernel runs sections three at a time
+    if spare:
+        through = np.zeros((coefs.shape[0], spare, 6))
+        through[..., 0] = through[..., 3] = 1.0
+        coefs = np.concatenate([coefs, through], axis=1)
     if x2.size:
-        _kernel()(x2, coefs, int(block), out, np.zeros((coefs.shape[1], 4)))
+        _kernel()(x2, coefs, int(block), out)
     return out[0] if squeeze else out
 
 

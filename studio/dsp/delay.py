@@ -158,21 +158,15 @@ def echo_reference(
     return wet[0], wet[1]
 
 
-def _echo_work(delay: np.ndarray, sos: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The echo's working memory: two delay lines, the filter states, two scratches.
+def _echo_line(delay: np.ndarray) -> np.ndarray:
+    """The echo's two delay lines, zeroed.
 
-    Each line is a power of two longer than the longest delay + 2 (it wraps with a mask).
+    Each is a power of two longer than the longest delay + 2 frames (it wraps with a mask).
     """
     size = 1
     while size <= float(np.max(delay)) + 2:
         size *= 2
-    sections = sos.shape[1]
-    return (
-        np.zeros((2, size)),
-        np.zeros((2, sections, 2)),
-        np.empty((sections, 5)),
-        np.empty(2),
-    )
+    return np.zeros((2, size))
 
 
 _KERNEL = None
@@ -253,7 +247,7 @@ def echo(
         left.astype(np.float64, copy=False), right.astype(np.float64, copy=False),
         np.ascontiguousarray(delay, dtype=np.float64),
         np.ascontiguousarray(feedback, dtype=np.float64),
-        sos, bool(ping_pong), wide[0], wide[1], CONTROL_BLOCK, *_echo_work(delay, sos),
+        sos, bool(ping_pong), wide[0], wide[1], CONTROL_BLOCK, _echo_line(delay),
     )  # fmt: skip
     out = wide.astype(x.dtype, copy=False)
     if np.ndim(mix) == 0:

@@ -55,7 +55,6 @@ import numpy as np
 from studio.audio import Audio, as_samples
 from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients, band_sos
 from studio.dsp.control import Control, is_varying, resolve
-from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError
 
 __all__ = [
@@ -94,6 +93,8 @@ DETECTORS = ("peak", "rms")
 AUTO_MAKEUP_REFERENCE_DB = -18.0
 
 _DB_TO_LOG = np.log(10.0) / 20.0
+#: dB per neper (20 / ln 10): the natural logarithm of an amplitude times this is dB.
+DB_PER_NEPER = 20.0 / np.log(10.0)
 
 
 # --- small helpers -----------------------------------------------------------------------
@@ -162,10 +163,19 @@ def detector_level_db(samples: np.ndarray) -> np.ndarray:
     peak = np.empty(x.shape[1], dtype=x.dtype)
     if x.shape[1]:
         kernels().abs_peak_frames(x, peak)
-    level = np.empty(x.shape[1], dtype=np.float64)
+    return _peak_to_db(peak)
+
+
+def _peak_to_db(peak: np.ndarray) -> np.ndarray:
+    """Level in dB (float64, floored) of peaks, as the compressor's fast path computes it.
+
+    The natural logarithm in the peaks' own dtype (numpy takes it several samples at a
+    time, in float32 too), then scaled to dB in float64: the compiled fast path reads the
+    same logarithms, so both give the same numbers.
+    """
     with np.errstate(divide="ignore"):
-        np.log10(peak, out=level, dtype=np.float64)
-    level *= 20.0
+        log_peak = np.log(peak)
+    level = np.multiply(log_peak, DB_PER_NEPER, dtype=np.float64)
     return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
 
 
@@ -678,12 +688,15 @@ def _compress_fast(
     mix_pct: float,
     *,
     auto_makeup: bool,
+    keep_trace: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`compress` for constant settings and the plain peak detector, chunk by chunk.
 
     The same steps as the general path (detector, compiled curve and smoother, gain),
     run over chunks of :data:`CHUNK_FRAMES` frames with the smoother's state carried
     across, so the working buffers stay in the CPU cache: the same numbers, faster.
+    Without ``keep_trace`` the gain trace (a full-length float64 array nobody reads when
+    only the sound is wanted) is not kept, and an empty array comes back in its place.
     """
     n = x.shape[1]
     x = np.ascontiguousarray(x)
@@ -702,34 +715,43 @@ def _compress_fast(
     mix = float(checked_control(mix_pct, n, sr, "mix_pct", lo=0.0, hi=100.0)) / 100.0
     k = kernels()
     slope = 1.0 / ratio_v - 1.0
-    trace = np.empty(n)
-    out = np.empty_like(x)
     size = min(n, CHUNK_FRAMES)
+    trace = np.empty(n if keep_trace else size)
+    out = np.empty_like(x)
     peak = np.empty(size, dtype=x.dtype)
     gain = np.empty(size, dtype=x.dtype)
+    target = np.empty(size)
     offset = makeup * _DB_TO_LOG
     one = x.dtype.type(1.0)
     m = x.dtype.type(mix)
-    # Below this peak the curve asks for no reduction (the level is under the knee's
-    # start, threshold - knee/2), so the kernel need not take its logarithm there. A
-    # hair lower than the exact point, so rounding cannot put a frame on the wrong side.
-    quiet = float(db_to_gain(threshold - 0.5 * knee)) * (1.0 - 1e-12)
     state = 0.0
-    for start in range(0, n, size):
-        stop = min(start + size, n)
-        w = stop - start
-        p, g = peak[:w], gain[:w]
-        k.abs_peak_range(x, start, stop, p)
-        state = k.compressor_chunk(
-            p, threshold, slope, knee, attack, release, state, offset, quiet, trace[start:stop], g
-        )
-        np.exp(g, out=g)
-        if mix != 1.0:
-            g -= one
-            g *= m
-            g += one
-        np.multiply(x[:, start:stop], g, out=out[:, start:stop])
-    return out, trace
+    with np.errstate(divide="ignore"):  # a silent frame's logarithm is -inf: the floor
+        for start in range(0, n, size):
+            stop = min(start + size, n)
+            w = stop - start
+            p, g = peak[:w], gain[:w]
+            k.abs_peak_range(x, start, stop, p)
+            np.log(p, out=p)
+            state = k.compressor_chunk(
+                p,
+                threshold,
+                slope,
+                knee,
+                attack,
+                release,
+                state,
+                offset,
+                target[:w],
+                trace[start:stop] if keep_trace else trace[:w],
+                g,
+            )
+            np.exp(g, out=g)
+            if mix != 1.0:
+                g -= one
+                g *= m
+                g += one
+            np.multiply(x[:, start:stop], g, out=out[:, start:stop])
+    return out, (trace if keep_trace else np.empty(0))
 
 
 def compress(
@@ -749,6 +771,7 @@ def compress(
     sidechain_hpf_hz: Control = 0.0,
     mix_pct: Control = 100.0,
     key: np.ndarray | Audio | None = None,
+    keep_trace: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Compress ``samples``; return ``(output, gain_reduction_db)``.
 
@@ -785,6 +808,9 @@ def compress(
         Parallel compression: 0 = dry, 100 = fully compressed.
     key : array or Audio, optional
         External side-chain: the detector listens to this (same length and rate).
+    keep_trace : bool
+        False when only the sound is wanted: the gain change may then come back empty
+        (a 3-minute trace is 69 MB of float64 written for nothing).
 
     Returns
     -------
@@ -792,7 +818,7 @@ def compress(
         Same shape and dtype as ``samples``.
     gain_reduction_db : numpy.ndarray
         What a compressor's meter shows: the compressed path's gain change per frame
-        (float64, <= 0), before make-up and mix.
+        (float64, <= 0), before make-up and mix; possibly empty without ``keep_trace``.
     """
     x = as_samples(samples)
     n = x.shape[1]
@@ -807,7 +833,7 @@ def compress(
     values = (threshold_db, ratio, knee_db, attack_ms, release_ms, makeup_db, mix_pct)
     if simple and n and not any(is_varying(v) for v in values):
         numbers = tuple(float(np.asarray(v)) for v in values)  # plain numbers: the fast path
-        return _compress_fast(x, sr, *numbers, auto_makeup=auto_makeup)
+        return _compress_fast(x, sr, *numbers, auto_makeup=auto_makeup, keep_trace=keep_trace)
     trace, curve = _compressor_trace(
         x,
         sr,

@@ -126,7 +126,8 @@ class Compressor(Processor):
 
     def _process(self, samples: np.ndarray, sr: int, key: Key = None) -> np.ndarray:
         """Compress ``samples`` (a new array; the input is not written to)."""
-        return self._process_with_trace(samples, sr, key=key)[0]
+        self.check_rate(sr)
+        return dynamics.compress(samples, sr, key=key, keep_trace=False, **self.values())[0]
 
 
 @dataclass(frozen=True)
