@@ -174,7 +174,8 @@ def apply_gain(samples: np.ndarray, sr: int, *, gain_db: Control) -> np.ndarray:
     """
     x = _as_float(samples)
     g = resolve(gain_db, x.shape[-1], sr, name="gain_db")
-    return _scaled(x, db_to_gain(np.asarray(g, dtype=np.float64)))
+    # the factors in the audio's own dtype: float32 audio needs no float64 gain curve
+    return _scaled(x, db_to_gain(np.asarray(g, dtype=np.float64), dtype=x.dtype))
 
 
 def invert_polarity(samples: np.ndarray, *, channels: str = "all") -> np.ndarray:
