@@ -206,6 +206,7 @@ def test_moving_the_region_renders_the_new_passage_and_bounds_it(project):
     c = make(project)
     c.set_region(1.0, 1.5)
     assert (c.start_s, c.preview_s) == (1.0, 1.5)
+    assert c.player.time_origin_s == 1.0  # the player shows song time, not passage time
     np.testing.assert_allclose(c.player.decoded(MIX), expected_mix(project, c), atol=PCM16_TOL)
     c.set_region(0.0, 600.0)
     assert c.preview_s < 60.0 and "longest" in c.message.value

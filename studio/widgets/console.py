@@ -119,8 +119,9 @@ class _StripLook:
         )
         self.plain = widgets.Layout()
         self.slider = widgets.Layout(width="100%")
-        self.fader = widgets.Layout(height="150px", width="56px")
-        self.fader_row = widgets.Layout(height="160px")
+        # 120 px of fader: a whole strip, player above it, fits a 720-pixel-high screen
+        self.fader = widgets.Layout(height="120px", width="56px")
+        self.fader_row = widgets.Layout(height="128px")
         self.toggle = widgets.Layout(width="48px", padding="0")
         self.slider_style = widgets.SliderStyle(description_width="initial")
         self.toggle_style = ToggleButtonStyle()
@@ -400,7 +401,7 @@ class Console(widgets.VBox):
             f"{html.escape(w)}</div>"
             for w in _strip_summary(strip, self.sr)
         )
-        return f"<div style='min-height:40px'>{items}</div>"
+        return f"<div>{items}</div>"
 
     def _fader_row(self, name: str, colour: str, path: Path) -> widgets.HBox:
         meter = LevelMeter(self._transport_id, colour, layout=self._look.plain)
@@ -590,6 +591,7 @@ class Console(widgets.VBox):
         reused, rendered = cache.hits - hits, cache.misses - misses
         self.mix = mix
         self._lufs[MIX] = _lufs(mix)
+        self.player.time_origin_s = self.start_s  # the player shows song time
         self.player.set_side(MIX, mix, loudness_db=0.0)
         for name, meter in self.meters.items():
             if name in levels:

@@ -652,7 +652,8 @@ function render({ model, el }) {
   function tick() {
     const position = positionAt();
     const total = duration();
-    time.textContent = `${formatTime(position)} / ${formatTime(total)}`;
+    const origin = model.get("time_origin_s") || 0;
+    time.textContent = `${formatTime(origin + position)} / ${formatTime(origin + total)}`;
     if (!state.seeking) seek.value = String(total > 0 ? Math.round((1000 * position) / total) : 0);
     el.dataset.positionS = position.toFixed(3);
     el.dataset.durationS = total.toFixed(3);
@@ -704,7 +705,9 @@ function render({ model, el }) {
   });
   seek.addEventListener("pointerdown", () => (state.seeking = true));
   seek.addEventListener("input", () => {
-    time.textContent = `${formatTime((seek.value / 1000) * duration())} / ${formatTime(duration())}`;
+    const origin = model.get("time_origin_s") || 0;
+    const at = (seek.value / 1000) * duration();
+    time.textContent = `${formatTime(origin + at)} / ${formatTime(origin + duration())}`;
   });
   seek.addEventListener("change", () => {
     state.seeking = false;
@@ -729,6 +732,7 @@ function render({ model, el }) {
   listen(model, "change:active", onGains);
   listen(model, "change:match_loudness", onGains);
   listen(model, "change:loop", onLoop);
+  listen(model, "change:time_origin_s", tick);
 
   showMessage("");
   updateAll();

@@ -399,6 +399,9 @@ class Player(anywidget.AnyWidget):
     #: A name for this player on the page's transport, so other views (a console's
     #: meters) can follow its position while it sounds.
     transport_id = traitlets.Unicode("").tag(sync=True)
+    #: Where the sides start in a longer whole (s): the time shown counts from here,
+    #: so a passage of a song shows song time (a preview from 1:00 shows 01:00.0 on).
+    time_origin_s = traitlets.Float(0.0).tag(sync=True)
 
     def __init__(
         self,
