@@ -41,3 +41,19 @@ def test_envelope_errors():
         Envelope([0, 1], [1])
     with pytest.raises(ParameterError, match="backwards"):
         Envelope([1, 0], [1, 2])
+
+
+@pytest.mark.parametrize("shape", ["linear", "smooth", "exponential", "hold"])
+def test_render_through_a_function_equals_the_function_of_the_render(shape):
+    # flat stretches (equal neighbours), a jump, ramps; a rate that splits them oddly
+    env = Envelope([0.1, 0.4, 0.9, 0.9, 1.3, 2.0], [2.0, 2.0, 5.0, 1.0, 1.0, 3.0], shape=shape)
+    sr = 1000
+
+    def fn(v):
+        return np.exp(np.asarray(v) * 0.3).astype(np.float32)
+
+    plain = env.render(2500, sr)
+    mapped = env.render(2500, sr, fn=fn, dtype=np.float32)
+    assert mapped.dtype == np.float32
+    np.testing.assert_array_equal(mapped, fn(plain))
+    np.testing.assert_array_equal(plain, env.value_at(np.arange(2500) / sr))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -102,22 +103,48 @@ class Envelope:
         out = self._evaluate(np.atleast_1d(t))
         return float(out[0]) if t.ndim == 0 else out
 
-    def render(self, n_frames: int, sr: int) -> np.ndarray:
-        """The value at every sample frame, as a float64 array of ``n_frames``.
+    def render(
+        self,
+        n_frames: int,
+        sr: int,
+        *,
+        fn: Callable[[np.ndarray], np.ndarray] | None = None,
+        dtype: Any = np.float64,
+    ) -> np.ndarray:
+        """The value at every sample frame, as an array of ``n_frames``.
 
         Computed one segment at a time (the flat parts before the first and after the
-        last breakpoint are simply filled), so a three-minute lane costs its output and
-        little more; every frame gets exactly the value :meth:`value_at` gives at
-        ``frame / sr``.
+        last breakpoint, and segments between equal values, are simply filled), so a
+        three-minute lane costs its output and little more; every frame gets exactly
+        the value :meth:`value_at` gives at ``frame / sr``.
+
+        Parameters
+        ----------
+        n_frames, sr : int
+            How many frames, at which sample rate.
+        fn : callable, optional
+            Applied to the values (an array in, an array out, element by element), so
+            ``render(n, sr, fn=to_gain)`` equals ``to_gain(render(n, sr))``; a flat
+            stretch is converted once, not frame by frame (a fader lane in dB becomes
+            gains at the cost of its moves only).
+        dtype : numpy dtype
+            Of the result (float64 unless asked).
         """
-        out = np.empty(n_frames)
+        out = np.empty(n_frames, dtype=dtype)
         if n_frames == 0:
             return out
+
+        def mapped(values: np.ndarray) -> np.ndarray:
+            return values if fn is None else fn(values)
+
+        def constant(value: float) -> Any:
+            return value if fn is None else mapped(np.array([value]))[0]
+
         times = self.times_s
         first, last = _first_frame_at(times[0], sr), _first_frame_at(times[-1], sr)
         lo, hi = min(first, n_frames), min(last, n_frames)
-        out[:lo] = self.values[0]
-        out[max(hi, lo) :] = self.values[-1]
+        out[:lo] = constant(self.values[0])
+        out[max(hi, lo) :] = constant(self.values[-1])
         values, shapes = self.values, self.shapes
         all_linear = set(shapes) == {"linear"}
         step = 1 << 16  # frames per piece: bounded temporaries for long segments
@@ -126,16 +153,19 @@ class Envelope:
             b_frame = min(hi, _first_frame_at(times[k + 1], sr))
             t0, span = times[k], times[k + 1] - times[k]
             a, b = values[k], values[k + 1]
+            if a_frame >= b_frame:
+                continue
+            if span <= _SHORTEST_SEGMENT_S or a == b:  # a jump (the later value) or flat
+                out[a_frame:b_frame] = constant(b)
+                continue
             for start in range(a_frame, b_frame, step):
                 end = min(b_frame, start + step)
-                if span <= _SHORTEST_SEGMENT_S:  # a jump: the later value
-                    out[start:end] = b
-                    continue
                 t = np.arange(start, end, dtype=np.float64) / sr
                 if all_linear:  # as value_at computes it: numpy's interpolation
-                    out[start:end] = np.interp(t, (t0, times[k + 1]), (a, b))
+                    piece = np.interp(t, (t0, times[k + 1]), (a, b))
                 else:
-                    out[start:end] = _shaped(shape, np.clip((t - t0) / span, 0.0, 1.0), a, b)
+                    piece = _shaped(shape, np.clip((t - t0) / span, 0.0, 1.0), a, b)
+                out[start:end] = mapped(piece)
         return out
 
     def _evaluate(self, t: np.ndarray) -> np.ndarray:

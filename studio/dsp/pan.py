@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.dsp.control import Control, resolve
+from studio.dsp.control import Control, Envelope, resolve
 from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import AudioDataError, ParameterError
 
@@ -173,9 +173,14 @@ def apply_gain(samples: np.ndarray, sr: int, *, gain_db: Control) -> np.ndarray:
     mute). Returns a new array of the input's dtype.
     """
     x = _as_float(samples)
-    g = resolve(gain_db, x.shape[-1], sr, name="gain_db")
-    # the factors in the audio's own dtype: float32 audio needs no float64 gain curve
-    return _scaled(x, db_to_gain(np.asarray(g, dtype=np.float64), dtype=x.dtype))
+
+    def to_gain(db: float | np.ndarray) -> np.ndarray:
+        # the factors in the audio's own dtype: float32 audio needs no float64 curve
+        return db_to_gain(np.asarray(db, dtype=np.float64), dtype=x.dtype)
+
+    if isinstance(gain_db, Envelope):  # its flat stretches are converted once
+        return _scaled(x, gain_db.render(x.shape[-1], sr, fn=to_gain, dtype=x.dtype))
+    return _scaled(x, to_gain(resolve(gain_db, x.shape[-1], sr, name="gain_db")))
 
 
 def invert_polarity(samples: np.ndarray, *, channels: str = "all") -> np.ndarray:
