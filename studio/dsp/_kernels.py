@@ -102,10 +102,15 @@ def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
         hard = slope * over if over > 0.0 else 0.0
         knee_zone = soft_on & (-half <= over) & (over <= half)
         target[i] = soft if knee_zone else hard
+    # both branches' next states are formed, then one is picked: the comparison is
+    # then off the path from one state to the next (the same numbers as choosing the
+    # coefficient first)
+    keep_a, keep_r = 1.0 - attack, 1.0 - release
     for i in range(n):
         goal = target[i]
-        coef = attack if goal < state else release
-        state = coef * state + (1.0 - coef) * goal
+        falling = attack * state + keep_a * goal
+        rising = release * state + keep_r * goal
+        state = falling if goal < state else rising
         trace[i] = state
         exponent[i] = state * to_log + offset
     return state
