@@ -91,8 +91,6 @@ DYNAMICS_TOLERANCE_DB = 1.0
 TONE_TOLERANCE_DB = 0.5
 #: Length (s) of the loudest stretch the dynamics compressor is set on.
 EXCERPT_S = 30.0
-#: The compressor the dynamics aspect sets: fast enough to catch peaks, gentle knee.
-_COMPRESSOR_SHAPE = {"ratio": 4.0, "knee_db": 6.0, "attack_ms": 1.0, "release_ms": 80.0}
 
 
 # ------------------------------------------------------------------------------ analysis
@@ -335,7 +333,7 @@ class MatchBand(Parametric):
 
 
 def _amount(default: float = 100.0) -> float:
-    return param(default, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)  # type: ignore[no-any-return]
+    return param(default, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
 
 
 @lru_cache(maxsize=32)
@@ -432,6 +430,18 @@ class ReferenceMatch(Processor):
 # --------------------------------------------------------------------------- dynamics
 
 
+def _peak_compressor(threshold_db: float, makeup_db: float = 0.0) -> Compressor:
+    """The compressor the dynamics aspect sets: fast enough to catch peaks, a gentle knee."""
+    return Compressor(
+        threshold_db=threshold_db,
+        ratio=4.0,
+        knee_db=6.0,
+        attack_ms=1.0,
+        release_ms=80.0,
+        makeup_db=makeup_db,
+    )
+
+
 def _loudest_excerpt(audio: Audio) -> np.ndarray:
     """The loudest ``EXCERPT_S`` seconds (by mean square), where peaks and density show."""
     x = audio.samples
@@ -467,7 +477,7 @@ def _set_compressor(audio: Audio, reduction_db: float) -> tuple[Compressor, floa
     peak_db = plr0 + lufs0
 
     def reached(threshold_db: float) -> tuple[float, float]:
-        comp = Compressor(threshold_db=threshold_db, **_COMPRESSOR_SHAPE)
+        comp = _peak_compressor(threshold_db)
         y = comp.process(x, sr)
         plr, lufs = _plr_db(y, sr)
         return plr0 - plr, lufs0 - lufs
@@ -485,9 +495,7 @@ def _set_compressor(audio: Audio, reduction_db: float) -> tuple[Compressor, floa
             lo = mid
     threshold, got, lost = best
     makeup = float(np.clip(lost, -12.0, 24.0))
-    comp = Compressor(
-        threshold_db=round(threshold, 2), makeup_db=round(makeup, 2), **_COMPRESSOR_SHAPE
-    )
+    comp = _peak_compressor(round(threshold, 2), round(makeup, 2))
     return comp, got
 
 
@@ -797,7 +805,10 @@ def match_reference(
 
     side_to_mid = mix_profile.side_to_mid_db
     processor = ReferenceMatch(
-        **amounts,
+        tone_pct=amounts["tone_pct"],
+        loudness_pct=amounts["loudness_pct"],
+        width_pct=amounts["width_pct"],
+        dynamics_pct=amounts["dynamics_pct"],
         bands=bands,
         width_change_db=round(width_change, 3),
         mix_side_to_mid_db=float(np.clip(side_to_mid, -120.0, 40.0)) if not mix_mono else -120.0,
