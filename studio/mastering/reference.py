@@ -14,9 +14,12 @@ measured at the same loudness:
   the side is raised and the mid lowered (or the other way round) so that the loudness
   stays where it was.
 * **dynamics**: the peak-to-loudness ratio (PLR, true peak minus integrated loudness).
-  When the mix peaks further above its loudness than the reference, a fast compressor is
-  set (on the loudest 30 s) to take the difference off the peaks, with make-up gain so
-  the loudness stays; at most 6 dB, because more pumps and a limiter is the tool for it.
+  When the mix peaks further above its loudness than the reference, the studio's
+  true-peak limiter is driven (set on the loudest 30 s) until the peaks sit that much
+  closer to the loudness, and the level is brought back so the loudness stays; at most
+  6 dB, because more flattens and distorts. A compressor was tried first and is not
+  used: on dense material it lowers the loudness as much as the peaks, so the PLR
+  hardly moves (on the test mix it went *up* at every threshold).
   When the mix is the *more* compressed one, nothing is done: no processor gives back the
   peaks a limiter took away, and the result says so.
 
@@ -53,7 +56,7 @@ from typing import ClassVar
 import numpy as np
 
 from studio.audio import Audio
-from studio.dsp.curve_fir import curve_fir_taps
+from studio.dsp.curve_fir import RESOLUTION_HZ, curve_fir_taps
 from studio.dsp.filters import convolve_aligned
 from studio.dsp.loudness import integrated_loudness, k_weighting_analog_db, loudness_range
 from studio.dsp.spectral import (
@@ -67,7 +70,7 @@ from studio.dsp.truepeak import true_peak_dbtp
 from studio.errors import AudioDataError, ParameterError
 from studio.params import Parametric, child, items, param
 from studio.processors.base import Processor
-from studio.processors.dynamics import Compressor
+from studio.processors.dynamics import Limiter
 from studio.text import t
 
 __all__ = [
@@ -83,13 +86,13 @@ __all__ = [
 EMPTY_BELOW_DB = 60.0
 #: A stereo file whose side is this far (dB) below its mid is mono in all but name.
 MONO_SIDE_DB = -80.0
-#: Largest peak reduction (dB) the dynamics aspect asks a compressor for.
+#: Largest peak reduction (dB) the dynamics aspect asks the limiter for.
 MAX_PEAK_REDUCTION_DB = 6.0
 #: A PLR difference (dB) smaller than this is left alone.
 DYNAMICS_TOLERANCE_DB = 1.0
 #: A tonal difference (dB) smaller than this everywhere is "already there".
 TONE_TOLERANCE_DB = 0.5
-#: Length (s) of the loudest stretch the dynamics compressor is set on.
+#: Length (s) of the loudest stretch the limiter's drive is set on.
 EXCERPT_S = 30.0
 
 
@@ -141,8 +144,8 @@ def _bands(fraction: int) -> np.ndarray:
 
 
 def _analysis_length(sr: int) -> int:
-    """FFT length for the long-term spectrum: about 6 Hz per bin (8192 at 48 kHz)."""
-    return 1 << int(np.ceil(np.log2(sr / 6.0)))
+    """FFT length for the long-term spectrum: the match EQ's resolution (32768 at 48 kHz)."""
+    return 1 << int(np.ceil(np.log2(sr / RESOLUTION_HZ)))
 
 
 def _band_density_db(x: np.ndarray, sr: int, centres: np.ndarray, fraction: int) -> np.ndarray:
@@ -351,7 +354,8 @@ class ReferenceMatch(Processor):
     for each aspect and the amounts say how much of it is applied (0 %: none, 50 %: half
     of it in dB, 100 %: all). In order: the match EQ (linear phase, one curve for the mid
     and one for the side), the width (side against mid, loudness kept), the dynamics (a
-    fast compressor's gain reduction and make-up, scaled in dB), the loudness (a gain).
+    limiter's drive and gain reduction and the level brought back, all scaled in dB),
+    the loudness (a gain).
     What you hear: the mix takes on the reference's overall colour, width, density and
     level, without copying its arrangement or its mistakes.
     """
@@ -365,7 +369,8 @@ class ReferenceMatch(Processor):
     bands: tuple[MatchBand, ...] = items(MatchBand, ())
     width_change_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
     mix_side_to_mid_db: float = param(-12.0, lo=-120.0, hi=40.0, unit="dB", step=0.1)
-    compressor: Compressor = child(Compressor, Compressor(ratio=1.0))
+    limiter: Limiter = child(Limiter, Limiter(ceiling_dbtp=0.0, gain_db=0.0))
+    dynamics_makeup_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
     loudness_change_db: float = param(0.0, lo=-60.0, hi=60.0, unit="dB", neutral=0.0, step=0.1)
 
     # -- what each aspect does at the current amounts -------------------------------------
@@ -403,7 +408,8 @@ class ReferenceMatch(Processor):
         kind = x.dtype.type
         _, mid_curve, side_curve = self.tone_curves_db()
         mid_fir, side_fir = self._fir(mid_curve, sr), self._fir(side_curve, sr)
-        if x.shape[0] == 2:
+        widen = self.width_gains_db() != (0.0, 0.0)
+        if x.shape[0] == 2 and (widen or mid_fir is not None or side_fir is not None):
             mid_gain, side_gain = (10.0 ** (g / 20.0) for g in self.width_gains_db())
             half = kind(0.5)
             mid = (x[0] + x[1]) * half
@@ -417,29 +423,25 @@ class ReferenceMatch(Processor):
             out = np.stack([mid + side, mid - side])
         else:
             out = convolve_aligned(x, mid_fir) if mid_fir is not None else np.array(x, copy=True)
-        if self.dynamics_pct > 0.0 and self.compressor.ratio > 1.0:
-            reduction = self.compressor.gain_reduction_db(out, sr)
-            change = (reduction + self.compressor.makeup_db) * (self.dynamics_pct / 100.0)
-            out *= (10.0 ** (change / 20.0)).astype(out.dtype)
-        gain = self.loudness_gain_db()
+        if self.dynamics_pct > 0.0 and self.limiter.gain_db > 0.0:
+            out = self._limit(out, sr)
+        gain = self.loudness_gain_db()  # after the limiter: its ceiling is the mix's peak
         if gain:
             out *= kind(10.0 ** (gain / 20.0))
         return out
 
+    def _limit(self, x: np.ndarray, sr: int) -> np.ndarray:
+        """The limiter's whole change (drive, reduction, level back) times the amount, in dB."""
+        limited, reduction = self.limiter.process_with_trace(x, sr)
+        back = self.dynamics_makeup_db
+        if self.dynamics_pct == 100.0:
+            return limited * x.dtype.type(10.0 ** (back / 20.0))
+        assert reduction is not None  # a limiter that is not bypassed reports its trace
+        change = (self.limiter.gain_db + reduction + back) * (self.dynamics_pct / 100.0)
+        return x * (10.0 ** (change / 20.0)).astype(x.dtype)
+
 
 # --------------------------------------------------------------------------- dynamics
-
-
-def _peak_compressor(threshold_db: float, makeup_db: float = 0.0) -> Compressor:
-    """The compressor the dynamics aspect sets: fast enough to catch peaks, a gentle knee."""
-    return Compressor(
-        threshold_db=threshold_db,
-        ratio=4.0,
-        knee_db=6.0,
-        attack_ms=1.0,
-        release_ms=80.0,
-        makeup_db=makeup_db,
-    )
 
 
 def _loudest_excerpt(audio: Audio) -> np.ndarray:
@@ -458,45 +460,35 @@ def _loudest_excerpt(audio: Audio) -> np.ndarray:
     return x[:, start : start + n]
 
 
-def _plr_db(x: np.ndarray, sr: int) -> tuple[float, float]:
-    """``(PLR by sample peak, loudness)``: the quick figure the compressor is set by."""
-    lufs = integrated_loudness(x, sr)
-    peak = float(np.max(np.abs(x)))
-    return 20.0 * math.log10(max(peak, 1e-12)) - lufs, lufs
+def _drive_limiter(
+    audio: Audio, peak_dbtp: float, reduction_db: float
+) -> tuple[Limiter, float, float]:
+    """A limiter setting that brings the loudness ``reduction_db`` closer to the peaks.
 
-
-def _set_compressor(audio: Audio, reduction_db: float) -> tuple[Compressor, float]:
-    """A compressor that lowers the peaks by about ``reduction_db`` against the loudness.
-
-    The threshold is found by bisection on the loudest 30 s; make-up gain restores the
-    loudness the compression took. Returns the compressor and the reduction it reached.
+    The ceiling sits at the mix's own true peak (the limiter's range ends at -12 dBTP;
+    a quieter mix is driven up to it first, and that is part of the drive), so the peaks
+    stay and the loudness rises towards them. The drive is found on the loudest 30 s in
+    three secant steps. Returns the limiter, the PLR reduction (dB) it reached there and
+    the loudness it added (dB, to be taken back).
     """
     x = _loudest_excerpt(audio)
     sr = audio.sr
-    plr0, lufs0 = _plr_db(x, sr)
-    peak_db = plr0 + lufs0
-
-    def reached(threshold_db: float) -> tuple[float, float]:
-        comp = _peak_compressor(threshold_db)
-        y = comp.process(x, sr)
-        plr, lufs = _plr_db(y, sr)
-        return plr0 - plr, lufs0 - lufs
-
-    lo, hi = max(-60.0, peak_db - 40.0), min(0.0, peak_db)  # deep .. nothing
-    best = (hi, 0.0, 0.0)
-    for _ in range(9):
-        mid = 0.5 * (lo + hi)
-        got, lost = reached(mid)
-        if abs(got - reduction_db) < abs(best[1] - reduction_db):
-            best = (mid, got, lost)
-        if got < reduction_db:
-            hi = mid
-        else:
-            lo = mid
-    threshold, got, lost = best
-    makeup = float(np.clip(lost, -12.0, 24.0))
-    comp = _peak_compressor(round(threshold, 2), round(makeup, 2))
-    return comp, got
+    ceiling = float(np.clip(math.ceil(peak_dbtp * 10.0) / 10.0, -12.0, 0.0))
+    align = ceiling - peak_dbtp  # drive that only brings the peak up to the ceiling
+    lufs_before = integrated_loudness(x, sr)
+    plr_before = true_peak_dbtp(x, sr) - lufs_before
+    drive, best = reduction_db, (0.0, 0.0, 0.0)
+    for _ in range(3):
+        gain = round(float(np.clip(align + drive, 0.0, 24.0)), 2)
+        y = Limiter(ceiling_dbtp=ceiling, gain_db=gain).process(x, sr)
+        lufs = integrated_loudness(y, sr)
+        reached = plr_before - (true_peak_dbtp(y, sr) - lufs)
+        if abs(reached - reduction_db) < abs(best[1] - reduction_db):
+            best = (gain, reached, lufs - lufs_before)
+        if reached <= 0.0 or abs(reached - reduction_db) < 0.05:
+            break
+        drive *= reduction_db / reached
+    return Limiter(ceiling_dbtp=ceiling, gain_db=best[0]), float(best[1]), float(best[2])
 
 
 # ----------------------------------------------------------------------------- the result
@@ -527,7 +519,8 @@ class MatchResult:
         Keys of what could not be matched (``"mono_reference"``, ``"mono_mix"``,
         ``"more_compressed"``, ``"capped"``).
     dynamics_reached_db : float
-        The peak reduction (dB) the compressor reached on the loudest 30 s at 100 %.
+        How much closer (dB) the limiter brought the loudness to the peaks on the loudest
+        30 s at 100 % (the PLR reduction).
     """
 
     processor: ReferenceMatch
@@ -664,15 +657,15 @@ class MatchResult:
         figures = {"mix_plr_db": self.mix.plr_db, "ref_plr_db": self.reference.plr_db}
         if "more_compressed" in self.notes:
             return t("reference.dynamics_more_compressed", **figures)
-        if self.processor.compressor.ratio <= 1.0:
+        if self.processor.limiter.gain_db <= 0.0:
             return t("reference.dynamics_close", tolerance_db=DYNAMICS_TOLERANCE_DB, **figures)
-        comp = self.processor.compressor
+        limiter = self.processor.limiter
         line = t(
-            "reference.dynamics_compress",
+            "reference.dynamics_limit",
             change_db=self.dynamics_change_db,
             amount_pct=self.processor.dynamics_pct,
-            ratio=comp.ratio,
-            threshold_db=comp.threshold_db,
+            drive_db=limiter.gain_db,
+            ceiling_dbtp=limiter.ceiling_dbtp,
             **figures,
         )
         if "capped" in self.notes:
@@ -794,12 +787,14 @@ def match_reference(
     )
 
     suggested = mix_profile.plr_db - ref.plr_db
-    compressor, reached = Compressor(ratio=1.0), 0.0
+    limiter, reached, makeup = Limiter(ceiling_dbtp=0.0, gain_db=0.0), 0.0, 0.0
     if suggested > DYNAMICS_TOLERANCE_DB:
         wanted = min(suggested, MAX_PEAK_REDUCTION_DB)
         if suggested > MAX_PEAK_REDUCTION_DB:
             notes.append("capped")
-        compressor, reached = _set_compressor(mix, wanted)
+        peak = mix_profile.plr_db + mix_profile.integrated_lufs
+        limiter, reached, added = _drive_limiter(mix, peak, wanted)
+        makeup = -round(added, 2)
     elif suggested < -DYNAMICS_TOLERANCE_DB:
         notes.append("more_compressed")
 
@@ -812,7 +807,8 @@ def match_reference(
         bands=bands,
         width_change_db=round(width_change, 3),
         mix_side_to_mid_db=float(np.clip(side_to_mid, -120.0, 40.0)) if not mix_mono else -120.0,
-        compressor=compressor,
+        limiter=limiter,
+        dynamics_makeup_db=float(np.clip(makeup, -24.0, 24.0)),
         loudness_change_db=round(float(np.clip(-shift, -60.0, 60.0)), 3),
     )
     return MatchResult(
