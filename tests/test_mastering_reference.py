@@ -251,7 +251,8 @@ def test_a_denser_reference_asks_for_limiting_and_gets_it(mix: Audio) -> None:
     after = analyse_reference(out)
     assert res.mix.plr_db - after.plr_db == pytest.approx(res.dynamics_reached_db, abs=1.5)
     assert after.integrated_lufs == pytest.approx(res.mix.integrated_lufs, abs=0.5)
-    assert "the limiter (driven" in res.report()
+    assert "the true-peak limiter (driven" in res.report()
+    assert "Tonal balance, mid: left as it is (amount 0 %)" in res.report()
     half = res.with_amounts(dynamics_pct=50.0)
     assert half.dynamics_change_db == pytest.approx(res.dynamics_reached_db / 2.0)
 
@@ -311,7 +312,7 @@ def test_the_curve_fir_follows_any_gentle_curve(gains: list[float]) -> None:
     grid = np.arange(h.size) * SR / (1 << 18)
     at = centres[centres >= 100.0]
     got = 20 * np.log10(np.interp(at, grid, h))
-    np.testing.assert_allclose(got, curve_response_db(centres, g, at), atol=0.3)
+    np.testing.assert_allclose(got, curve_response_db(centres, g, at), atol=0.35)
 
 
 def test_a_flat_curve_is_one_tap_of_one() -> None:

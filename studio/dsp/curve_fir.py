@@ -28,7 +28,7 @@ __all__ = ["curve_fir_length", "curve_fir_taps", "curve_response_db"]
 
 #: Frequency resolution the FIR is sized for (Hz). The window blurs the curve over about
 #: four times this, so third-octave points (7 Hz apart at 31.5 Hz) need it this fine:
-#: any third-octave curve within +-6 dB is then followed within about 0.25 dB from
+#: any third-octave curve within +-6 dB is then followed within about 0.35 dB from
 #: 100 Hz up and 0.7 dB at 50 Hz (at 6 Hz the errors were 1 dB and 3 dB).
 RESOLUTION_HZ = 1.5
 

@@ -56,6 +56,7 @@ from typing import ClassVar
 import numpy as np
 
 from studio.audio import Audio
+from studio.dsp.control import Envelope
 from studio.dsp.curve_fir import RESOLUTION_HZ, curve_fir_taps
 from studio.dsp.filters import convolve_aligned
 from studio.dsp.loudness import integrated_loudness, k_weighting_analog_db, loudness_range
@@ -326,17 +327,26 @@ def _tone_curve(mix: np.ndarray, ref: np.ndarray, centres: np.ndarray, max_db: f
 # ------------------------------------------------------------------------- the processor
 
 
+def _fixed_db(limit: float, neutral: float | None = 0.0) -> float:
+    """A level in dB set from measurements (it does not move over time)."""
+    return param(
+        0.0, lo=-limit, hi=limit, unit="dB", neutral=neutral, step=0.1, automatable=False
+    )
+
+
 @dataclass(frozen=True)
 class MatchBand(Parametric):
     """One point of the match EQ: a frequency and the full change for mid and side."""
 
-    freq_hz: float = param(1000.0, lo=10.0, hi=24000.0, unit="Hz", scale="log")
-    mid_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
-    side_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
+    freq_hz: float = param(1000.0, lo=10.0, hi=24000.0, unit="Hz", scale="log", automatable=False)
+    mid_db: float = _fixed_db(24.0)
+    side_db: float = _fixed_db(24.0)
 
 
 def _amount(default: float = 100.0) -> float:
-    return param(default, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
+    return param(
+        default, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0, automatable=False
+    )
 
 
 @lru_cache(maxsize=32)
@@ -367,11 +377,23 @@ class ReferenceMatch(Processor):
     width_pct: float = _amount()
     dynamics_pct: float = _amount()
     bands: tuple[MatchBand, ...] = items(MatchBand, ())
-    width_change_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
-    mix_side_to_mid_db: float = param(-12.0, lo=-120.0, hi=40.0, unit="dB", step=0.1)
+    width_change_db: float = _fixed_db(24.0)
+    mix_side_to_mid_db: float = param(
+        -12.0, lo=-120.0, hi=40.0, unit="dB", step=0.1, automatable=False
+    )
     limiter: Limiter = child(Limiter, Limiter(ceiling_dbtp=0.0, gain_db=0.0))
-    dynamics_makeup_db: float = param(0.0, lo=-24.0, hi=24.0, unit="dB", neutral=0.0, step=0.1)
-    loudness_change_db: float = param(0.0, lo=-60.0, hi=60.0, unit="dB", neutral=0.0, step=0.1)
+    dynamics_makeup_db: float = _fixed_db(24.0)
+    loudness_change_db: float = _fixed_db(60.0)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for leaf in self.limiter.leaves(words=False):
+            value = leaf.value
+            if isinstance(value, Envelope) and value.range[0] != value.range[1]:
+                raise ParameterError(
+                    "ReferenceMatch: the limiter is set from the measurements and stays "
+                    "fixed; its settings cannot move over time."
+                )
 
     # -- what each aspect does at the current amounts -------------------------------------
 
@@ -399,8 +421,11 @@ class ReferenceMatch(Processor):
     def _fir(self, gains: np.ndarray, sr: int) -> np.ndarray | None:
         if not np.any(gains):
             return None
-        freqs = tuple(float(b.freq_hz) for b in self.bands)
-        return _taps_cached(freqs, tuple(float(g) for g in gains), sr)
+        freqs = np.array([b.freq_hz for b in self.bands], dtype=np.float64)
+        # Points in frequency order, one per frequency (the last one given wins).
+        unique, last = np.unique(freqs[::-1], return_index=True)
+        kept = np.asarray(gains, dtype=np.float64)[::-1][last]
+        return _taps_cached(tuple(unique.tolist()), tuple(kept.tolist()), sr)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         """Apply tone, width, dynamics and loudness in turn (a new array, same dtype)."""
@@ -423,21 +448,22 @@ class ReferenceMatch(Processor):
             out = np.stack([mid + side, mid - side])
         else:
             out = convolve_aligned(x, mid_fir) if mid_fir is not None else np.array(x, copy=True)
-        if self.dynamics_pct > 0.0 and self.limiter.gain_db > 0.0:
-            out = self._limit(out, sr)
+        limiter = self.limiter.at(0.0) if self.limiter.moves else self.limiter
+        if self.dynamics_pct > 0.0 and limiter.gain_db > 0.0:
+            out = self._limit(limiter, out, sr)
         gain = self.loudness_gain_db()  # after the limiter: its ceiling is the mix's peak
         if gain:
             out *= kind(10.0 ** (gain / 20.0))
         return out
 
-    def _limit(self, x: np.ndarray, sr: int) -> np.ndarray:
+    def _limit(self, limiter: Limiter, x: np.ndarray, sr: int) -> np.ndarray:
         """The limiter's whole change (drive, reduction, level back) times the amount, in dB."""
-        limited, reduction = self.limiter.process_with_trace(x, sr)
+        limited, reduction = limiter.process_with_trace(x, sr)
         back = self.dynamics_makeup_db
         if self.dynamics_pct == 100.0:
             return limited * x.dtype.type(10.0 ** (back / 20.0))
         assert reduction is not None  # a limiter that is not bypassed reports its trace
-        change = (self.limiter.gain_db + reduction + back) * (self.dynamics_pct / 100.0)
+        change = (limiter.gain_db + reduction + back) * (self.dynamics_pct / 100.0)
         return x * (10.0 ** (change / 20.0)).astype(x.dtype)
 
 
@@ -635,6 +661,9 @@ class MatchResult:
                 out.append(t("reference.tone_side_mono"))
                 continue
             name = t(f"reference.parts.{part}")
+            if self.processor.tone_pct == 0.0:
+                out.append(t("reference.tone_off", part=name))
+                continue
             if curve.size == 0 or np.max(np.abs(curve)) < TONE_TOLERANCE_DB:
                 key = "reference.tone_flat"
                 out.append(t(key, part=name, tolerance_db=TONE_TOLERANCE_DB))
