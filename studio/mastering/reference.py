@@ -60,7 +60,7 @@ from studio.audio import Audio
 from studio.dsp.control import Envelope
 from studio.dsp.curve_fir import RESOLUTION_HZ, curve_fir_taps
 from studio.dsp.filters import convolve_aligned
-from studio.dsp.loudness import integrated_loudness, k_weighting_analog_db, loudness_range
+from studio.dsp.loudness import integrated_loudness, k_weighting_analog_db, loudness_profile
 from studio.dsp.spectral import (
     OCTAVE_RATIO,
     check_fraction,
@@ -210,7 +210,8 @@ def analyse_reference(audio: Audio, *, fraction: int = 3, what: str = "reference
     b = check_fraction(fraction)
     name = audio.name or what
     x = audio.samples
-    lufs = integrated_loudness(x, audio.sr, what=name)
+    loudness = loudness_profile(x, audio.sr, what=name)  # one K-filter pass for both
+    lufs, lra = loudness.integrated_lufs, loudness.lra_lu
     if not math.isfinite(lufs):
         raise AudioDataError(
             f"reference matching: the {what} '{name}' is silent (nothing above the -70 LUFS "
@@ -231,7 +232,6 @@ def analyse_reference(audio: Audio, *, fraction: int = 3, what: str = "reference
     else:
         side_db = np.where(np.isnan(mid_db), np.nan, -np.inf)
         side_to_mid = -math.inf
-    lra = loudness_range(x, audio.sr, what=name)
     return Profile(
         name=name,
         freqs_hz=centres,
