@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from studio.dsp.units import db_to_gain
 from studio.errors import ParameterError
 
 __all__ = ["curve_fir_length", "curve_fir_taps", "curve_response_db"]
@@ -107,7 +108,7 @@ def curve_fir_taps(
         raise ParameterError(f"curve FIR: n_taps must be a positive odd number; got {n}.")
     grid = n + 1
     bins = np.arange(grid // 2 + 1) * (sr / grid)
-    magnitude = 10.0 ** (curve_response_db(f, g, bins) / 20.0)
+    magnitude = db_to_gain(curve_response_db(f, g, bins))
     impulse = np.fft.irfft(magnitude, n=grid)  # zero phase: symmetric around index 0
     taps = np.roll(impulse, grid // 2)[1:]  # centre at (n - 1) / 2
     window = np.hanning(n + 2)[1:-1]  # symmetric Hann without its zero ends

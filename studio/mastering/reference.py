@@ -69,6 +69,7 @@ from studio.dsp.spectral import (
     smooth_fractional_octave,
 )
 from studio.dsp.truepeak import true_peak_dbtp
+from studio.dsp.units import db_to_gain, db_to_power, power_to_db
 from studio.errors import AudioDataError, ParameterError
 from studio.params import Parametric, ParamSpec, child, items, param
 from studio.processors.base import Processor
@@ -163,14 +164,14 @@ def _band_density_db(x: np.ndarray, sr: int, centres: np.ndarray, fraction: int)
     inside = centres * OCTAVE_RATIO ** (1.0 / (2 * fraction)) <= sr / 2.0
     power = smooth_fractional_octave(freqs, total / count, fraction, centres[inside])
     with np.errstate(divide="ignore"):
-        out[inside] = 10.0 * np.log10(np.maximum(power, 0.0))
+        out[inside] = power_to_db(np.maximum(power, 0.0))
     return out
 
 
 def _k_band_energy(density_db: np.ndarray, centres: np.ndarray) -> float:
     """K-weighted energy of a smoothed spectrum (density times bandwidth, summed)."""
-    weight = 10.0 ** (k_weighting_analog_db(centres) / 10.0) * centres
-    power = np.where(np.isfinite(density_db), 10.0 ** (np.nan_to_num(density_db) / 10.0), 0.0)
+    weight = db_to_power(k_weighting_analog_db(centres)) * centres
+    power = np.where(np.isfinite(density_db), db_to_power(np.nan_to_num(density_db)), 0.0)
     return float(np.sum(weight * power))
 
 
@@ -228,7 +229,7 @@ def analyse_reference(audio: Audio, *, fraction: int = 3, what: str = "reference
     if audio.n_channels == 2 and np.any(side):
         side_db = _band_density_db(side, audio.sr, centres, b)
         ratio = _k_band_energy(side_db, centres) / mid_energy if mid_energy > 0 else math.inf
-        side_to_mid = 10.0 * math.log10(ratio) if ratio > 0 else -math.inf
+        side_to_mid = power_to_db(ratio) if ratio > 0 else -math.inf
     else:
         side_db = np.where(np.isnan(mid_db), np.nan, -np.inf)
         side_to_mid = -math.inf
@@ -250,10 +251,10 @@ def _power_mean_db(rows: list[np.ndarray]) -> np.ndarray:
     """Average spectra as power, band by band, over the rows that have the band."""
     stack = np.array(rows)
     with np.errstate(divide="ignore", invalid="ignore"):
-        power = 10.0 ** (stack / 10.0)
+        power = db_to_power(stack)
         have = np.isfinite(stack)
         mean = np.nansum(np.where(have, power, np.nan), axis=0) / np.sum(have, axis=0)
-        out = 10.0 * np.log10(mean)
+        out = power_to_db(mean)
     out[np.sum(have, axis=0) == 0] = np.nan
     return out
 
@@ -312,11 +313,11 @@ def _centred(
     curve = np.where(usable, np.clip(np.nan_to_num(diff_db), -max_db, max_db), 0.0)
     if not np.any(usable):
         return curve
-    weight = 10.0 ** (k_weighting_analog_db(centres) / 10.0) * centres
-    energy = np.where(usable, weight * 10.0 ** (np.nan_to_num(mix_db, neginf=-300.0) / 10.0), 0.0)
+    weight = db_to_power(k_weighting_analog_db(centres)) * centres
+    energy = np.where(usable, weight * db_to_power(np.nan_to_num(mix_db, neginf=-300.0)), 0.0)
     for _ in range(4):  # the clip moves the mean a little; a few rounds settle it
-        gain = np.sum(energy * 10.0 ** (curve / 10.0)) / np.sum(energy)
-        curve = np.where(usable, np.clip(curve - 10.0 * math.log10(gain), -max_db, max_db), 0.0)
+        gain = np.sum(energy * db_to_power(curve)) / np.sum(energy)
+        curve = np.where(usable, np.clip(curve - power_to_db(gain), -max_db, max_db), 0.0)
     return curve
 
 
@@ -463,8 +464,8 @@ class ReferenceMatch(_ReferenceWords, Processor):
         change = self.width_change_db * self.width_pct / 100.0
         if change == 0.0:
             return 0.0, 0.0
-        ratio = 10.0 ** (self.mix_side_to_mid_db / 10.0)
-        mid = 10.0 * math.log10((1.0 + ratio) / (1.0 + ratio * 10.0 ** (change / 10.0)))
+        ratio = db_to_power(self.mix_side_to_mid_db)
+        mid = power_to_db((1.0 + ratio) / (1.0 + ratio * db_to_power(change)))
         return mid, mid + change
 
     def loudness_gain_db(self) -> float:
@@ -488,7 +489,7 @@ class ReferenceMatch(_ReferenceWords, Processor):
         mid_fir, side_fir = self._fir(mid_curve, sr), self._fir(side_curve, sr)
         widen = self.width_gains_db() != (0.0, 0.0)
         if x.shape[0] == 2 and (widen or mid_fir is not None or side_fir is not None):
-            mid_gain, side_gain = (10.0 ** (g / 20.0) for g in self.width_gains_db())
+            mid_gain, side_gain = (db_to_gain(g) for g in self.width_gains_db())
             half = kind(0.5)
             mid = (x[0] + x[1]) * half
             side = (x[0] - x[1]) * half
@@ -506,7 +507,7 @@ class ReferenceMatch(_ReferenceWords, Processor):
             out = self._limit(limiter, out, sr)
         gain = self.loudness_gain_db()  # after the limiter: its ceiling is the mix's peak
         if gain:
-            out *= kind(10.0 ** (gain / 20.0))
+            out *= kind(db_to_gain(gain))
         return out
 
     def _limit(self, limiter: Limiter, x: np.ndarray, sr: int) -> np.ndarray:
@@ -514,10 +515,10 @@ class ReferenceMatch(_ReferenceWords, Processor):
         limited, reduction = limiter.process_with_trace(x, sr)
         back = self.dynamics_makeup_db
         if self.dynamics_pct == 100.0:
-            return limited * x.dtype.type(10.0 ** (back / 20.0))
+            return limited * x.dtype.type(db_to_gain(back))
         assert reduction is not None  # a limiter that is not bypassed reports its trace
         change = (limiter.gain_db + reduction + back) * (self.dynamics_pct / 100.0)
-        return x * (10.0 ** (change / 20.0)).astype(x.dtype)
+        return x * db_to_gain(change, dtype=x.dtype)
 
 
 # --------------------------------------------------------------------------- dynamics
