@@ -171,6 +171,7 @@ def test_templates_are_well_formed(code):
 
 def _parametric_classes() -> list[type]:
     registered_processors()  # imports every processor module
+    import studio.mastering.reference  # noqa: F401 - the mastering stage's classes
     import studio.mixing  # noqa: F401 - the session model's classes
 
     def walk(cls):
@@ -183,7 +184,7 @@ def _parametric_classes() -> list[type]:
             c
             for c in walk(Parametric)
             if dataclasses.is_dataclass(c)
-            and c.__module__.startswith(("studio.processors", "studio.mixing"))
+            and c.__module__.startswith(("studio.processors", "studio.mixing", "studio.mastering"))
         },
         key=lambda c: c.__name__,
     )

@@ -47,7 +47,6 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -71,10 +70,10 @@ from studio.dsp.spectral import (
 from studio.dsp.truepeak import true_peak_dbtp
 from studio.dsp.units import db_to_gain, db_to_power, power_to_db
 from studio.errors import AudioDataError, ParameterError
-from studio.params import Parametric, ParamSpec, child, items, param
+from studio.params import Parametric, child, items, param
 from studio.processors.base import Processor
 from studio.processors.dynamics import Limiter
-from studio.text import cache_key, has, t
+from studio.text import t
 
 __all__ = [
     "MatchBand",
@@ -329,69 +328,13 @@ def _tone_curve(mix: np.ndarray, ref: np.ndarray, centres: np.ndarray, max_db: f
 # ------------------------------------------------------------------------- the processor
 
 
-class _ReferenceWords:
-    """Labels, help lines and titles of this module's classes, from ``reference.toml``.
-
-    Tables ``[params.<Class>.<field>]`` (``label``, ``help``, ``item``) and
-    ``[processors.<Class>]`` (``name``, ``title``); anything missing falls back to the
-    general catalogue.
-    """
-
-    @classmethod
-    def specs(cls) -> tuple[ParamSpec, ...]:
-        """The declarations with their words from ``reference.toml``."""
-        key = (cls, "reference", *cache_key())
-        cached = Parametric._specs_cache.get(key)  # type: ignore[arg-type]
-        if cached is None:
-            cached = tuple(
-                dataclasses.replace(
-                    spec,
-                    label=_word(cls, spec.name, "label") or spec.label,
-                    help=_word(cls, spec.name, "help") or spec.help,
-                )
-                for spec in super().specs()  # type: ignore[misc]
-            )
-            Parametric._specs_cache[key] = cached  # type: ignore[index]
-        return cached
-
-    @classmethod
-    def field_words(cls, name: str) -> tuple[str, str]:
-        """Label and help line of a field (the bands, the limiter)."""
-        label = _word(cls, name, "label")
-        if label:
-            return label, _word(cls, name, "help") or ""
-        return super().field_words(name)  # type: ignore[misc]
-
-    @classmethod
-    def item_label(cls, field_name: str) -> str:
-        """What one item of an items field is called ("point")."""
-        return _word(cls, field_name, "item") or super().item_label(field_name)  # type: ignore[misc]
-
-    @classmethod
-    def class_title(cls) -> str:
-        """The line that opens ``describe()``."""
-        key = f"reference.processors.{cls.__name__}.title"
-        return t(key) if has(key) else super().class_title()  # type: ignore[misc]
-
-    @classmethod
-    def class_name(cls) -> str:
-        """A short name for headings and lists."""
-        key = f"reference.processors.{cls.__name__}.name"
-        return t(key) if has(key) else super().class_name()  # type: ignore[misc]
-
-
-def _word(cls: type, name: str, entry: str) -> str | None:
-    key = f"reference.params.{cls.__name__}.{name}.{entry}"
-    return t(key) if has(key) else None
-
-
 def _fixed_db(limit: float, neutral: float | None = 0.0) -> float:
     """A level in dB set from measurements (it does not move over time)."""
     return param(0.0, lo=-limit, hi=limit, unit="dB", neutral=neutral, step=0.1, automatable=False)
 
 
 @dataclass(frozen=True)
-class MatchBand(_ReferenceWords, Parametric):
+class MatchBand(Parametric):
     """One point of the match EQ: a frequency and the full change for mid and side."""
 
     freq_hz: float = param(1000.0, lo=10.0, hi=24000.0, unit="Hz", scale="log", automatable=False)
@@ -411,7 +354,7 @@ def _taps_cached(freqs: tuple[float, ...], gains: tuple[float, ...], sr: int) ->
 
 
 @dataclass(frozen=True)
-class ReferenceMatch(_ReferenceWords, Processor):
+class ReferenceMatch(Processor):
     """Reference match: the mix moved towards a reference in tone, loudness, width, dynamics.
 
     Built by :func:`match_reference` from measurements; the fields hold the whole change
