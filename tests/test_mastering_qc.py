@@ -204,3 +204,11 @@ def test_the_figure_shows_loudness_target_ceiling_and_overs() -> None:
     assert len(overs) == 1 and overs[0].x[0] == pytest.approx(2.0, abs=0.01)
     short = next(trace for trace in fig.data if trace.name.startswith("Short-term"))
     assert len(short.x) == r.short_term_times_s.size
+
+
+def test_a_report_pickles_for_worker_processes() -> None:
+    import pickle
+
+    r = qc_report(stereo(tone(-14.0)), "spotify")
+    back = pickle.loads(pickle.dumps(r))
+    assert back.to_dict() == r.to_dict()

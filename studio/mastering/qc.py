@@ -263,6 +263,11 @@ class QCCheck:
             )
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A read-only mapping does not pickle; a report travels to and from worker
+        # processes, so it is rebuilt from a plain dict.
+        return (QCCheck, (self.name, self.status, self.key, dict(self.fields)))
+
     @property
     def label(self) -> str:
         """The check's name in words."""
