@@ -465,48 +465,74 @@ def _songs(songs: str | Path | Sequence[str | Path]) -> list[Path]:
     return paths
 
 
-def _run(
-    fn: Callable[[_T], _R],
-    items: Sequence[_T],
-    workers: int,
-    scheduler: str | None,
-    progress: Callable[[int, int], None] | None,
-) -> list[_R]:
-    """``[fn(x) for x in items]`` in parallel, in the order given."""
-    total = len(items)
-    results: list[Any] = [None] * total
-    done = 0
-    if scheduler is not None:
-        from distributed import Client, as_completed
+class _Runner:
+    """Runs a per-song function over songs: here, in a process pool or on a Dask cluster.
 
-        with Client(scheduler) as client:
-            futures = client.map(fn, list(items), pure=False)
+    One pool (or one Dask client) serves both passes, so worker processes start (and
+    import the studio) once per batch.
+    """
+
+    def __init__(self, workers: int, scheduler: str | None) -> None:
+        self.workers = workers
+        self.scheduler = scheduler
+        self._pool: Any = None
+        self._client: Any = None
+
+    def __enter__(self) -> _Runner:
+        if self.scheduler is not None:
+            from distributed import Client
+
+            self._client = Client(self.scheduler)
+        elif self.workers > 0:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("spawn")  # never fork a threaded process
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(
+        self,
+        fn: Callable[[_T], _R],
+        items: Sequence[_T],
+        progress: Callable[[int, int], None] | None,
+    ) -> list[_R]:
+        """``[fn(x) for x in items]``, in parallel, in the order given."""
+        total = len(items)
+        results: list[Any] = [None] * total
+        pending: Iterable[Any]
+        index: dict[Any, int]
+        if self._client is not None:
+            from distributed import as_completed
+
+            futures = self._client.map(fn, list(items), pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
-            for future in as_completed(futures):
-                results[index[future.key]] = future.result()
-                done += 1
-                if progress:
-                    progress(done, total)
-        return results
-    if workers == 0:
-        for i, item in enumerate(items):
-            results[i] = fn(item)
-            if progress:
-                progress(i + 1, total)
-        return results
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures import as_completed as completed
+            pending = as_completed(futures)
+        elif self._pool is not None:
+            from concurrent.futures import as_completed as completed
 
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending = {pool.submit(fn, item): i for i, item in enumerate(items)}
-        for future in completed(pending):
-            results[pending[future]] = future.result()
-            done += 1
+            index = {}
+            for i, item in enumerate(items):
+                index[self._pool.submit(fn, item)] = i
+            pending = completed(index)
+        else:
+            for i, item in enumerate(items):
+                results[i] = fn(item)
+                if progress:
+                    progress(i + 1, total)
+            return results
+        for done, future in enumerate(pending, start=1):
+            key = future.key if self._client is not None else future
+            results[index[key]] = future.result()
             if progress:
                 progress(done, total)
-    return results
+        return results
 
 
 def master_album(
@@ -586,41 +612,29 @@ def master_album(
 
     from functools import partial
 
-    measured: list[SongLoudness] = _run(
-        partial(measure_song, recipe=recipe),
-        [str(p) for p in paths],
-        n_workers,
-        scheduler,
-        report_stage("measure"),
-    )
-    good = [m for m in measured if m.error is None]
-    album_before = album_loudness_lufs(m.block_lufs for m in good)
-    offset = math.nan
-    gains: list[float] = []
-    for m in measured:
-        if loudness == "album":
-            offset = tgt.integrated_lufs - album_before if math.isfinite(album_before) else 0.0
-            gains.append(offset)
-        elif loudness == "song" and math.isfinite(m.integrated_lufs):
-            gains.append(tgt.integrated_lufs - m.integrated_lufs)
-        else:
-            gains.append(0.0)
-    jobs = [
-        SongJob(
-            path=str(p),
-            out_path=str(out / f"{p.stem}.wav"),
-            recipe=recipe,
-            gain_db=g,
-            target_key=tgt.key,
-            bit_depth=bit_depth,
-            sample_rate=sample_rate,
-            overwrite=overwrite,
-            write_json=write_json,
+    with _Runner(n_workers, scheduler) as runner:
+        measured: list[SongLoudness] = runner.map(
+            partial(measure_song, recipe=recipe),
+            [str(p) for p in paths],
+            report_stage("measure"),
         )
-        for p, g, m in zip(paths, gains, measured, strict=True)
-        if m.error is None
-    ]
-    mastered = iter(_run(master_song, jobs, n_workers, scheduler, report_stage("master")))
+        album_before, offset, gains = _offsets(measured, tgt, loudness)
+        jobs = [
+            SongJob(
+                path=str(p),
+                out_path=str(out / f"{p.stem}.wav"),
+                recipe=recipe,
+                gain_db=g,
+                target_key=tgt.key,
+                bit_depth=bit_depth,
+                sample_rate=sample_rate,
+                overwrite=overwrite,
+                write_json=write_json,
+            )
+            for p, g, m in zip(paths, gains, measured, strict=True)
+            if m.error is None
+        ]
+        mastered = iter(runner.map(master_song, jobs, report_stage("master")))
     results = []
     for p, g, m in zip(paths, gains, measured, strict=True):
         if m.error is not None:
@@ -644,6 +658,25 @@ def master_album(
     if write_json:
         result.to_json(out / "album.json")
     return result
+
+
+def _offsets(
+    measured: Sequence[SongLoudness], tgt: Target, loudness: str
+) -> tuple[float, float, list[float]]:
+    """The album's loudness, its one offset (NaN unless album mode) and each song's gain."""
+    album = album_loudness_lufs(m.block_lufs for m in measured if m.error is None)
+    offset = math.nan
+    if loudness == "album":
+        offset = tgt.integrated_lufs - album if math.isfinite(album) else 0.0
+    gains = []
+    for m in measured:
+        if loudness == "album":
+            gains.append(offset)
+        elif loudness == "song" and math.isfinite(m.integrated_lufs):
+            gains.append(tgt.integrated_lufs - m.integrated_lufs)
+        else:
+            gains.append(0.0)
+    return album, offset, gains
 
 
 def _finite(value: float) -> float | None:
