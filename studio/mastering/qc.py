@@ -730,7 +730,7 @@ def qc_report(
     >>> x = 10 ** (-14 / 20) * np.sin(2 * np.pi * 997 * np.arange(5 * 48000) / 48000)
     >>> r = qc_report(Audio(np.stack([x, x]), 48000, "tone"), "spotify")
     >>> r.target_met, round(r.integrated_lufs, 1)
-    (False, -14.0)
+    (True, -14.0)
     """
     if not isinstance(audio, Audio):
         raise AudioDataError(
