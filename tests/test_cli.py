@@ -1,0 +1,142 @@
+"""The command line: ``studio report`` for real, ``studio master`` with a stand-in chain."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import studio
+from studio import Audio
+from studio.cli import main
+from studio.mastering.qc import QCReport
+
+SR = 48000
+
+
+def write_tone(path: Path, level_dbfs: float, seconds: float = 4.0) -> Path:
+    t = np.arange(int(seconds * SR)) / SR
+    x = 10 ** (level_dbfs / 20) * np.sin(2 * np.pi * 997 * t)
+    return studio.save(Audio(np.stack([x, x]), SR, "mix"), path, subtype="PCM_24")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_report_prints_the_qc_report_and_writes_json(tmp_path: Path) -> None:
+    song = write_tone(tmp_path / "song.wav", -14.0)
+    out_json = tmp_path / "qc.json"
+    code, out, err = run("report", str(song), "--target", "spotify", "--json", str(out_json))
+    assert code == 0 and err == ""
+    assert "Quality control: 'song'" in out and "Meets Spotify (normal)" in out
+    back = QCReport.from_json(out_json)
+    assert back.target_met is True and back.subtype == "PCM_24"
+    assert json.loads(out_json.read_text())["target"] == "spotify"
+
+
+def test_report_check_sets_the_exit_status(tmp_path: Path) -> None:
+    song = write_tone(tmp_path / "song.wav", -14.0)
+    assert run("report", str(song), "--target", "ebu_r128", "--check")[0] == 1
+    assert run("report", str(song), "--target", "ebu_r128")[0] == 0
+    assert run("report", str(song), "--check")[0] == 0
+
+
+def test_report_of_a_bad_file_says_so_plainly(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"nonsense")
+    code, out, err = run("report", str(bad))
+    assert code == 2 and out == ""
+    assert err.startswith("studio: error:") and "bad.wav" in err
+    code, _, err = run("report", str(tmp_path / "missing.wav"))
+    assert code == 2 and "missing.wav" in err
+    with pytest.raises(SystemExit):
+        run("report", str(bad), "--target", "nowhere")
+
+
+def test_python_dash_m_studio_runs_the_same_program(tmp_path: Path) -> None:
+    song = write_tone(tmp_path / "song.wav", -23.0)
+    done = subprocess.run(
+        [sys.executable, "-m", "studio", "report", str(song), "--target", "ebu_r128"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Meets EBU R 128" in done.stdout
+
+
+class StandInChain:
+    """A tiny picklable chain: a gain then the true-peak limiter, like a mastering chain."""
+
+    def __init__(self, gain_db: float, ceiling_dbtp: float) -> None:
+        self.gain_db = gain_db
+        self.limiter = studio.Limiter(ceiling_dbtp=ceiling_dbtp)
+
+    @classmethod
+    def default(cls, target: str = "spotify", genre: object = None) -> StandInChain:
+        from studio.mastering.targets import target as find
+
+        return cls(6.0, find(target).true_peak_dbtp)
+
+    def __call__(self, audio: Audio) -> Audio:
+        return self.limiter(audio.with_samples(audio.samples * 10 ** (self.gain_db / 20)))
+
+
+@pytest.fixture
+def stand_in_chain(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    asked: list[str] = []
+    chain_module = types.ModuleType("studio.mastering.chain")
+    chain_module.MasteringChain = StandInChain  # type: ignore[attr-defined]
+    presets_module = types.ModuleType("studio.mastering.presets")
+
+    def genre(key: str) -> StandInChain:
+        asked.append(key)
+        return StandInChain(12.0, -1.0)
+
+    presets_module.genre = genre  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "studio.mastering.chain", chain_module)
+    monkeypatch.setitem(sys.modules, "studio.mastering.presets", presets_module)
+    return asked
+
+
+def test_master_runs_the_chain_writes_and_reports(tmp_path: Path, stand_in_chain) -> None:
+    mix = write_tone(tmp_path / "mix.wav", -20.0)
+    out_path = tmp_path / "master.wav"
+    code, out, err = run(
+        "master", str(mix), "-o", str(out_path), "--target", "spotify", "--bit-depth", "16",
+        "--json", str(tmp_path / "master.json"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "1/4" in err and "4/4 master checked" in err
+    assert out_path.exists() and "Wrote master.wav" in out
+    report = QCReport.from_json(tmp_path / "master.json")
+    assert report.subtype == "PCM_16"
+    assert report.integrated_lufs == pytest.approx(-14.0, abs=0.3)  # +6 dB on a -20 LUFS mix
+    assert report.true_peak_dbtp <= -1.0 + 1e-6
+    # the file exists now: refused without --overwrite, nothing replaced
+    before = out_path.read_bytes()
+    code, _, err = run("master", str(mix), "-o", str(out_path))
+    assert code == 2 and "already exists" in err and out_path.read_bytes() == before
+
+
+def test_master_with_a_genre_or_a_preset_file(tmp_path: Path, stand_in_chain) -> None:
+    mix = write_tone(tmp_path / "mix.wav", -20.0)
+    code, _, err = run("master", str(mix), "-o", str(tmp_path / "g.wav"), "--genre", "edm")
+    assert code == 0, err
+    assert stand_in_chain == ["edm"]
+    loud = studio.load(tmp_path / "g.wav")
+    assert studio.measure(loud).integrated_lufs > -10.0  # the genre's chain (+12 dB) ran
+    preset = tmp_path / "limiter.json"
+    studio.Limiter(ceiling_dbtp=-3.0).save_preset(preset)
+    code, _, err = run("master", str(mix), "-o", str(tmp_path / "p.flac"), "--preset", str(preset))
+    assert code == 0, err
+    assert studio.measure(studio.load(tmp_path / "p.flac")).true_peak_dbtp <= -3.0 + 1e-3
