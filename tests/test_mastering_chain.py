@@ -26,15 +26,18 @@ def test_default_rack_has_every_module_in_order():
     chain = MasteringChain.default(target="spotify")
     assert chain.names() == MODULE_NAMES
     kinds = {m.name: type(m.processor).__name__ for m in chain.modules}
-    assert kinds["tonal_eq"] == "ParametricEQ" and chain.module("tonal_eq").processor.phase == "linear"
+    assert (
+        kinds["tonal_eq"] == "ParametricEQ" and chain.module("tonal_eq").processor.phase == "linear"
+    )
     assert kinds["tilt"] == "TiltEQ" and kinds["glue"] == "Compressor"
     assert kinds["multiband"] == "MultibandCompressor" and kinds["dynamic_eq"] == "DynamicEQ"
     assert kinds["imager"] == "StereoWidth" and chain.module("imager").processor.mono_below_hz > 0
     assert kinds["limiter"] == "Limiter" and kinds["loudness"] == "LoudnessTarget"
     assert kinds["dither"] == "Dither"
-    assert MasteringChain.default("ebu_r128").get(
-        ("modules", "loudness", "processor", "target_lufs")
-    ) == -23.0
+    assert (
+        MasteringChain.default("ebu_r128").get(("modules", "loudness", "processor", "target_lufs"))
+        == -23.0
+    )
 
 
 def test_every_setting_is_reachable_by_a_path_by_module_name():

@@ -31,7 +31,7 @@ def dynamic_piece(levels_db=(-38.0, -30.0, -22.0, -30.0, -16.0, -34.0), section_
 
 
 def test_every_preset_explains_itself():
-    for key, preset in GENRES.items():
+    for preset in GENRES.values():
         text = preset.explain("spotify")
         assert preset.name in text and preset.why in text
         assert len(preset.reasons()) == len(preset.moves) >= 3

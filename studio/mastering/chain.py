@@ -110,7 +110,7 @@ def scaled(proc: Processor, amount_pct: float) -> Processor:
         moved = one(value)
         return value if moved == value else moved
 
-    return proc.map_values(move)  # type: ignore[no-any-return]
+    return proc.map_values(move)
 
 
 def _passes_unchanged(proc: Processor) -> bool:
@@ -198,21 +198,21 @@ def _default_modules(goal: Target) -> tuple[Module, ...]:
     procs: dict[str, tuple[Processor, bool]] = {
         "corrective_eq": (
             ParametricEQ(
-                bands=[
+                bands=(
                     EQBand("high_pass", 30.0, 0.0, 0.707),
                     EQBand("peak", 250.0, 0.0, 1.0),
                     EQBand("peak", 3500.0, 0.0, 1.0),
-                ]
+                )
             ),
             False,
         ),
         "tonal_eq": (
             ParametricEQ(
-                bands=[
+                bands=(
                     EQBand("low_shelf", 100.0, 0.0, 0.707),
                     EQBand("peak", 1000.0, 0.0, 0.7),
                     EQBand("high_shelf", 10000.0, 0.0, 0.707),
-                ],
+                ),
                 phase="linear",
             ),
             False,

@@ -46,22 +46,22 @@ class Worded:
         base = f"{_CATALOGUE}.params.{cls.__name__}.{name}"
         if has(f"{base}.label"):
             return t(f"{base}.label"), t(f"{base}.help") if has(f"{base}.help") else ""
-        return super().field_words(name)  # type: ignore[misc,no-any-return]
+        return super().field_words(name)  # type: ignore[misc]
 
     @classmethod
     def item_label(cls, field_name: str) -> str:
         """What one item of an items field is called ("module")."""
         key = f"{_CATALOGUE}.params.{cls.__name__}.{field_name}.item"
-        return t(key) if has(key) else super().item_label(field_name)  # type: ignore[misc,no-any-return]
+        return t(key) if has(key) else super().item_label(field_name)  # type: ignore[misc]
 
     @classmethod
     def class_title(cls) -> str:
         """The line that opens ``describe()``."""
         key = f"{_CATALOGUE}.processors.{cls.__name__}.title"
-        return t(key) if has(key) else super().class_title()  # type: ignore[misc,no-any-return]
+        return t(key) if has(key) else super().class_title()  # type: ignore[misc]
 
     @classmethod
     def class_name(cls) -> str:
         """A short name for headings and lists."""
         key = f"{_CATALOGUE}.processors.{cls.__name__}.name"
-        return t(key) if has(key) else super().class_name()  # type: ignore[misc,no-any-return]
+        return t(key) if has(key) else super().class_name()  # type: ignore[misc]
