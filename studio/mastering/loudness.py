@@ -9,8 +9,8 @@ master on the target.
 
 How, on a whole song, without limiting it many times:
 
-1. The input's true peak is measured at every frame once (the limiter's own detector
-   and the studio meter's, :func:`studio.dsp.limiter.sample_true_peaks`), and its
+1. The input's true peak is measured at every frame once (the limiter's own detector,
+   :func:`studio.dsp.limiter.sample_true_peaks`), and its
    K-weighted energy (what the loudness meter hears) in short blocks. Both scale
    exactly with a gain, so neither is measured again.
 2. For a candidate gain the limiter's gain envelope is computed from the scaled peaks
@@ -45,6 +45,7 @@ from studio.dsp.loudness import (
     integrated_loudness,
     k_weighting_rate,
 )
+from studio.dsp.truepeak import true_peak_dbtp
 from studio.mastering.targets import Target, target
 from studio.mastering.words import Worded
 from studio.processors.base import Capabilities, Processor, param
@@ -102,7 +103,7 @@ class _Predictor:
         n = x.shape[1]
         self.n = n
         self.sr = sr
-        peaks = dsp_limiter.sample_true_peaks(x, sr, meter=True)
+        peaks = dsp_limiter.sample_true_peaks(x, sr, meter=False)  # the limiter's detector
         with np.errstate(divide="ignore"):
             self.peaks_db = 20.0 * np.log10(peaks.astype(np.float64))
         self.top_db = float(self.peaks_db.max()) if n else -math.inf
@@ -116,7 +117,9 @@ class _Predictor:
         n_hops = int(np.floor(n / (GATING_HOP_S * sr) + 1e-9))
         hop_edges = np.rint(np.arange(n_hops + 1) * (GATING_HOP_S * rate)).astype(np.int64)
         grid = np.arange(0, n_hops and int(hop_edges[-1]), _BLOCK * factor, dtype=np.int64)
-        edges = np.union1d(grid, hop_edges)
+        at = np.searchsorted(grid, hop_edges)
+        fresh = (at >= len(grid)) | (grid[np.minimum(at, len(grid) - 1)] != hop_edges)
+        edges = np.insert(grid, at[fresh], hop_edges[fresh])  # both sorted: a merge
         if len(edges) >= 2:
             per_channel, _ = _k_hop_energies(x, sr, edges, False)
             self.block_energy = _resolve_weights(x.shape[0], None) @ per_channel
@@ -234,6 +237,10 @@ def reach_loudness(
         scale = np.asarray(10.0 ** (gain / 20.0), dtype=x.dtype)
         driven = x * scale
         if predict.overs(gain):
+            out, gr = lim.run(driven, sr, trace=True)
+            assert gr is not None
+            out_lufs = integrated_loudness(out, sr)
+        elif true_peak_dbtp(driven, sr) > predict.target_db:  # over only by the studio meter
             out, gr = lim.run(driven, sr, trace=True)
             assert gr is not None
             out_lufs = integrated_loudness(out, sr)
