@@ -93,6 +93,7 @@ _SUBMODULES = {
     "demo",
     "dsp",
     "io",
+    "mastering",
     "mixing",
     "preview",
     "processors",

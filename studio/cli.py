@@ -16,7 +16,6 @@ problem, 2 the input or an option was wrong (the message says which).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,28 +100,19 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
 def _chain(target_key: str, genre: str | None, preset: str | None) -> Any:
     """The mastering chain asked for: a preset file, a genre's chain, or the default.
 
-    Imported here, when ``master`` runs, so ``report`` works without the chain's modules.
+    Imported here, when ``master`` runs, so ``report`` starts without the chain's modules.
     """
     if preset:
-        from studio.processors.base import load_preset
+        from studio.mastering.chain import MasteringChain  # registers its classes
 
-        return load_preset(preset)
-    # By name, so this module does not depend on the chain's modules being present.
-    try:
-        chain_module = importlib.import_module("studio.mastering.chain")
-    except ModuleNotFoundError as exc:
-        from studio.errors import StudioError
-
-        raise StudioError(
-            f"the mastering chain is not available ({exc}); use --preset FILE."
-        ) from None
-    mastering_chain = chain_module.MasteringChain
+        return MasteringChain.load(preset)
     if genre:
-        found = importlib.import_module("studio.mastering.presets").genre(genre)
-        if callable(found):  # a ready chain
-            return found
-        return mastering_chain.default(target=target_key, genre=found)
-    return mastering_chain.default(target=target_key)
+        from studio.mastering.presets import genre as find_genre
+
+        return find_genre(genre).chain(target_key)
+    from studio.mastering.chain import MasteringChain
+
+    return MasteringChain.default(target=target_key)
 
 
 def _master(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
