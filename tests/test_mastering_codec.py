@@ -157,3 +157,20 @@ def test_a_codec_the_library_lacks_is_named(monkeypatch) -> None:
     monkeypatch.setattr(codec_module, "available_codecs", lambda: ("vorbis",))
     with pytest.raises(ParameterError, match="cannot write opus; it offers vorbis"):
         codec_preview(Audio(song(1.0), SR), "opus")
+
+
+def test_a_long_master_is_encoded_without_crashing_the_kernel() -> None:
+    """libsndfile's Vorbis encoder crashes on a minute or more in one write; we write in
+    blocks (this runs in a child process so a crash fails the test, not the run)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np; from studio import Audio;"
+        "from studio.mastering.codec import codec_preview;"
+        "x = 0.1 * np.random.default_rng(0).standard_normal((2, 75 * 48000));"
+        "p = codec_preview(Audio(x, 48000), 'vorbis'); print(p.audio.n_frames)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(75 * 48000)

@@ -43,10 +43,11 @@ The checks and where their limits come from:
   gradually (a few dB per octave) and never trips it.
 * **Sample rate.** Below 44.1 kHz the top of the spectrum is gone; a rate outside the
   usual family (44.1/48 kHz and their multiples) is odd and usually a mistake on export.
-* **Phase and mono.** Overall correlation of left and right below 0: one channel is
+* **Phase and mono.** Overall correlation of left and right below
+  :data:`OUT_OF_PHASE_CORRELATION` (unrelated channels read about 0): one channel is
   (largely) upside down, and the mix collapses in mono. Otherwise, a fold to mono that
   loses more than :data:`MONO_LOSS_LIMIT_LU` of loudness, or stretches where the
-  correlation stays below zero, are worth a look.
+  correlation stays below that limit, are worth a look.
 
 A *problem* needs fixing before mastering (``report.ok`` is False); a *warning* is worth
 a look; a *note* is for information.
@@ -79,6 +80,7 @@ __all__ = [
     "MERGE_GAP_S",
     "MIN_FLAT_RUN",
     "MONO_LOSS_LIMIT_LU",
+    "OUT_OF_PHASE_CORRELATION",
     "PINNED_DB",
     "PINNED_LIMIT_PCT",
     "SQUASHED_PSR_DB",
@@ -120,7 +122,9 @@ _CUTOFF_GAP_HZ = 300.0
 #: ... and are this wide (Hz).
 _CUTOFF_BAND_HZ = 1200.0
 #: A fold to mono losing more than this (LU) is worth a look (unrelated channels: 3 LU).
-MONO_LOSS_LIMIT_LU = 3.0
+MONO_LOSS_LIMIT_LU = 3.5
+#: Overall correlation below this is out of phase (unrelated channels read about 0).
+OUT_OF_PHASE_CORRELATION = -0.1
 #: Correlation below zero for more than this share of the time (%) is worth a look.
 NEGATIVE_TIME_LIMIT_PCT = 10.0
 #: The sample rates of the 44.1 kHz and 48 kHz families (Hz).
@@ -301,7 +305,8 @@ class InputReport:
     mono_loss_lu : float
         Loudness lost by the fold to mono (LU).
     negative_correlation_pct : float
-        Share of the time the 400 ms correlation is below zero (%).
+        Share of the time the 400 ms correlation is below
+        :data:`OUT_OF_PHASE_CORRELATION` (%).
     checks : tuple of InputCheck
         Every check, in the order of :data:`CHECKS`.
     measurement : Measurement
@@ -675,7 +680,9 @@ def check_input(audio: Audio) -> InputReport:
     stereo = x.shape[0] == 2
     corr = measured.correlation_over_time
     valid = corr[np.isfinite(corr)]
-    negative_pct = 100.0 * float(np.mean(valid < 0.0)) if stereo and valid.size else 0.0
+    negative_pct = (
+        100.0 * float(np.mean(valid < OUT_OF_PHASE_CORRELATION)) if stereo and valid.size else 0.0
+    )
 
     checks = (
         _clipping_check(overs, worst_db, over_regions, flat_runs, flat_regions, peak),
@@ -825,7 +832,7 @@ def _phase_check(m: Measurement, stereo: bool, negative_pct: float) -> InputChec
     corr, loss = m.correlation, m.mono_loss_lu
     if math.isnan(corr):
         return _passed("phase", "phase_unmeasured")
-    if corr < 0.0:
+    if corr < OUT_OF_PHASE_CORRELATION:
         found = _finding(
             "phase", "out_of_phase", severity="problem", correlation=corr, loss_lu=loss
         )
@@ -850,9 +857,9 @@ def _phase_check(m: Measurement, stereo: bool, negative_pct: float) -> InputChec
 
 
 def _negative_regions(m: Measurement) -> Regions:
-    """Where the 400 ms correlation stays below zero (merged over 0.5 s gaps)."""
+    """Where the 400 ms correlation stays below OUT_OF_PHASE_CORRELATION (merged over 0.5 s gaps)."""
     corr = np.nan_to_num(m.correlation_over_time, nan=1.0)
-    starts, ends = _runs(corr < 0.0)
+    starts, ends = _runs(corr < OUT_OF_PHASE_CORRELATION)
     if not len(starts):
         return ()
     times = m.correlation_times_s

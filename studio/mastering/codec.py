@@ -83,6 +83,8 @@ HOP_S = 0.01
 #: The delay search looks this far either way (frames) in this much audio (s).
 MAX_DELAY_FRAMES = 8192
 _ALIGN_WINDOW_S = 20.0
+#: Frames handed to the encoder per write.
+_BLOCK_FRAMES = 1 << 16
 
 
 def available_codecs() -> tuple[str, ...]:
@@ -320,15 +322,20 @@ def _encode_decode(
     buffer = io.BytesIO()
     frames = np.ascontiguousarray(x.T, dtype=np.float32)
     try:
-        sf.write(
+        with sf.SoundFile(
             buffer,
-            frames,
+            "w",
             sr,
+            frames.shape[1],
             format=fmt,
             subtype=subtype,
             compression_level=level,
             bitrate_mode="CONSTANT" if constant else None,
-        )
+        ) as stream:
+            # In blocks: libsndfile 1.2's Ogg Vorbis encoder crashes the process when
+            # handed about a minute of audio in one write.
+            for start in range(0, frames.shape[0], _BLOCK_FRAMES):
+                stream.write(frames[start : start + _BLOCK_FRAMES])
     except (sf.LibsndfileError, RuntimeError, TypeError) as error:  # pragma: no cover
         raise ParameterError(
             f"codec_preview(): libsndfile could not encode {codec} at {sr} Hz with "
