@@ -857,7 +857,7 @@ def _phase_check(m: Measurement, stereo: bool, negative_pct: float) -> InputChec
 
 
 def _negative_regions(m: Measurement) -> Regions:
-    """Where the 400 ms correlation stays below OUT_OF_PHASE_CORRELATION (merged over 0.5 s gaps)."""
+    """Where the 400 ms correlation stays below the limit (merged over 0.5 s gaps)."""
     corr = np.nan_to_num(m.correlation_over_time, nan=1.0)
     starts, ends = _runs(corr < OUT_OF_PHASE_CORRELATION)
     if not len(starts):
