@@ -171,7 +171,9 @@ def test_templates_are_well_formed(code):
 
 def _parametric_classes() -> list[type]:
     registered_processors()  # imports every processor module
-    import studio.mastering.reference  # noqa: F401 - the mastering stage's classes
+    import studio.mastering
+
+    studio.mastering.load_classes()  # the mastering stage's classes
     import studio.mixing  # noqa: F401 - the session model's classes
 
     def walk(cls):
