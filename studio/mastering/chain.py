@@ -130,7 +130,9 @@ class Module(Processor):
 
     name: str = text("module")
     processor: Processor = child(Processor, Gain())
-    amount_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
+    amount_pct: float = param(
+        100.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0, automatable=False
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -270,7 +272,9 @@ class MasteringChain(Processor):
     accepts_channels = (1, 2)
 
     modules: tuple[Module, ...] = items(Module, _default_modules(target("spotify")))
-    amount_pct: float = param(100.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0)
+    amount_pct: float = param(
+        100.0, lo=0.0, hi=100.0, unit="%", neutral=0.0, step=1.0, automatable=False
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -389,6 +393,17 @@ class MasteringChain(Processor):
         """
         return Chain(*(proc for _, proc in self.effective()), bypass=self.bypass)
 
+    def _heard(self, channels: int) -> list[Processor]:
+        """The active modules' processors that act on this many channels.
+
+        A mono master skips what only stereo has (the imager's width and mono low end).
+        """
+        return [
+            proc
+            for _, proc in self.effective()
+            if proc.accepts_channels is None or channels in proc.accepts_channels
+        ]
+
     def check_rate(self, sr: int) -> None:
         """Check every module at this rate; the message names the module."""
         for m in self.modules:
@@ -401,7 +416,7 @@ class MasteringChain(Processor):
         """Every active module in order; the trace adds up their gain changes."""
         out = samples
         total: np.ndarray | None = None
-        for _, proc in self.effective():
+        for proc in self._heard(samples.shape[0]):
             out, gain = proc.run(out, sr, trace=True)
             if gain is not None:
                 total = add_traces(total, gain)
@@ -411,7 +426,7 @@ class MasteringChain(Processor):
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
         out = samples
-        for _, proc in self.effective():
+        for proc in self._heard(samples.shape[0]):
             out = proc.run(out, sr)[0]
         return np.array(samples, copy=True) if out is samples else out
 

@@ -116,9 +116,12 @@ class _Predictor:
         n_hops = int(np.floor(n / (GATING_HOP_S * sr) + 1e-9))
         hop_edges = np.rint(np.arange(n_hops + 1) * (GATING_HOP_S * rate)).astype(np.int64)
         grid = np.arange(0, n_hops and int(hop_edges[-1]), _BLOCK * factor, dtype=np.int64)
-        at = np.searchsorted(grid, hop_edges)
-        fresh = (at >= len(grid)) | (grid[np.minimum(at, len(grid) - 1)] != hop_edges)
-        edges = np.insert(grid, at[fresh], hop_edges[fresh])  # both sorted: a merge
+        if len(grid):
+            at = np.searchsorted(grid, hop_edges)
+            fresh = (at >= len(grid)) | (grid[np.minimum(at, len(grid) - 1)] != hop_edges)
+            edges = np.insert(grid, at[fresh], hop_edges[fresh])  # both sorted: a merge
+        else:  # shorter than one hop: nothing the meter would measure
+            edges = hop_edges
         if len(edges) >= 2:
             per_channel, _ = _k_hop_energies(x, sr, edges, False)
             self.block_energy = _resolve_weights(x.shape[0], None) @ per_channel
