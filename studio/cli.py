@@ -84,6 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
     master.add_argument("--sample-rate", type=int, help=t("cli.master.sample_rate"))
     master.add_argument("--overwrite", action="store_true", help=t("cli.master.overwrite"))
     master.add_argument("--json", metavar="OUT", help=t("cli.options.json"))
+
+    album = sub.add_parser("album", help=t("cli.album.help"), description=t("cli.album.help"))
+    album.add_argument("songs", metavar="SONG", nargs="+", help=t("cli.album.songs"))
+    album.add_argument("-o", "--output", metavar="DIR", required=True, help=t("cli.album.output"))
+    album.add_argument(
+        "--target", default="spotify", choices=sorted(TARGETS), help=t("cli.options.target")
+    )
+    album.add_argument("--genre", help=t("cli.master.genre"))
+    album.add_argument("--preset", metavar="FILE", help=t("cli.master.preset"))
+    album.add_argument(
+        "--loudness", default="album", choices=("album", "song"), help=t("cli.album.loudness")
+    )
+    album.add_argument(
+        "--bit-depth", default="24", choices=("16", "24", "float"), help=t("cli.master.bit_depth")
+    )
+    album.add_argument("--workers", type=int, help=t("cli.album.workers"))
+    album.add_argument("--scheduler", metavar="ADDRESS", help=t("cli.album.scheduler"))
+    album.add_argument("--overwrite", action="store_true", help=t("cli.master.overwrite"))
     return parser
 
 
@@ -141,6 +159,37 @@ def _master(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _album(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from studio.mastering.batch import master_album
+
+    songs: Any = args.songs[0] if len(args.songs) == 1 else args.songs  # a folder, or files
+    seen: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if seen.get(stage) != done:
+            seen[stage] = done
+            err.write(
+                t("cli.album.progress", stage=t(f"cli.album.{stage}"), done=done, total=total)
+            )
+            err.write("\n")
+            err.flush()
+
+    result = master_album(
+        songs,
+        args.output,
+        recipe=_chain(args.target, args.genre, args.preset),
+        target=args.target,
+        loudness=args.loudness,
+        bit_depth=args.bit_depth,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        overwrite=args.overwrite,
+        progress=progress,
+    )
+    out.write(result.table() + "\n")
+    return 1 if result.failed else 0
+
+
 def main(
     argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -161,6 +210,8 @@ def main(
     try:
         if args.command == "report":
             return _report(args, out)
+        if args.command == "album":
+            return _album(args, out, err)
         return _master(args, out, err)
     except (StudioError, OSError) as exc:
         err.write(t("cli.error", message=str(exc)) + "\n")

@@ -123,3 +123,19 @@ def test_master_with_a_genre_or_a_preset_file(tmp_path: Path) -> None:
     assert code == 2 and "not a MasteringChain" in err
     code, _, err = run("master", str(mix), "-o", str(tmp_path / "y.wav"), "--genre", "polka")
     assert code == 2 and "polka" in err
+
+
+def test_album_masters_a_folder_with_one_offset(tmp_path: Path) -> None:
+    folder = tmp_path / "songs"
+    folder.mkdir()
+    write_tone(folder / "01_soft.wav", -30.0)
+    write_tone(folder / "02_hot.wav", -20.0)
+    code, out, err = run("album", str(folder), "-o", str(tmp_path / "out"), "--workers", "0")
+    assert code == 0, err
+    assert "01_soft.wav" in out and "02_hot.wav" in out
+    assert "mastering: 2/2" in err
+    soft = studio.measure(studio.load(tmp_path / "out" / "01_soft.wav")).integrated_lufs
+    hot = studio.measure(studio.load(tmp_path / "out" / "02_hot.wav")).integrated_lufs
+    assert hot - soft == pytest.approx(10.0, abs=0.5)  # one offset: the songs stay apart
+    code, _, err = run("album", str(tmp_path / "nothing"), "-o", str(tmp_path / "o2"))
+    assert code == 2 and "studio: error:" in err

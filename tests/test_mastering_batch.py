@@ -161,3 +161,23 @@ def test_a_dask_cluster_runs_the_same_album(album: Path, tmp_path: Path) -> None
     for a, b in zip(here.songs, remote.songs, strict=True):
         assert a.report.integrated_lufs == pytest.approx(b.report.integrated_lufs, abs=1e-9)
     assert (tmp_path / "dask" / "album.json").exists()
+
+
+def test_a_mastering_chain_masters_the_album_with_one_offset(album: Path, tmp_path: Path) -> None:
+    from studio.mastering.batch import album_recipe
+    from studio.mastering.chain import MasteringChain
+
+    chain = MasteringChain.default("spotify")
+    recipe = album_recipe(chain)
+    assert recipe.limiter.ceiling_dbtp == chain.module("loudness").processor.ceiling_dbtp
+    assert recipe.pre is not None and "loudness" not in recipe.pre.names()
+    assert "glue" in recipe.pre.names()
+    result = master_album(album, tmp_path / "out", recipe=chain, target="spotify", workers=0)
+    quiet, loud = result.songs
+    assert quiet.gain_db == loud.gain_db  # the chain's own per-song target gave way
+    after = loud.report.integrated_lufs - quiet.report.integrated_lufs
+    assert after > 6.0  # the songs stay apart, as on the album
+    assert result.album_lufs_after == pytest.approx(-14.0, abs=0.5)
+    assert all(r.ceiling_ok for r in result.reports.values())
+    with pytest.raises(ParameterError, match="takes a MasteringChain"):
+        album_recipe(studio.Limiter())

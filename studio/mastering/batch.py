@@ -45,6 +45,8 @@ import numpy as np
 
 from studio.audio import Audio
 from studio.errors import ParameterError
+from studio.mastering.chain import MasteringChain
+from studio.mastering.loudness import LoudnessTarget
 from studio.mastering.qc import QCReport
 from studio.mastering.targets import Target, target
 from studio.mastering.targets import target as find_target
@@ -58,6 +60,7 @@ __all__ = [
     "GainLimiter",
     "SongResult",
     "album_loudness_lufs",
+    "album_recipe",
     "master_album",
     "master_song",
     "measure_song",
@@ -102,6 +105,30 @@ class GainLimiter:
         if self.pre is not None:
             audio = self.pre(audio)
         return self.limiter(_gain(audio, gain_db))
+
+
+def album_recipe(chain: Any) -> GainLimiter:
+    """The recipe that masters an album's songs with a :class:`MasteringChain`.
+
+    The chain's modules before its loudness target run as the stages (they are what
+    the album offset is measured after); the loudness target's own per-song gain gives
+    way to the album's one offset, into a true-peak limiter at the target's ceiling.
+    Modules after the loudness target (dither) are left to delivery, which dithers
+    integer files itself.
+    """
+    if not isinstance(chain, MasteringChain):
+        raise ParameterError(f"album_recipe() takes a MasteringChain, not {type(chain).__name__}.")
+    names = chain.names()
+    where = next(
+        (i for i, m in enumerate(chain.modules) if isinstance(m.processor, LoudnessTarget)),
+        len(names),
+    )
+    loud = chain.modules[where].processor if where < len(names) else None
+    ceiling = float(loud.ceiling_dbtp) if isinstance(loud, LoudnessTarget) else -1.0
+    before = chain
+    for name in names[where:]:
+        before = before.without(name)
+    return GainLimiter(Limiter(ceiling_dbtp=ceiling), pre=before if len(before) else None)
 
 
 def _gain(audio: Audio, gain_db: float) -> Audio:
@@ -559,9 +586,11 @@ def master_album(
     out_dir : str or Path
         Where the masters go (created if missing), one ``.wav`` per song, with its QC
         report as ``<song>.qc.json`` and the summary as ``album.json``.
-    recipe : callable or Processor, optional
-        How to master (see the module's docstring); default :class:`GainLimiter` with
-        the target's ceiling.
+    recipe : MasteringChain, callable or Processor, optional
+        How to master (see the module's docstring); default the target's default
+        :class:`~studio.mastering.chain.MasteringChain`. A chain masters every song
+        through its modules with the album's offset in place of its loudness target
+        (:func:`album_recipe`); with ``loudness="none"`` it targets each song itself.
     target : str or Target
         The delivery target.
     loudness : {"album", "song", "none"}
@@ -600,7 +629,9 @@ def master_album(
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     if recipe is None:
-        recipe = GainLimiter(Limiter(ceiling_dbtp=tgt.true_peak_dbtp))
+        recipe = MasteringChain.default(tgt)
+    if isinstance(recipe, MasteringChain) and loudness != "none":
+        recipe = album_recipe(recipe)  # one offset for the album, not a gain per song
     n_workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if n_workers < 0:
         raise ParameterError(f"master_album(): workers must be 0 or more, not {workers!r}.")
