@@ -54,8 +54,10 @@ import numpy as np
 from studio.audio import Audio
 from studio.errors import AudioDataError, ParameterError
 from studio.mastering.chain import MasteringChain
-from studio.mastering.presets import GenrePreset, genre as find_genre
-from studio.mastering.targets import Target, target as find_target
+from studio.mastering.presets import GenrePreset
+from studio.mastering.presets import genre as find_genre
+from studio.mastering.targets import Target
+from studio.mastering.targets import target as find_target
 from studio.params import Path
 from studio.text import t
 
@@ -126,7 +128,8 @@ REGIONS_HZ: dict[str, tuple[float, float]] = {
 _FIT_HZ = (50.0, 12000.0)
 _SLOPE_HZ = (100.0, 10000.0)
 _TOP_HZ = (6300.0, 16000.0)
-_BOTTOM_HZ = (31.5, 63.0)
+_BOTTOM_HZ = (50.0, 80.0)
+_CORE_HZ = (200.0, 2000.0)
 _RESOLUTION_HZ = 5.0
 
 
@@ -240,10 +243,9 @@ def _spectra(x: np.ndarray, sr: int, what: str) -> tuple[np.ndarray, np.ndarray,
 
     nperseg = max(16, min(int(round(sr / _RESOLUTION_HZ)), max(x.shape[1], 16)))
     hop = max(1, nperseg // 2)
+    channels: list[np.ndarray] = [x.mean(axis=0)]
     if x.shape[0] == 2:
-        channels = (0.5 * (x[0] + x[1]), 0.5 * (x[0] - x[1]))
-    else:
-        channels = (x.mean(axis=0),)
+        channels = [0.5 * (x[0] + x[1]), 0.5 * (x[0] - x[1])]
     out = []
     for ch in channels:
         total = np.zeros(nperseg // 2 + 1)
@@ -264,11 +266,18 @@ def _in(centres: np.ndarray, lo_hz: float, hi_hz: float) -> np.ndarray:
     return (centres >= lo_hz * 0.98) & (centres <= hi_hz * 1.02)
 
 
-def _find_bumps(centres: np.ndarray, d: np.ndarray, usable: np.ndarray) -> tuple[Bump, ...]:
+def _smoothed(levels: np.ndarray, usable: np.ndarray, size: int = 7) -> np.ndarray:
+    """Levels through a running median of ``size`` bands (unusable bands at the floor)."""
     from scipy.ndimage import median_filter
 
-    base = median_filter(np.where(usable, d, np.nan_to_num(d, neginf=-200.0)), 9, mode="nearest")
-    excess = np.where(usable, d - base, 0.0)
+    floor = float(np.min(levels[usable])) if usable.any() else 0.0
+    return np.asarray(median_filter(np.where(usable, levels, floor), size, mode="nearest"))
+
+
+def _find_bumps(centres: np.ndarray, d: np.ndarray, usable: np.ndarray) -> tuple[Bump, ...]:
+    # a band against the median of the 1.5 octaves around it: a straight or bent balance
+    # (a roll-off's knee) reads 0, a bump its height
+    excess = np.where(usable, d - _smoothed(d, usable, 9), 0.0)
     found = []
     for region, (lo, hi) in REGIONS_HZ.items():
         inside = np.flatnonzero(_in(centres, lo, hi) & usable)
@@ -344,8 +353,9 @@ def analyse_mix(mix: Audio) -> MixAnalysis:
     usable = _usable(levels)
     octs = np.log2(centres / 1000.0)
     sel = _in(centres, *_SLOPE_HZ) & usable
-    slope = float(np.polyfit(octs[sel], levels[sel], 1)[0]) if sel.sum() >= 2 else math.nan
-    bumps = _find_bumps(centres, levels - slope * octs if math.isfinite(slope) else levels, usable)
+    smooth = _smoothed(levels, usable)  # a bump does not bend the slope
+    slope = float(np.polyfit(octs[sel], smooth[sel], 1)[0]) if sel.sum() >= 2 else math.nan
+    bumps = _find_bumps(centres, levels, usable)
     sub = _in(centres, 20.0, 25.0) & usable
     ref = np.flatnonzero(_in(centres, 63.0, 63.0))
     if sub.any() and ref.size and np.isfinite(levels[ref[0]]):
@@ -764,8 +774,6 @@ class _Planner:
         return bool(a.plr_db < self.style.plr_db[0] + 1.0 or psr_low)
 
     def tone(self) -> tuple[float, float, float]:
-        from scipy.ndimage import median_filter
-
         from studio.processors.filters import TiltEQ
 
         a, style = self.a, self.style
@@ -777,9 +785,7 @@ class _Planner:
         if not usable.any() or not math.isfinite(deviation):
             return 0.0, 0.0, 0.0
         octs = np.log2(centres / 1000.0)
-        d = np.where(usable, a.levels_db - ref * octs, np.nan)
-        filled = np.where(usable, d, np.nanmin(d))
-        s = median_filter(filled, 7, mode="nearest")
+        s = _smoothed(a.levels_db - ref * octs, usable)
         unit = TiltEQ(tilt_db=1.0, pivot_hz=1000.0).response_db(centres, a.sr)
         sel = _in(centres, *_FIT_HZ) & usable
         tilt = 0.0
@@ -796,11 +802,10 @@ class _Planner:
             self.set(("modules", "tilt", "processor", "tilt_db"), tilt, reason)
         else:
             self.note("tone", "balance_ok", tol=TILT_TOLERANCE_DB_PER_OCT, genre=genre_name)
-        # what the tilt leaves: the level relative to the fitted line, at top and bottom
-        level = np.linalg.lstsq(np.ones((sel.sum(), 1)), s[sel] + tilt * unit[sel], rcond=None)[0][
-            0
-        ]
-        rest = s + tilt * unit - level
+        # what the tilt leaves at the top and the bottom, against the core of the balance
+        rest = s + tilt * unit
+        core = _in(centres, *_CORE_HZ) & usable
+        rest = rest - (float(np.mean(rest[core])) if core.any() else 0.0)
         top_sel = _in(centres, *_TOP_HZ) & usable
         bottom_sel = _in(centres, *_BOTTOM_HZ) & usable
         top = float(np.mean(rest[top_sel])) if top_sel.any() else 0.0
@@ -817,12 +822,12 @@ class _Planner:
             self.on("tonal_eq", reason)
             self.set((*bands, 2, "gain_db"), gain, reason)
             shelves = True
-        if abs(bottom) > 3.0:
+        if abs(bottom) > 3.5:
             gain = round(math.copysign(min(abs(bottom), MAX_LOW_SHELF_DB), -bottom) * 2.0) / 2.0
             key = "low_thin" if gain > 0 else "low_heavy"
             reason = t(
                 f"assistant.reasons.{key}",
-                freq=_hz(_BOTTOM_HZ[1]),
+                freq=_hz(100.0),
                 db=abs(bottom),
                 genre=genre_name,
             )
@@ -864,7 +869,7 @@ class _Planner:
 
     def colour(self, top: float) -> None:
         a = self.a
-        if self.preset_on("dynamic_eq"):
+        if self.preset_on("dynamic_eq") and not self.dense:
             self.on("dynamic_eq", self.preset_why("dynamic_eq") or "")
             self.preset_settings("dynamic_eq")
             harsh = a.bump("harsh")
