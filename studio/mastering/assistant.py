@@ -25,14 +25,14 @@ its genre gets no more compression, saturation or limiter drive: it is only turn
 The loudness module always lands the master on the target.
 
 **Amounts.** One amount per aspect, 0-100 %: *tone* (corrective and tonal EQ, tilt,
-dynamic EQ, saturation, exciter), *dynamics* (glue and multiband compressors), *width*
-(the imager) and *loudness* (the loudness module and the limiter's drive), and an
-overall *intensity* that multiplies all four. An aspect's amount becomes its modules'
-``amount_pct`` (see :mod:`studio.mastering.chain`: each setting moves that far from
-neutral); at 0 % its modules are switched off, so a chain with every amount at 0 leaves
-the mix untouched, and with only loudness above 0 it is the loudness module alone.
-Loudness above 0 % always reaches the target; its amount scales the limiter drive
-(the density) the genre adds on the way.
+dynamic EQ, saturation, exciter), *dynamics* (glue and multiband compressors and the
+limiter's drive, the density), *width* (the imager) and *loudness* (the loudness
+module), and an overall *intensity* that multiplies all four. An aspect's amount
+becomes its modules' ``amount_pct`` (see :mod:`studio.mastering.chain`: each setting
+moves that far from neutral); at 0 % its modules are switched off, so a chain with every
+amount at 0 leaves the mix untouched, and with only loudness above 0 it is the loudness
+module alone. The level is not a matter of taste but of the target: any loudness amount
+above 0 % lands the master on it (0 % leaves the level as it is).
 
 **Typical balance.** A genre's balance is a straight line on the third-octave
 analyser, in dB per octave against pink noise (flat there): dense, bright styles fall
@@ -89,7 +89,7 @@ ASPECT_OF: dict[str, str] = {
     "glue": "dynamics",
     "multiband": "dynamics",
     "imager": "width",
-    "limiter": "loudness",
+    "limiter": "dynamics",
     "loudness": "loudness",
     "dither": "loudness",
 }
@@ -121,8 +121,8 @@ WIDE_BASS_CORRELATION = 0.8
 LOW_END_HZ = 150.0
 #: Where the three bump regions lie (Hz): boom, mud, harshness.
 REGIONS_HZ: dict[str, tuple[float, float]] = {
-    "boom": (50.0, 200.0),
-    "mud": (200.0, 500.0),
+    "boom": (90.0, 250.0),
+    "mud": (250.0, 500.0),
     "harsh": (2000.0, 6300.0),
 }
 _FIT_HZ = (50.0, 12000.0)
@@ -725,9 +725,11 @@ class _Planner:
             new_text = t("assistant.layout.off" if value else "assistant.layout.on")
         else:
             setting = spec.label
-            index = [p for p in path if isinstance(p, int)]
-            if index:
-                setting = f"{index[0] + 1}: {setting}"
+            at = [i for i, p in enumerate(path) if isinstance(p, int)]
+            if at:  # an item of a list ("band 2: gain")
+                parent = self.chain.get(path[: at[0] - 1])
+                item = type(parent).item_label(str(path[at[0] - 1]))
+                setting = f"{item} {int(path[at[0]]) + 1}: {setting}"
             old_text, new_text = spec.format(old), spec.format(value)
         self.moves[path] = ChainMove(
             name, path, old, value, reason, ASPECT_OF.get(name, "tone"), setting, old_text, new_text
