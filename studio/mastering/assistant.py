@@ -911,6 +911,21 @@ class _Planner:
             why = self.preset_why("glue") or t("assistant.reasons.glue_gentle", lra=a.lra_lu)
             self.on("glue", why)
             self.preset_settings("glue")
+            # a threshold is a level: set it from the mix's own loudness, higher when the
+            # mix's range is already at the genre's tight end (only the loudest moments)
+            tight = math.isfinite(a.lra_lu) and a.lra_lu <= style.lra_lu[0] + 1.0
+            above_db = 6.0 if tight else 2.0
+            threshold = float(np.clip(round(a.integrated_lufs + above_db), -40.0, -6.0))
+            key = "glue_threshold_tight" if tight else "glue_threshold"
+            reason = t(
+                f"assistant.reasons.{key}",
+                lufs=a.integrated_lufs,
+                above=above_db,
+                lra=a.lra_lu,
+                genre=style.name,
+                lra_lo=style.lra_lu[0],
+            )
+            self.set(("modules", "glue", "processor", "threshold_db"), threshold, reason)
             wide = math.isfinite(a.lra_lu) and a.lra_lu > style.lra_lu[1]
             if style.family == "dense" and wide:
                 reason = t(
