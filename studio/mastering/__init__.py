@@ -9,7 +9,9 @@ a user brings), never a session: nothing here imports :mod:`studio.mixing`.
   multiband compression, dynamic EQ, imager, saturation, limiter, loudness target,
   dither), with per-module bypass and amounts; :mod:`~studio.mastering.loudness` reaches
   a target's loudness under its ceiling.
-* :mod:`~studio.mastering.presets`: genre presets, dense to dynamic, with their reasons.
+* :mod:`~studio.mastering.presets`: genre presets, dense to dynamic, with their reasons;
+  :mod:`~studio.mastering.assistant` proposes a chain for a mix, a target and a genre,
+  every move with its reason and one amount per aspect.
 * :mod:`~studio.mastering.reference`: matching a mix to references (tone, loudness,
   width, dynamics), each with its own amount.
 * :mod:`~studio.mastering.checks`, :mod:`~studio.mastering.translation`,
@@ -41,6 +43,11 @@ _LAZY = {
     "GENRES": "presets",
     "GenrePreset": "presets",
     "genre": "presets",
+    "suggest": "assistant",
+    "analyse_mix": "assistant",
+    "Advice": "assistant",
+    "ChainMove": "assistant",
+    "MixAnalysis": "assistant",
     "match_reference": "reference",
     "MatchResult": "reference",
     "ReferenceMatch": "reference",
@@ -68,6 +75,7 @@ _LAZY = {
     "AlbumResult": "batch",
     "GainLimiter": "batch",
     "master_album": "batch",
+    "album_recipe": "batch",
     "album_loudness_lufs": "batch",
 }
 
