@@ -6,7 +6,9 @@ one transport of N named sides, ``LivePlot`` the light live plot, and
 ``register_view`` lets any view be closed when its cell runs again. ``console(project)``
 is the mixing desk: a strip per track and bus, one player, meters that follow it;
 ``ArrangementView`` shows its tracks and clips on a timeline with the loop region, and
-``AutomationEditor`` draws and edits its automation lanes.
+``AutomationEditor`` draws and edits its automation lanes. For mastering,
+``TranslationView`` plays a master through simulated playback systems and ``qc_figure``
+draws a quality-control report.
 """
 
 from studio.widgets.arrangement import ArrangementView
@@ -27,6 +29,8 @@ from studio.widgets.masking import MaskingView
 from studio.widgets.panel import ProcessorPanel, panel
 from studio.widgets.player import ABPlayer, Player
 from studio.widgets.plots import loudness_figure, show
+from studio.widgets.qc_figure import qc_figure
+from studio.widgets.translation import TranslationView
 
 __all__ = [
     "ABPlayer",
@@ -39,6 +43,7 @@ __all__ = [
     "Player",
     "ProcessorPanel",
     "TrackPlayer",
+    "TranslationView",
     "console",
     "control_for",
     "control_row",
@@ -46,6 +51,7 @@ __all__ = [
     "listen",
     "loudness_figure",
     "panel",
+    "qc_figure",
     "register_view",
     "show",
     "spectrogram_figure",
