@@ -33,11 +33,13 @@ from __future__ import annotations
 import html
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
@@ -70,6 +72,7 @@ PLOT_STEP_S = 0.05
 SCOPE_POINTS = 700
 _SCOPE_DASH = 0.02  # length of a vectorscope dot, in full-scale units
 _SPECTRUM_POINTS = 160
+_SPECTRUM_FRAME = 8192
 _SPECTRUM_FLOOR_DB = -100.0
 _LOUDNESS_RANGE = (-48.0, 0.0)
 _GR_RANGE = (-12.0, 0.5)
@@ -157,29 +160,39 @@ def scope_dots(side: np.ndarray, mid: np.ndarray, dash: float = _SCOPE_DASH) -> 
 
 
 def spectrum_points(samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """A long-term spectrum of the channels' sum on log-spaced points (dBFS, smoothed).
+    """A long-term spectrum of the channels' average on log-spaced points (dBFS, smoothed).
 
-    Welch's average of 8192-point Hann frames (6 Hz apart), on log-spaced points from
-    20 Hz to 20 kHz, averaged over a sixth of an octave around each: the tonal balance
-    the ear follows. Silence reads the floor.
+    Welch's average of 8192-point Hann frames overlapping by half (about 6 Hz apart at
+    48 kHz), averaged over a sixth of an octave around each of 160 log-spaced points
+    from 20 Hz to 20 kHz: the tonal balance the ear follows, to compare before with
+    after (a level per analysis bin, so a lone sine reads below its own level); silence
+    reads the floor.
     """
-    from scipy.signal import welch
+    import scipy.fft
 
     freqs = np.geomspace(20.0, min(20000.0, 0.49 * sr), _SPECTRUM_POINTS)
     mono = np.asarray(samples, dtype=np.float32)
-    mono = mono.mean(axis=0) if mono.ndim == 2 else mono
+    mono = mono.mean(axis=0, dtype=np.float32) if mono.ndim == 2 else mono
     if not np.any(mono):
         return freqs, np.full_like(freqs, _SPECTRUM_FLOOR_DB)
-    nperseg = int(min(8192, mono.size))
-    f, power = welch(mono, sr, nperseg=nperseg, scaling="spectrum")
-    cumulative = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
+    n = int(min(_SPECTRUM_FRAME, 2 ** int(math.log2(max(mono.size, 2)))))
+    hop = n // 2
+    count = 1 + (mono.size - n) // hop
+    frames = np.lib.stride_tricks.sliding_window_view(mono, n)[::hop][:count]
+    window = np.hanning(n).astype(np.float32)
+    spectra = scipy.fft.rfft(frames * window, axis=1)
+    power = np.mean(spectra.real**2 + spectra.imag**2, axis=0, dtype=np.float64)
+    power *= 4.0 / float(np.sum(window, dtype=np.float64)) ** 2  # a sine's peak reads its power
+    f = np.fft.rfftfreq(n, 1.0 / sr)
+    cumulative = np.concatenate([[0.0], np.cumsum(power)])
     lo = np.searchsorted(f, freqs * 2.0 ** (-1.0 / 12.0))
-    hi = np.maximum(np.searchsorted(f, freqs * 2.0 ** (1.0 / 12.0)), lo + 1)
-    hi = np.minimum(hi, f.size)
-    band = (cumulative[hi] - cumulative[lo]) / np.maximum(hi - lo, 1)
+    hi = np.minimum(np.maximum(np.searchsorted(f, freqs * 2.0 ** (1.0 / 12.0)), lo + 1), f.size)
+    lo = np.minimum(lo, hi - 1)
+    band = (cumulative[hi] - cumulative[lo]) / (hi - lo)
     with np.errstate(divide="ignore"):
-        level = 10.0 * np.log10(band * 2.0)  # one side of the spectrum: twice the power
-    return freqs, np.clip(np.nan_to_num(level, neginf=_SPECTRUM_FLOOR_DB), _SPECTRUM_FLOOR_DB, 0.0)
+        level = 10.0 * np.log10(band / 2.0)  # a sine's mean square is half its peak squared
+    level = np.nan_to_num(level, nan=_SPECTRUM_FLOOR_DB, neginf=_SPECTRUM_FLOOR_DB)
+    return freqs, np.clip(level, _SPECTRUM_FLOOR_DB, 0.0)
 
 
 def loudest_start_s(audio: Audio, length_s: float, m: Measurement | None = None) -> float:
@@ -338,22 +351,25 @@ class MasteringRack(widgets.VBox):
         self._echo_abs_tol: dict[Path, float] = {}
         self._syncing = False
         self._kit = ControlKit()
+        self._plain = widgets.Layout()  # one layout and one style for every box and text
+        self._html_style = HTMLStyle()
         self.take: Take | None = None
         self.result: Audio | None = None
         self._full_meter: Measurement | None = None
         self._full_for: MasteringChain | None = None
         self.meters: RackMeters | None = None
         self.last_render_ms = 0.0
+        self.timings_ms: dict[str, float] = {}
 
-        self.title = widgets.HTML(f"<b>{html.escape(t('mastering_rack.title'))}</b>")
+        self.title = self._html(f"<b>{html.escape(t('mastering_rack.title'))}</b>")
         self.title.add_class("studio-rack-title")
-        self.message = widgets.HTML("")
+        self.message = self._html("")
         self.message.add_class("studio-message")
-        self.status = widgets.HTML("")
+        self.status = self._html("")
         self.status.add_class("studio-rack-status")
-        self.verdict = widgets.HTML("")
+        self.verdict = self._html("")
         self.verdict.add_class("studio-rack-verdict")
-        self.table = widgets.HTML("")
+        self.table = self._html("")
         self.table.add_class("studio-rack-meters")
 
         self.target_choice = widgets.Dropdown(
@@ -462,7 +478,7 @@ class MasteringRack(widgets.VBox):
             self._row(chain_cls.spec("amount_pct"), self._chain.amount_pct, ("amount_pct",)),
             self._row(chain_cls.spec("bypass"), self._chain.bypass, ("bypass",)),
         ]
-        box = widgets.VBox(rows)
+        box = self._vbox(rows)
         box.add_class("studio-rack-whole")
         return box
 
@@ -480,9 +496,9 @@ class MasteringRack(widgets.VBox):
                 self._row(spec_cls.spec("amount_pct"), module.amount_pct, (*base, "amount_pct")),
             ]
             inner = self._section(module.processor, (*base, "processor"))
-            page = widgets.VBox(
+            page = self._vbox(
                 [
-                    widgets.HTML(f"<small>{html.escape(module.processor.headline())}</small>"),
+                    self._html(f"<small>{html.escape(module.processor.headline())}</small>"),
                     *head,
                     inner,
                 ]
@@ -499,9 +515,15 @@ class MasteringRack(widgets.VBox):
             selected if selected is not None and selected < len(pages) else None
         )
         shared = [self._kit.control_layout, self._kit.row_layout, self._kit.reset_layout]
-        shared += [*self._kit._styles.values()]
+        shared += [*self._kit._styles.values(), self._plain, self._html_style]
         for page in old:
             close_tree(page, keep=shared)
+
+    def _vbox(self, children: list[widgets.Widget]) -> widgets.VBox:
+        return widgets.VBox(children, layout=self._plain)
+
+    def _html(self, value: str) -> widgets.HTML:
+        return widgets.HTML(value, layout=self._plain, style=self._html_style)
 
     def _module_title(self, module: Module) -> str:
         if module.bypass:
@@ -517,9 +539,11 @@ class MasteringRack(widgets.VBox):
                 continue  # a module is switched off by the module's own switch
             row = self._row(spec, getattr(obj, spec.name), (*path, spec.name))
             (advanced if spec.advanced else rows).append(row)
-        parts: list[widgets.Widget] = [widgets.VBox(rows)] if rows else []
+        parts: list[widgets.Widget] = [self._vbox(rows)] if rows else []
         if advanced:
-            fold = widgets.Accordion(children=[widgets.VBox(advanced)], selected_index=None)
+            fold = widgets.Accordion(
+                children=[self._vbox(advanced)], selected_index=None, layout=self._plain
+            )
             fold.set_title(0, t("panel.more_settings"))
             fold.add_class("studio-advanced")
             parts.append(fold)
@@ -533,7 +557,7 @@ class MasteringRack(widgets.VBox):
                 pages.append(self._section(item, (*path, field_name, i)))
                 label = cls.item_label(field_name).capitalize()
                 titles.append(t("panel.item_tab", item=label, number=i + 1))
-            tab = widgets.Tab(children=pages)
+            tab = widgets.Tab(children=pages, layout=self._plain)
             for i, text in enumerate(titles):
                 tab.set_title(i, text)
             tab.add_class(f"studio-{cls.item_label(field_name)}-tabs")
@@ -541,19 +565,19 @@ class MasteringRack(widgets.VBox):
         for field_name in cls.child_fields():
             child = getattr(obj, field_name)
             parts.append(
-                widgets.VBox(
+                self._vbox(
                     [
-                        widgets.HTML(f"<b>{html.escape(type(child).class_name())}</b>"),
+                        self._html(f"<b>{html.escape(type(child).class_name())}</b>"),
                         self._section(child, (*path, field_name)),
                     ]
                 )
             )
-        return widgets.VBox(parts)
+        return self._vbox(parts)
 
     def _row(self, spec: ParamSpec, value: Any, path: Path) -> widgets.Widget:
         if isinstance(value, Envelope):
             text = t("panel.automation", label=spec.label, value=spec.format(value))
-            note = widgets.HTML(f"<i>{html.escape(text)}</i>")
+            note = self._html(f"<i>{html.escape(text)}</i>")
             note.add_class("studio-automated")
             return note
         control = control_for(spec, value, sr=self.sr, kit=self._kit)
@@ -879,15 +903,37 @@ class MasteringRack(widgets.VBox):
             self._show_error(t("mastering_rack.render_failed", error=exc))
 
     def render_now(self) -> None:
-        """Render the passage with the current settings; refresh player, meters and plots."""
+        """Render the passage with the current settings; refresh player, meters and plots.
+
+        The master passage is measured on a second thread while the player's audio, the
+        spectrum, the vectorscope and the gain traces are prepared on this one (the
+        meters' compiled loops release Python's lock), so two cores share the work.
+        """
         if self.comm is None:  # closed: a late timer has nothing to draw on
             return
         started = time.perf_counter()
         take, resolved, names = self.render_take()
-        master = measure(take.audio)
-        self.player.set_side(MASTER, take.audio, loudness_db=self._relative(master))
-        self._draw_master(take, master, resolved, names)
-        self.last_render_ms = (time.perf_counter() - started) * 1e3
+        rendered = time.perf_counter()
+        pending = _meter_pool().submit(measure, take.audio)
+        try:
+            # the take's loudness is the mix passage's reference: matched in one message
+            self.player.set_side(MASTER, take.audio, loudness_db=take.loudness_db)
+            self._draw_reduction(resolved, names)
+            self._draw_look(take)
+        finally:
+            master = pending.result()
+        self._draw_loudness(master)
+        self.meters = RackMeters(
+            mix=self._mix_meter,
+            master=master,
+            reference=self._ref_meter,
+            full=self._full_meter if self._full_for == self._chain else None,
+            target=self.goal,
+        )
+        self._draw_table()
+        done = time.perf_counter()
+        self.last_render_ms = (done - started) * 1e3
+        self.timings_ms = {"render": (rendered - started) * 1e3, "meters": (done - rendered) * 1e3}
         self.status.value = (
             "<small>"
             + html.escape(
@@ -913,46 +959,37 @@ class MasteringRack(widgets.VBox):
         self.take = take
         return take, resolved, names
 
-    def _draw_master(
-        self, take: Take, master: Measurement, resolved: Processor, names: tuple[str, ...]
-    ) -> None:
+    def _draw_loudness(self, master: Measurement) -> None:
         plot = self.time_plot
-        with plot.hold_sync():
-            plot.update(
-                "momentary", *every(master.momentary_times_s, master.momentary_lufs, PLOT_STEP_S)
-            )
-            plot.update(
-                "short_term", *every(master.short_term_times_s, master.short_term_lufs, PLOT_STEP_S)
-            )
-            plot.update(
-                "integrated",
-                *running_integrated_lufs(master.momentary_lufs, master.momentary_times_s),
-            )
-            for module in self._chain.modules:
-                if not _has_trace(module):
-                    continue
-                trace = None
-                if module.name in names and not self._chain.bypass:
-                    trace = self.preview.trace_at(
-                        resolved, ("processors", names.index(module.name))
-                    )
-                x, y = gain_reduction_blocks(trace, self.sr)
-                if trace is None:  # switched off: a flat line at 0 dB
-                    x, y = np.array([0.0, self.preview_s]), np.zeros(2)
-                plot.update(f"gr_{module.name}", x, y)
-        self.look_plot.update("spectrum_master", *spectrum_points(take.audio.samples, self.sr))
+        plot.update(
+            "momentary", *every(master.momentary_times_s, master.momentary_lufs, PLOT_STEP_S)
+        )
+        plot.update(
+            "short_term", *every(master.short_term_times_s, master.short_term_lufs, PLOT_STEP_S)
+        )
+        plot.update(
+            "integrated", *running_integrated_lufs(master.momentary_lufs, master.momentary_times_s)
+        )
+
+    def _draw_reduction(self, resolved: Processor, names: tuple[str, ...]) -> None:
+        """Each dynamics module's gain change, as it works inside the chain (from the cache)."""
+        for module in self._chain.modules:
+            if not _has_trace(module):
+                continue
+            trace = None
+            if module.name in names and not self._chain.bypass:
+                trace = self.preview.trace_at(resolved, ("processors", names.index(module.name)))
+            x, y = gain_reduction_blocks(trace, self.sr)
+            if trace is None:  # switched off: a flat line at 0 dB
+                x, y = np.array([0.0, self.preview_s]), np.zeros(2)
+            self.time_plot.update(f"gr_{module.name}", x, y)
+
+    def _draw_look(self, take: Take) -> None:
         from studio.analysis.stereo import vectorscope
 
+        self.look_plot.update("spectrum_master", *spectrum_points(take.audio.samples, self.sr))
         scope = vectorscope(take.audio, max_points=SCOPE_POINTS)
         self.look_plot.update("scope_master", *scope_dots(scope.side, scope.mid))
-        self.meters = RackMeters(
-            mix=self._mix_meter,
-            master=master,
-            reference=self._ref_meter,
-            full=self._full_meter if self._full_for == self._chain else None,
-            target=self.goal,
-        )
-        self._draw_table()
 
     def _draw_table(self) -> None:
         meters = self.meters
@@ -1099,6 +1136,17 @@ class MasteringRack(widgets.VBox):
         self.take = None
         self.result = None
         super().close()
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _meter_pool() -> ThreadPoolExecutor:
+    """One thread that measures while the rack's own thread prepares the other views."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-rack-meter")
+    return _POOL
 
 
 def _has_trace(module: Module) -> bool:
