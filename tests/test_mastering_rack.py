@@ -80,6 +80,7 @@ def test_controls_are_generated_per_module_with_bypass_and_amount(rack):
     assert ("modules", "tonal_eq", "processor", "bands", 2, "gain_db") in rack.controls
     box = rack.modules_box
     assert len(box.children) == len(MODULE_NAMES) and box.selected_index is None
+    assert "rumble" in box.children[0].children[0].value  # what the module is for
     assert "off" in box.get_title(MODULE_NAMES.index("limiter"))
     assert "100 %" in box.get_title(MODULE_NAMES.index("glue"))
     classes = box.children[MODULE_NAMES.index("limiter")]._dom_classes
@@ -162,6 +163,17 @@ def test_abc_sides_are_loudness_matched_with_offsets_shown(rack):
     assert player.loudness_db[MASTER] == pytest.approx(
         integrated_loudness(rack.take.audio.samples, SR) - mix_lufs, abs=0.01
     )
+
+
+def test_a_reference_at_another_rate_is_converted_and_its_loudest_part_used(mix):
+    quiet_then_loud = song(8.0, 0.05, seed=4)
+    ref = Audio(quiet_then_loud.samples[:, ::2].copy(), SR // 2, "ref")  # 24 kHz
+    rack = MasteringRack(mix, reference=ref, preview_s=2.0, scheduler=ManualScheduler())
+    assert rack.reference.sr == SR and rack.reference.n_frames == rack.preview.dry.n_frames
+    assert rack.player.audio(REFERENCE) is rack.reference
+    loud_half = integrated_loudness(quiet_then_loud.samples[:, 4 * SR :], SR)
+    assert integrated_loudness(rack.reference.samples, SR) == pytest.approx(loud_half, abs=1.0)
+    rack.close()
 
 
 def test_rack_without_a_reference_has_two_sides(mix):

@@ -53,7 +53,7 @@ from studio.params import Parametric, ParamSpec, Path, format_path
 from studio.preview import Preview, Take, render_full
 from studio.processors.base import Processor
 from studio.processors.dynamics import Limiter
-from studio.text import t
+from studio.text import has, t
 from studio.widgets.controls import ControlKit, control_for, control_row
 from studio.widgets.lifecycle import close_tree, register_view
 from studio.widgets.liveplot import PALETTE, Axis, LivePlot, RefLine, Subplot
@@ -498,7 +498,7 @@ class MasteringRack(widgets.VBox):
             inner = self._section(module.processor, (*base, "processor"))
             page = self._vbox(
                 [
-                    self._html(f"<small>{html.escape(module.processor.headline())}</small>"),
+                    self._html(f"<small>{html.escape(_module_why(module))}</small>"),
                     *head,
                     inner,
                 ]
@@ -1147,6 +1147,12 @@ def _meter_pool() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-rack-meter")
     return _POOL
+
+
+def _module_why(module: Module) -> str:
+    """What a module is for (its catalogue line), else what its processor is."""
+    key = f"chain.modules.{module.name}.why"
+    return t(key) if has(key) else module.processor.headline()
 
 
 def _has_trace(module: Module) -> bool:
