@@ -202,6 +202,11 @@ def test_meters_read_the_master_and_the_target_is_met(rack):
     look = rack.look_plot
     assert look.trace("spectrum_master").y.size == look.trace("spectrum_mix").y.size == 160
     assert 3 * 100 <= look.trace("scope_master").y.size <= 3 * 700
+    # the spectra before and after are drawn as loud as the master (the tonal change shows)
+    freqs, mix_db = spectrum_points(rack.preview.dry.samples, SR)
+    shift = rack.take.lufs - meters.mix.integrated_lufs
+    np.testing.assert_allclose(look.trace("spectrum_mix").y, mix_db + shift, atol=0.02)
+    assert look.trace("spectrum_reference").y.size == 160
 
 
 def test_a_target_that_is_missed_says_so_and_another_target_is_followed(rack):
@@ -224,7 +229,9 @@ def test_the_whole_song_is_mastered_on_request_with_progress(rack, mix):
     np.testing.assert_array_equal(result.samples, rack.chain(mix).samples)
     assert rack.meters.met("full")
     assert "studio-rack-verdict-full" in rack.verdict.value
-    assert "master, whole song" in rack.table.value
+    assert (
+        "master, whole song" in rack.table.value and "data-side='master_song'" in rack.table.value
+    )
     assert rack.render_full() is result  # nothing changed: the same master
 
 

@@ -360,6 +360,7 @@ class MasteringRack(widgets.VBox):
         self.meters: RackMeters | None = None
         self.last_render_ms = 0.0
         self.timings_ms: dict[str, float] = {}
+        self._spectra: dict[str, tuple[tuple[np.ndarray, np.ndarray], float]] = {}
 
         self.title = self._html(f"<b>{html.escape(t('mastering_rack.title'))}</b>")
         self.title.add_class("studio-rack-title")
@@ -686,6 +687,15 @@ class MasteringRack(widgets.VBox):
         plot.add_class("studio-rack-look")
         empty = np.zeros(0)
         plot.line("spectrum_mix", empty, empty, label=t("mastering_rack.side_mix"), color="#7f8c8d")
+        if self.reference is not None:
+            plot.line(
+                "spectrum_reference",
+                empty,
+                empty,
+                label=t("mastering_rack.side_reference"),
+                color=PALETTE[2],
+                dash="dash",
+            )
         plot.line(
             "spectrum_master",
             empty,
@@ -723,12 +733,14 @@ class MasteringRack(widgets.VBox):
         self.time_plot.update(
             "mix_short_term", *every(m.short_term_times_s, m.short_term_lufs, PLOT_STEP_S)
         )
-        self.look_plot.update("spectrum_mix", *spectrum_points(dry.samples, self.sr))
-        if dry.n_channels == 2 or dry.n_channels == 1:
-            from studio.analysis.stereo import vectorscope
+        self._spectra = {MIX: (spectrum_points(dry.samples, self.sr), m.integrated_lufs)}
+        if self.reference is not None and self._ref_meter is not None:
+            ref = spectrum_points(self.reference.samples, self.sr)
+            self._spectra[REFERENCE] = (ref, self._ref_meter.integrated_lufs)
+        from studio.analysis.stereo import vectorscope
 
-            scope = vectorscope(dry, max_points=SCOPE_POINTS)
-            self.look_plot.update("scope_mix", *scope_dots(scope.side, scope.mid))
+        scope = vectorscope(dry, max_points=SCOPE_POINTS)
+        self.look_plot.update("scope_mix", *scope_dots(scope.side, scope.mid))
 
     # -- moves -----------------------------------------------------------------------------
 
@@ -988,6 +1000,10 @@ class MasteringRack(widgets.VBox):
         from studio.analysis.stereo import vectorscope
 
         self.look_plot.update("spectrum_master", *spectrum_points(take.audio.samples, self.sr))
+        for side, ((freqs, level_db), lufs) in self._spectra.items():
+            # drawn as loud as the master, as the player plays them: the tonal change shows
+            shift = take.lufs - lufs if math.isfinite(take.lufs) and math.isfinite(lufs) else 0.0
+            self.look_plot.update(f"spectrum_{side}", freqs, level_db + round(shift, 2))
         scope = vectorscope(take.audio, max_points=SCOPE_POINTS)
         self.look_plot.update("scope_master", *scope_dots(scope.side, scope.mid))
 
@@ -1002,8 +1018,9 @@ class MasteringRack(widgets.VBox):
         ]
         if meters.reference is not None:
             columns.append((t("mastering_rack.col_reference"), meters.reference, REFERENCE))
-        if meters.full is not None:
-            columns.append((t("mastering_rack.col_full"), meters.full, ""))
+        if meters.full is not None:  # the whole song: data-side 'mix_song' and 'master_song'
+            columns.append((t("mastering_rack.col_full_mix"), self._mix_full, "mix_song"))
+            columns.append((t("mastering_rack.col_full"), meters.full, "master_song"))
         rows = [
             ("integrated", "LUFS", lambda m: m.integrated_lufs, 1),
             ("short_term_max", "LUFS", lambda m: m.max_short_term_lufs, 1),
@@ -1024,7 +1041,7 @@ class MasteringRack(widgets.VBox):
             body.append(f"<tr><th>{html.escape(label)} <small>{unit}</small></th>{cells}</tr>")
         offsets = "".join(
             f"<td data-side='{side}' data-row='played_at'>"
-            f"{'' if not side else _fmt(gains.get(side, 0.0), 1, signed=True)}</td>"
+            f"{_fmt(gains[side], 1, signed=True) if side in gains else ''}</td>"
             for _, _, side in columns
         )
         body.append(
