@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -1074,7 +1075,9 @@ class MasteringRack(widgets.VBox):
                 lufs=m.integrated_lufs,
                 dbtp=m.true_peak_dbtp,
             )
-            plays = t("mastering_rack.plays_at", name=goal.name, db=gain)
+            plays = t(
+                "mastering_rack.plays_at", name=goal.name, db=gain if abs(gain) >= 0.05 else 0.0
+            )
             colour = "#1e8449" if met else "#c0392b"
             mark = "&#10004;" if met else "&#10008;"
             parts.append(
@@ -1156,13 +1159,15 @@ class MasteringRack(widgets.VBox):
 
 
 _POOL: ThreadPoolExecutor | None = None
+_POOL_PID = 0  # the process that made the thread: a forked child has none of its threads
 
 
 def _meter_pool() -> ThreadPoolExecutor:
     """One thread that measures while the rack's own thread prepares the other views."""
-    global _POOL
-    if _POOL is None:
+    global _POOL, _POOL_PID
+    if _POOL is None or _POOL_PID != os.getpid():
         _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-rack-meter")
+        _POOL_PID = os.getpid()
     return _POOL
 
 
@@ -1189,6 +1194,8 @@ def _reused_words(reused: str, names: tuple[str, ...]) -> str:
 def _fmt(value: float, decimals: int = 1, *, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if math.isfinite(value) and round(value, decimals) == 0.0:
+        value = 0.0  # never "-0.0"
     if math.isinf(value):
         return "-∞" if value < 0 else "∞"
     text = f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
