@@ -192,7 +192,13 @@ def _parametric_classes() -> list[type]:
 def test_every_processor_and_item_class_is_covered():
     classes = _parametric_classes()
     names = {c.__name__ for c in classes}
-    assert set(registered_processors()) <= names
+    # the mastering stage's classes keep their words in chain.toml (studio.mastering.words)
+    general = {
+        name
+        for name, cls in registered_processors().items()
+        if not cls.__module__.startswith("studio.mastering")
+    }
+    assert general <= names
     assert {"EQBand", "MultibandBand", "Compressor", "ParametricEQ"} <= names
 
 

@@ -278,8 +278,8 @@ class LoudnessTarget(Worded, Processor):
     capabilities: ClassVar[Capabilities] = Capabilities(trace=True)
     identity_when_neutral: ClassVar[bool] = False  # it always sets the level
 
-    target_lufs: float = param(-14.0, lo=-36.0, hi=-5.0, unit="LUFS", step=0.1)
-    ceiling_dbtp: float = param(-1.0, lo=-12.0, hi=0.0, unit="dBTP", step=0.1)
+    target_lufs: float = param(-14.0, lo=-36.0, hi=-5.0, unit="LUFS", step=0.1, automatable=False)
+    ceiling_dbtp: float = param(-1.0, lo=-12.0, hi=0.0, unit="dBTP", step=0.1, automatable=False)
     may_raise: bool = param(True)
     release_ms: float = param(
         100.0, lo=1.0, hi=1000.0, unit="ms", scale="log", automatable=False, advanced=True
