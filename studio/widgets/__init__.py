@@ -7,8 +7,9 @@ one transport of N named sides, ``LivePlot`` the light live plot, and
 is the mixing desk: a strip per track and bus, one player, meters that follow it;
 ``ArrangementView`` shows its tracks and clips on a timeline with the loop region, and
 ``AutomationEditor`` draws and edits its automation lanes. For mastering,
-``TranslationView`` plays a master through simulated playback systems and ``qc_figure``
-draws a quality-control report.
+``MasteringRack`` is the rack (a section per module, meters, the mix, master and
+reference at matched loudness), ``TranslationView`` plays a master through simulated
+playback systems and ``qc_figure`` draws a quality-control report.
 """
 
 from studio.widgets.arrangement import ArrangementView
@@ -26,6 +27,7 @@ from studio.widgets.lifecycle import register_view
 from studio.widgets.listen import TrackPlayer, listen
 from studio.widgets.liveplot import LivePlot
 from studio.widgets.masking import MaskingView
+from studio.widgets.mastering import MasteringRack, mastering_rack
 from studio.widgets.panel import ProcessorPanel, panel
 from studio.widgets.player import ABPlayer, Player
 from studio.widgets.plots import loudness_figure, show
@@ -40,6 +42,7 @@ __all__ = [
     "Console",
     "LivePlot",
     "MaskingView",
+    "MasteringRack",
     "Player",
     "ProcessorPanel",
     "TrackPlayer",
@@ -49,6 +52,7 @@ __all__ = [
     "control_row",
     "correlation_figure",
     "listen",
+    "mastering_rack",
     "loudness_figure",
     "panel",
     "qc_figure",
