@@ -282,6 +282,8 @@ def _rack(rack: Any) -> dict:
         "controls": {
             format_path(path): {
                 "id": control.model_id,
+                "synced": "index" if "index" in control.keys else "value",
+                "synced_value": _plain(control.index if "index" in control.keys else control.value),
                 "value": _plain(control.value),
                 "setting": _plain(rack.chain.get(path)),
             }

@@ -284,15 +284,21 @@ def test_every_view_has_content(lab, first, browser_report, artifacts_dir):
     if limiter_gr is None or limiter_gr["finite"] < 20:
         problems.append(f"rack plot: the limiter's gain reduction is not drawn: {limiter_gr}")
 
-    # every rack control shows the value the chain uses
-    ids = {key: c["id"] for key, c in rack["controls"].items()}
-    values = lab.js("values(arg)", list(ids.values()))
+    # every rack control shows the value the chain uses (a drop-down syncs its index)
+    in_page = {}
+    for synced in ("value", "index"):
+        ids = [c["id"] for c in rack["controls"].values() if c["synced"] == synced]
+        in_page.update(
+            lab.page.evaluate("([ids, key]) => window.studioTest.values(ids, key)", [ids, synced])
+        )
     for key, control in rack["controls"].items():
-        if not same_value(values[ids[key]], control["value"]) or not same_value(
+        shown = in_page.get(control["id"])
+        if not same_value(shown, control["synced_value"]) or not same_value(
             control["value"], control["setting"]
         ):
             problems.append(
-                f"rack control {key}: the page shows {values[ids[key]]!r}, the widget holds "
+                f"rack control {key}: the page shows {control['synced']} {shown!r} "
+                f"({control['synced_value']!r} in the kernel), the widget holds "
                 f"{control['value']!r}, the chain uses {control['setting']!r}"
             )
 
