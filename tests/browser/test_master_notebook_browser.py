@@ -356,7 +356,7 @@ def test_abc_switch_keeps_position_and_matches_loudness(lab, first, browser_repo
         10.0,
         "the rack's player to start",
     )
-    switches = {}
+    switches = []
     for side in ("master", "reference", "mix", "master"):
         before = dataset(lab, PLAYER)
         duration = float(before["durationS"])
@@ -368,7 +368,7 @@ def test_abc_switch_keeps_position_and_matches_loudness(lab, first, browser_repo
             5.0,
             f"the page to play side {side}",
         )
-        switches[side] = round(time.monotonic() - clicked, 3)
+        switches.append([side, round(time.monotonic() - clicked, 3)])
         elapsed = time.monotonic() - clicked
         # the position runs on from where it was (the passage loops: modulo its length)
         expected = (float(before["positionS"]) + elapsed) % duration
@@ -388,6 +388,11 @@ def test_abc_switch_keeps_position_and_matches_loudness(lab, first, browser_repo
     lab.page.wait_for_timeout(500)
     later = dataset(lab, PLAYER)
     assert later["state"] == "playing", "the player stopped after the switches"
+    ran = (float(later["positionS"]) - float(after["positionS"])) % float(later["durationS"])
+    assert 0.3 < ran < 2.0, (
+        f"after the last switch the position went {after['positionS']} -> {later['positionS']} s "
+        "in about half a second"
+    )
     browser_report["abc_switch_to_active_s"] = switches
     screenshot_top(lab, lab.page.locator(RACK).first, artifacts_dir / "master_rack_playing.png")
 
