@@ -178,6 +178,35 @@ def table_offsets(lab: LabNotebook) -> dict:
     )
 
 
+def assert_gains_matched(lab: LabNotebook, what: str) -> dict:
+    """Each side plays at the offset that matches the rack's meters: kernel, buttons, table.
+
+    Returns the gains (dB) by side.
+    """
+    snap = lab.snapshot()
+    rack = the_rack(lab, snap)
+    kernel = player_of(snap, rack["player"])
+    lufs = rack["integrated_lufs"]
+    assert set(lufs) == {"mix", "master", "reference"}, f"after {what}: the rack measured {lufs}"
+    expected = matched_gains_db(lufs)
+    shown = shown_gains(lab)
+    offsets = table_offsets(lab)
+    for side, want in expected.items():
+        assert kernel["gains_db"][side] == pytest.approx(want, abs=0.05), (
+            f"after {what}: the kernel plays {side} at {kernel['gains_db'][side]} dB; its "
+            f"meters ({lufs}) call for {want:.2f} dB"
+        )
+        assert float(shown[side]) == pytest.approx(kernel["gains_db"][side], abs=1e-6), (
+            f"after {what}: the page's {side} button plays at {shown[side]} dB, the kernel's "
+            f"{kernel['gains_db'][side]} dB"
+        )
+        assert number_in(offsets[side]) == pytest.approx(kernel["gains_db"][side], abs=0.051), (
+            f"after {what}: the rack's table shows {side} played at {offsets[side]}, the "
+            f"kernel's {kernel['gains_db'][side]:.2f} dB"
+        )
+    return {side: round(gain, 2) for side, gain in kernel["gains_db"].items()}
+
+
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -397,28 +426,7 @@ def test_abc_switch_keeps_position_and_matches_loudness(lab, first, browser_repo
     screenshot_top(lab, lab.page.locator(RACK).first, artifacts_dir / "master_rack_playing.png")
 
     # the gains: the kernel's loudness matching, from its meters, shown on every button
-    snap = lab.snapshot()
-    rack = the_rack(lab, snap)
-    kernel = player_of(snap, rack["player"])
-    lufs = rack["integrated_lufs"]
-    assert set(lufs) == {"mix", "master", "reference"}, f"the rack measured {lufs}"
-    expected = matched_gains_db(lufs)
-    shown = shown_gains(lab)
-    offsets = table_offsets(lab)
-    browser_report["abc_gains_db"] = {side: round(g, 2) for side, g in kernel["gains_db"].items()}
-    for side, want in expected.items():
-        assert kernel["gains_db"][side] == pytest.approx(want, abs=0.05), (
-            f"the kernel plays {side} at {kernel['gains_db'][side]} dB; its meters "
-            f"({lufs}) call for {want:.2f} dB"
-        )
-        assert float(shown[side]) == pytest.approx(kernel["gains_db"][side], abs=1e-6), (
-            f"the page's {side} button plays at {shown[side]} dB, the kernel's "
-            f"{kernel['gains_db'][side]} dB"
-        )
-        assert number_in(offsets[side]) == pytest.approx(kernel["gains_db"][side], abs=0.051), (
-            f"the rack's table shows {side} played at {offsets[side]}, the kernel's "
-            f"{kernel['gains_db'][side]:.2f} dB"
-        )
+    browser_report["abc_gains_db"] = assert_gains_matched(lab, "switching A/B/C")
     assert_player_matches(lab, rack["player"], "switching A/B/C")
 
     player.locator(".studio-player-play").click()
@@ -489,6 +497,9 @@ def test_limiter_drive_changes_chain_and_master(lab, first, browser_report, arti
     assert same_value(in_page, target), f"the page's drive slider holds {in_page}"
     assert number_in(readout.text_content()) == pytest.approx(target, abs=0.051)
     assert the_rack(lab)["message"] == "", f"the rack shows {the_rack(lab)['message']!r}"
+    browser_report["gains_db_after_limiter_drive"] = assert_gains_matched(
+        lab, "driving the limiter"
+    )
     screenshot_top(lab, section, artifacts_dir / "master_limiter_moved.png")
     lab.assert_no_hidden_errors(mark, "driving the limiter")
 
