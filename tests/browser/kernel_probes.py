@@ -254,6 +254,58 @@ def _lane_editor(editor: Any) -> dict:
     }
 
 
+def _rack(rack: Any) -> dict:
+    """A mastering rack: its player, plots, every control by path, and what its meters read."""
+    from studio.params import format_path
+
+    meters = rack.meters
+    lufs = {}
+    if meters is not None:
+        for name in ("mix", "master", "reference"):
+            m = getattr(meters, name)
+            if m is not None:
+                lufs[name] = _plain(float(m.integrated_lufs))
+    return {
+        "id": rack.model_id,
+        "player": rack.player.model_id,
+        "time_plot": rack.time_plot.model_id,
+        "look_plot": rack.look_plot.model_id,
+        "start_s": float(rack.start_s),
+        "preview_s": float(rack.preview_s),
+        "target": rack.goal.key,
+        "message": rack.message.value,
+        "modules": [
+            {"name": m.name, "bypass": bool(m.bypass), "class": type(m.processor).__name__}
+            for m in rack.chain.modules
+        ],
+        "integrated_lufs": lufs,
+        "controls": {
+            format_path(path): {
+                "id": control.model_id,
+                "synced": "index" if "index" in control.keys else "value",
+                "synced_value": _plain(control.index if "index" in control.keys else control.value),
+                "value": _plain(control.value),
+                "setting": _plain(rack.chain.get(path)),
+            }
+            for path, control in rack.controls.items()
+        },
+    }
+
+
+def _translation(view: Any) -> dict:
+    """A translation view: the system chosen, its drop-down and player, every system's name."""
+    from studio.mastering.translation import SYSTEMS
+
+    return {
+        "id": view.model_id,
+        "player": view.player.model_id,
+        "plot": view.plot.model_id,
+        "choice": view.choice.value,
+        "choice_id": view.choice.model_id,
+        "systems": {key: system.name for key, system in SYSTEMS.items()},
+    }
+
+
 def snapshot() -> dict:
     """Every open studio view and what it holds, the widget count and the memory."""
     from studio.widgets.listen import TrackPlayer
@@ -276,6 +328,8 @@ def snapshot() -> dict:
         "lane_editors": [
             _lane_editor(w) for w in widgets if type(w).__name__ == "AutomationEditor"
         ],
+        "racks": [_rack(w) for w in widgets if type(w).__name__ == "MasteringRack"],
+        "translations": [_translation(w) for w in widgets if type(w).__name__ == "TranslationView"],
     }
 
 
@@ -370,6 +424,31 @@ def mix_reports() -> list[dict]:
     ]
 
 
+def qc_reports() -> list[dict]:
+    """Every quality-control report among the learner's variables (a delivery's included)."""
+    from IPython import get_ipython
+
+    from studio.mastering.qc import QCReport
+
+    found = []
+    for name, value in get_ipython().user_ns.items():
+        if name.startswith("_"):
+            continue
+        report = getattr(value, "report", value)
+        if isinstance(report, QCReport) and all(report is not f["obj"] for f in found):
+            found.append({"name": name, "obj": report})
+    return [
+        {
+            "name": f["name"],
+            "heading": f["obj"].heading,
+            "verdict": f["obj"].verdict,
+            "checks": [c.line for c in f["obj"].checks],
+            "momentary_points": int(len(f["obj"].momentary_lufs)),
+        }
+        for f in found
+    ]
+
+
 def user_values(names: list[str]) -> dict:
     """Some facts about the learner's variables the page should show (by name)."""
     from IPython import get_ipython
@@ -423,6 +502,7 @@ def main(call: str, args: dict) -> None:
         "user_values": user_values,
         "session_values": session_values,
         "mix_reports": mix_reports,
+        "qc_reports": qc_reports,
         "automated_paths": automated_paths,
         "add_lane": add_lane,
         "lane_choices": lane_choices,
