@@ -456,7 +456,8 @@ def _apply(
     x: np.ndarray, gain_db: np.ndarray, drive: float | np.ndarray, out: np.ndarray | None = None
 ) -> np.ndarray:
     """``x * drive * 10**(gain_db/20)`` in the dtype of ``x`` (into ``out`` if given)."""
-    gain = (gain_db * _DB_TO_LOG).astype(x.dtype)
+    gain = np.empty(np.shape(gain_db), dtype=x.dtype)
+    np.multiply(gain_db, _DB_TO_LOG, out=gain, casting="same_kind")  # no float64 copy
     np.exp(gain, out=gain)
     if np.ndim(drive) or drive != 1.0:
         gain *= np.asarray(drive, dtype=x.dtype)

@@ -49,7 +49,7 @@ from studio.mastering.targets import Target, target
 from studio.processors.base import Capabilities, Processor, param
 from studio.processors.dynamics import Limiter
 
-__all__ = ["AIM_LU", "LoudnessResult", "LoudnessTarget", "reach_loudness"]
+__all__ = ["AIM_LU", "LoudnessResult", "LoudnessTarget", "SongLevel", "reach_loudness"]
 
 #: The search stops when the predicted loudness is this close to the target (LU).
 AIM_LU = 0.05
@@ -99,32 +99,22 @@ class _Predictor:
     with the limiter's exact gain and measured.
     """
 
-    def __init__(
-        self, x: np.ndarray, sr: int, ceiling_dbtp: float, release_ms: float, lookahead_ms: float
-    ) -> None:
+    def __init__(self, x: np.ndarray, sr: int, block: int = dsp_limiter.HOLD_BLOCK) -> None:
         from studio.dsp._kernels import block_max
 
         n = x.shape[1]
         self.n = n
         self.sr = sr
+        self.block = b = block
         self.peaks = dsp_limiter.sample_true_peaks(x, sr, meter=False)  # the limiter's detector
-        b = dsp_limiter.HOLD_BLOCK
         n_blocks = -(-n // b)
         block_peak = np.empty(n_blocks)
         block_max(self.peaks, b, block_peak)
         with np.errstate(divide="ignore"):
             self.block_peak_db = 20.0 * np.log10(block_peak)
         self.top_db = float(self.block_peak_db.max()) if n else -math.inf
-        self.target_db = ceiling_dbtp - dsp_limiter.SAFETY_MARGIN_DB
-        coef = math.exp(-1.0 / (release_ms * 1e-3 * sr))
-        self.block_coef = coef**b
-        lookahead = max(1, int(round(lookahead_ms * 1e-3 * sr)))
-        reach = dsp_limiter.REACH + 1
-        self.blocks_back = -(-reach // b)
-        self.blocks_size = self.blocks_back + -(-(lookahead + reach) // b) + 1
-        first = lookahead // 2
-        self.widths = (max(1, round((first + 1) / b)), max(1, round((lookahead - first + 1) / b)))
-        # K-weighted energy per block (channel-weighted), once. Blocks are HOLD_BLOCK
+        self.limits(-1.0, 100.0, 5.0)
+        # K-weighted energy per block (channel-weighted), once. Blocks are ``block``
         # frames, cut also at every edge of the meter's 100 ms hops, so each hop is whole
         # blocks and each block lies in one of the limiter's blocks
         rate = k_weighting_rate(sr)
@@ -144,6 +134,19 @@ class _Predictor:
         self.hop_starts = np.searchsorted(edges, hop_edges[:-1])
         self.hop_edges = hop_edges
         self.rate = rate
+
+    def limits(self, ceiling_dbtp: float, release_ms: float, lookahead_ms: float) -> _Predictor:
+        """Set the limiter's settings the forecast follows (the analysis stays); ``self``."""
+        b, sr = self.block, self.sr
+        self.target_db = ceiling_dbtp - dsp_limiter.SAFETY_MARGIN_DB
+        self.block_coef = math.exp(-1.0 / (release_ms * 1e-3 * sr)) ** b
+        lookahead = max(1, int(round(lookahead_ms * 1e-3 * sr)))
+        reach = dsp_limiter.REACH + 1
+        self.blocks_back = -(-reach // b)
+        self.blocks_size = self.blocks_back + -(-(lookahead + reach) // b) + 1
+        first = lookahead // 2
+        self.widths = (max(1, round((first + 1) / b)), max(1, round((lookahead - first + 1) / b)))
+        return self
 
     def lufs_at_gain(self, gain_db: float, energy: np.ndarray | None = None) -> float:
         """Integrated loudness of the blocks' energy times a plain gain (the meter's gating)."""
@@ -199,6 +202,58 @@ def _solve(predict: _Predictor, start_db: float, target_lufs: float, top_db: flo
     return g1 if abs(f0) > AIM_LU else g0
 
 
+def _gain_for(
+    predict: _Predictor, target_lufs: float, may_raise: bool
+) -> tuple[float, float, float]:
+    """The loudness in, the gain forecast to land on the target, and the most gain allowed.
+
+    ``(input_lufs, gain_db, top_db)``; silence (``-inf`` in) gets no gain.
+    """
+    input_lufs = predict.lufs_at_gain(0.0)  # the studio meter's reading, from the same sums
+    if not math.isfinite(input_lufs):
+        return input_lufs, 0.0, 0.0
+    wanted = float(np.clip(target_lufs - input_lufs, -MAX_GAIN_DB, MAX_GAIN_DB))
+    # the limiter may need more than `wanted`, but never more than MAX_LIMITING_DB of it
+    top = min(MAX_GAIN_DB, predict.target_db - predict.top_db + MAX_LIMITING_DB)
+    if not may_raise:
+        top = min(top, 0.0)
+    return input_lufs, _solve(predict, wanted, target_lufs, top), top
+
+
+#: Frames per block of the whole-song analysis a preview reuses (a quicker, coarser
+#: forecast than the full master's: a preview needs the song's gain to a few hundredths).
+SONG_BLOCK = 64
+
+
+class SongLevel:
+    """A whole song's loudness analysis, kept by a preview to give each passage the song's gain.
+
+    A master's loudness gain is one number for the whole song, so a passage previewed
+    alone must use it, not the gain that would bring the passage itself to the target
+    (a quiet verse would be raised as loud as the chorus). Made once from the song as it
+    reaches the loudness stage; each setting of the stage is then a quick forecast.
+    """
+
+    def __init__(self, samples: np.ndarray, sr: int) -> None:
+        self._predict = _Predictor(samples, sr, SONG_BLOCK)
+        self._predict.peaks = np.zeros(0, dtype=np.float32)  # the blocks' peaks are enough
+        self._gains: dict[tuple[float, ...], float] = {}
+
+    def gain_db(self, stage: LoudnessTarget) -> float:
+        """The gain the stage, as set, applies to the whole song (dB)."""
+        values = (
+            float(stage.target_lufs),
+            float(stage.ceiling_dbtp),
+            float(stage.may_raise),
+            float(stage.release_ms),
+            float(stage.lookahead_ms),
+        )
+        if values not in self._gains:
+            self._predict.limits(stage.ceiling_dbtp, stage.release_ms, stage.lookahead_ms)
+            self._gains[values] = _gain_for(self._predict, stage.target_lufs, stage.may_raise)[1]
+        return self._gains[values]
+
+
 def reach_loudness(
     samples: np.ndarray,
     sr: int,
@@ -236,19 +291,13 @@ def reach_loudness(
         The loudness in and out and the gain applied.
     """
     x = samples
-    predict = _Predictor(x, sr, ceiling_dbtp, release_ms, lookahead_ms)
-    input_lufs = predict.lufs_at_gain(0.0)  # the studio meter's reading, from the same sums
+    predict = _Predictor(x, sr).limits(ceiling_dbtp, release_ms, lookahead_ms)
+    input_lufs, gain, top = _gain_for(predict, target_lufs, may_raise)
     if not math.isfinite(input_lufs):  # silence or too short to measure: peaks only
         lim = Limiter(ceiling_dbtp=ceiling_dbtp, release_ms=release_ms, lookahead_ms=lookahead_ms)
         out, gr = lim.run(x, sr, trace=True)
         assert gr is not None
         return out, gr, LoudnessResult(input_lufs, 0.0, input_lufs, bool((gr < 0).any()), 1)
-    wanted = float(np.clip(target_lufs - input_lufs, -MAX_GAIN_DB, MAX_GAIN_DB))
-    # the limiter may need more than `wanted`, but never more than MAX_LIMITING_DB of it
-    top = min(MAX_GAIN_DB, predict.target_db - predict.top_db + MAX_LIMITING_DB)
-    if not may_raise:
-        top = min(top, 0.0)
-    gain = _solve(predict, wanted, target_lufs, top)
     passes = 0
     while True:
         passes += 1
@@ -285,8 +334,9 @@ class LoudnessTarget(Processor):
     What you hear: the master at the level the service will play it, and, when a quiet
     mix had to be raised a lot, the limiter's work on the loudest moments.
 
-    The loudness is measured on what the processor receives: on a short preview passage
-    that is the passage's loudness, not the whole song's.
+    The loudness is measured on what the processor receives. In a preview
+    (:class:`~studio.preview.Preview`) a passage gets the whole song's gain instead
+    (:meth:`analyse_song`, :meth:`process_passage`): the preview is a slice of the master.
 
     Examples
     --------
@@ -319,6 +369,33 @@ class LoudnessTarget(Processor):
         """Process and say what happened: ``(output, gain_reduction_db, LoudnessResult)``."""
         x = self.check_input(samples, sr)
         return reach_loudness(x, sr, **self.values())
+
+    def analyse_song(self, samples: np.ndarray, sr: int) -> SongLevel:
+        """The whole song's analysis (as it reaches this stage) a preview keeps and reuses."""
+        return SongLevel(self.check_input(samples, sr), sr)
+
+    def process_passage(
+        self, samples: np.ndarray, sr: int, song: SongLevel, shift_db: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A passage as it sounds in the master: the song's gain, then the limiter.
+
+        ``shift_db`` is how much louder the passage reaches this stage than when ``song``
+        was analysed (a control moved upstream since): the song is taken to have moved
+        as much, so its gain moves the other way. Returns ``(output, gain_reduction_db)``.
+        """
+        x = self.check_input(samples, sr)
+        gain = song.gain_db(self) - (shift_db if math.isfinite(shift_db) else 0.0)
+        if not self.may_raise:
+            gain = min(gain, 0.0)
+        gain = float(np.clip(gain, -MAX_GAIN_DB, MAX_GAIN_DB))
+        return dsp_limiter.limit(
+            x,
+            sr,
+            ceiling_dbtp=self.ceiling_dbtp,
+            release_ms=self.release_ms,
+            lookahead_ms=self.lookahead_ms,
+            gain_db=gain,
+        )
 
     def _process_with_trace(self, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(master, limiter gain reduction in dB per frame)``."""
