@@ -350,11 +350,11 @@ class Preview:
         return _Entry(out, proc.output_rate(sr), trace), reused
 
     def _song_upstream(self, upstream: tuple[Processor, ...], sr: int) -> np.ndarray | None:
-        """The whole song after ``upstream`` (None if a stage needs a side chain or rate)."""
+        """The whole song after ``upstream`` (None where a side chain or a rate change is in it)."""
         x, rate = self._song.samples, self._song.sr
         for stage in upstream:
-            if stage.capabilities.sidechain:
-                return None
+            if stage.capabilities.sidechain and self.key is not None:
+                return None  # only the passage of the key is kept
             song_stage = stage.shifted(self.start_s)  # the song's own automation times
             x, rate = song_stage.run(x, rate)[0], song_stage.output_rate(rate)
         return x if rate == sr else None
