@@ -541,11 +541,14 @@ def limit(
         ramp = lookahead
     drive_arr = db_to_gain(np.asarray(drive_db, dtype=np.float64))
     drive: float | np.ndarray = float(drive_arr) if drive_arr.ndim == 0 else drive_arr
-    if np.ndim(drive):
-        driven = _apply(x, np.zeros(n), drive)
-    else:
-        driven = x if drive == 1.0 else x * np.asarray(drive, dtype=x.dtype)
+
+    def driven_input() -> np.ndarray:
+        if np.ndim(drive):
+            return _apply(x, np.zeros(n), drive)
+        return x if drive == 1.0 else x * np.asarray(drive, dtype=x.dtype)
+
     target_db = (np.asarray(ceiling) - SAFETY_MARGIN_DB).astype(np.float32)
+    driven: np.ndarray | None = None
     if input_peaks is not None and np.ndim(drive) == 0:
         if np.shape(input_peaks) != (n,):
             raise ParameterError(
@@ -555,6 +558,7 @@ def limit(
         if drive != 1.0:
             peaks_in = peaks_in * np.float32(drive)
     else:
+        driven = driven_input()
         peaks_in = sample_true_peaks(driven, sr, meter=False)
     required = _required_db(peaks_in, target_db, n)
     if (required < 0.0).any():
@@ -562,6 +566,7 @@ def limit(
         out = _apply(x, gain, drive)
     else:  # nothing over for our detector: still checked with both below
         gain = np.zeros(n)
+        driven = driven_input() if driven is None else driven
         out = driven.copy() if driven is x else driven
     peaks = _checked_peaks(out, sr, target_db)
     for _ in range(MAX_PASSES):
@@ -605,7 +610,12 @@ def _checked_peaks(out: np.ndarray, sr: int, target_db: np.ndarray) -> np.ndarra
     to reach the target (:func:`_screen_gain`) keep their sample peak; only the others
     are interpolated. Equal to :func:`sample_true_peaks` on every frame over the target.
     """
-    from studio.dsp._kernels import abs_peak_frames, block_max, interpolated_peaks_spans
+    from studio.dsp._kernels import (
+        abs_peak_frames,
+        block_max,
+        interpolated_peaks_spans,
+        interpolated_peaks_spans_1pc,
+    )
 
     n_ch, n = out.shape
     peaks = np.empty(n, dtype=out.dtype)
@@ -636,7 +646,10 @@ def _checked_peaks(out: np.ndarray, sr: int, target_db: np.ndarray) -> np.ndarra
     for c in range(n_ch):
         padded[taps - 1 : taps - 1 + n] = out[c]
         for sums, diffs, centre in _interpolators(sr, True):
-            interpolated_peaks_spans(padded, sums, diffs, centre, between, starts, stops)
+            if not (sums[1:].any() or diffs[1:].any()):  # one mirrored pair (4x, 2x)
+                interpolated_peaks_spans_1pc(padded, sums, diffs, centre, between, starts, stops)
+            else:
+                interpolated_peaks_spans(padded, sums, diffs, centre, between, starts, stops)
     np.maximum(peaks, between[REACH - 1 : REACH - 1 + n], out=peaks)
     np.maximum(peaks, between[REACH : REACH + n], out=peaks)
     peaks[0] = max(peaks[0], between[:REACH].max())
