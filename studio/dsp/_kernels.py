@@ -385,3 +385,15 @@ def interpolated_peaks_spans_1pc(xp, sums, diffs, centre, out, starts, stops):  
             p = max((abs(a0) + abs(b0)) * np.float32(0.5), abs(m))
             if p > o[i]:
                 o[i] = p
+
+
+@njit(cache=True, nogil=True)
+def merge_between(peaks, between, first_frames, stop_frames, reach):  # noqa: D103
+    # peaks[f] = max(peaks[f], the in-between points on either side of frame f), for the
+    # frames first_frames[r] .. stop_frames[r] - 1 only (between[f + reach - 1] and
+    # between[f + reach], as in limiter.sample_true_peaks)
+    for r in range(first_frames.shape[0]):
+        for f in range(first_frames[r], stop_frames[r]):
+            v = max(between[f + reach - 1], between[f + reach])
+            if v > peaks[f]:
+                peaks[f] = v

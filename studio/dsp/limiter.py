@@ -615,6 +615,7 @@ def _checked_peaks(out: np.ndarray, sr: int, target_db: np.ndarray) -> np.ndarra
         block_max,
         interpolated_peaks_spans,
         interpolated_peaks_spans_1pc,
+        merge_between,
     )
 
     n_ch, n = out.shape
@@ -633,8 +634,8 @@ def _checked_peaks(out: np.ndarray, sr: int, target_db: np.ndarray) -> np.ndarra
         return peaks
     # runs of flagged blocks -> stretches of in-between points (see sample_true_peaks)
     edges = np.diff(np.concatenate(([0], flagged.view(np.int8), [0])))
-    first_frames = np.flatnonzero(edges == 1) * b
-    stop_frames = np.minimum(np.flatnonzero(edges == -1) * b, n)
+    first_frames = (np.flatnonzero(edges == 1) * b).astype(np.int64)
+    stop_frames = np.minimum(np.flatnonzero(edges == -1) * b, n).astype(np.int64)
     taps = TAPS_PER_PHASE
     n_out = n + taps - 1
     starts = (first_frames + REACH - 1).astype(np.int64)
@@ -650,8 +651,7 @@ def _checked_peaks(out: np.ndarray, sr: int, target_db: np.ndarray) -> np.ndarra
                 interpolated_peaks_spans_1pc(padded, sums, diffs, centre, between, starts, stops)
             else:
                 interpolated_peaks_spans(padded, sums, diffs, centre, between, starts, stops)
-    np.maximum(peaks, between[REACH - 1 : REACH - 1 + n], out=peaks)
-    np.maximum(peaks, between[REACH : REACH + n], out=peaks)
+    merge_between(peaks, between, first_frames, stop_frames, REACH)  # the stretches only
     peaks[0] = max(peaks[0], between[:REACH].max())
     peaks[-1] = max(peaks[-1], between[REACH + n - 1 :].max())
     return peaks
