@@ -68,7 +68,7 @@ import numpy as np
 
 from studio.audio import as_samples
 from studio.dsp.control import Control, resolve
-from studio.dsp.units import db_to_gain
+from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import ParameterError
 
 __all__ = [
@@ -432,12 +432,12 @@ def _spots_over(
     logarithm (float64), so a long signal mostly under its target costs one pass.
     """
     target = np.asarray(target_db, dtype=np.float64)
-    threshold = 10.0 ** ((target + tolerance_db) / 20.0)
+    threshold = db_to_gain(target + tolerance_db)
     if target.ndim:
         threshold = threshold.astype(np.float32)
     spots = np.flatnonzero(peaks > threshold)
     at = target if target.ndim == 0 else target[spots]
-    return spots, 20.0 * np.log10(peaks[spots].astype(np.float64)) - at
+    return spots, gain_to_db(peaks[spots].astype(np.float64)) - at
 
 
 def _required_db(peaks: np.ndarray, target_db: np.ndarray, n: int) -> np.ndarray:
@@ -629,7 +629,7 @@ def _checked_peaks(out: np.ndarray, sr: int, target_db: np.ndarray) -> np.ndarra
     np.maximum(near[1:], most[:-1], out=near[1:])
     np.maximum(near[:-1], most[1:], out=near[:-1])
     lowest = float(np.min(target_db)) if np.size(target_db) else 0.0
-    flagged = near * np.float32(_screen_gain(sr)) > np.float32(10.0 ** (lowest / 20.0))
+    flagged = near * np.float32(_screen_gain(sr)) > np.float32(db_to_gain(lowest))
     if not flagged.any():
         return peaks
     # runs of flagged blocks -> stretches of in-between points (see sample_true_peaks)
