@@ -18,7 +18,13 @@ It is quick because it never renders the same thing twice:
   cached, so moving a control of the last stage re-renders only that stage;
 * a processor that declares ``blend`` parameters (``mix_pct``, ``output_db``) is rendered
   once "fully wet" and those parameters are applied to the cached wet signal;
-* the dry passage's loudness is measured once.
+* the dry passage's loudness is measured once;
+* a stage whose effect depends on the whole song (a loudness target: one gain for the
+  whole master) analyses the song once, as it reaches that stage, and gives the passage
+  the song's setting (``analyse_song`` / ``process_passage``), so the preview is a slice
+  of the full render. After a control upstream of it moves, the last analysis is reused
+  and shifted by how much the move changed the passage's loudness at that stage, so a
+  move costs only the stages from it onwards, on the passage.
 
 Automation lanes are heard as they are in the song: the processor's envelopes are
 shifted so the passage hears the values of its own stretch of time.
@@ -169,6 +175,10 @@ class Preview:
         self.sr = passage.sr
         self.key = None if key is None else key.segment(start_s, start_s + duration_s).samples
         self.dry_lufs = _lufs(passage.samples, passage.sr)
+        self._song = audio
+        # whole-song analyses of song-level stages, by the stages before them: (analysis,
+        # the passage's loudness at that stage when it was made)
+        self._songs: OrderedDict[Hashable, tuple[Any, float]] = OrderedDict()
         self._budget = int(budget_mb * 1e6)
         self._cache: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._bytes = 0
@@ -258,6 +268,8 @@ class Preview:
             entry, reused = self._render_chain(proc, x, sr, key, context)
         elif proc.capabilities.blend and not proc.bypass and _moves_blend(proc):
             entry, reused = self._render_blend(proc, x, sr, key, context)
+        elif _song_level(proc) and not proc.bypass and len(context) <= 1:
+            entry, reused = self._render_in_song(proc, x, sr, key, context)
         else:
             out, trace = proc.run(x, sr, key, trace=True)
             entry, reused = _Entry(out, proc.output_rate(sr), trace), "nothing"
@@ -309,6 +321,44 @@ class Preview:
             reused = "nothing"
         return _Entry(apply_blend(proc, x, wet.samples, sr), sr, wet.trace), reused
 
+    def _render_in_song(
+        self, proc: Processor, x: np.ndarray, sr: int, key: Any, context: tuple[Any, ...]
+    ) -> tuple[_Entry, str]:
+        """A song-level stage on the passage, with the whole song's analysis (see the notes)."""
+        upstream: tuple[Processor, ...] = context[0] if context else ()
+        found = self._songs.get(upstream)
+        reused = "song"
+        if found is None and self._songs:  # a control upstream moved: the last analysis
+            found = next(reversed(self._songs.values()))
+            reused = "song, shifted"
+        if found is None:
+            song = self._song_upstream(upstream, sr)
+            if song is None:  # the song cannot be rendered alone: the passage on its own
+                out, trace = proc.run(x, sr, key, trace=True)
+                return _Entry(out, proc.output_rate(sr), trace), "nothing"
+            found = (proc.analyse_song(song, sr), _lufs(x, sr))  # type: ignore[attr-defined]
+            self._songs[upstream] = found
+            while len(self._songs) > _SONG_ANALYSES:
+                self._songs.popitem(last=False)
+            reused = "nothing"
+        else:
+            self._songs.move_to_end(next(k for k, v in self._songs.items() if v is found))
+        analysis, then_lufs = found
+        now_lufs = _lufs(x, sr) if reused == "song, shifted" else then_lufs
+        shift = now_lufs - then_lufs if np.isfinite(now_lufs) and np.isfinite(then_lufs) else 0.0
+        out, trace = proc.process_passage(x, sr, analysis, shift)  # type: ignore[attr-defined]
+        return _Entry(out, proc.output_rate(sr), trace), reused
+
+    def _song_upstream(self, upstream: tuple[Processor, ...], sr: int) -> np.ndarray | None:
+        """The whole song after ``upstream`` (None where a side chain or a rate change is in it)."""
+        x, rate = self._song.samples, self._song.sr
+        for stage in upstream:
+            if stage.capabilities.sidechain and self.key is not None:
+                return None  # only the passage of the key is kept
+            song_stage = stage.shifted(self.start_s)  # the song's own automation times
+            x, rate = song_stage.run(x, rate)[0], song_stage.output_rate(rate)
+        return x if rate == sr else None
+
     # -- the cache ------------------------------------------------------------------------------
 
     def _get(self, cache_key: Hashable) -> _Entry | None:
@@ -333,9 +383,21 @@ class Preview:
         return self._bytes / 1e6
 
     def clear(self) -> None:
-        """Forget every cached render."""
+        """Forget every cached render and whole-song analysis."""
         self._cache.clear()
+        self._songs.clear()
         self._bytes = 0
+
+
+#: Whole-song analyses a preview keeps (the most recent).
+_SONG_ANALYSES = 4
+
+
+def _song_level(proc: Processor) -> bool:
+    """Whether ``proc`` sets something for the whole song (it offers a song analysis)."""
+    return callable(getattr(proc, "analyse_song", None)) and callable(
+        getattr(proc, "process_passage", None)
+    )
 
 
 def _moves_blend(proc: Processor) -> bool:

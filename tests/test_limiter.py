@@ -201,3 +201,48 @@ def test_processor_curve_and_errors():
         limit(np.zeros((1, 10)), SR, release_ms=0.0)
     empty, trace = limit(np.zeros((2, 0)), SR)
     assert empty.shape == (2, 0) and trace.shape == (0,)
+
+
+@pytest.mark.parametrize("sr", [44100, 48000, 96000])
+def test_the_check_measures_every_frame_that_may_be_over(sr, rng):
+    from studio.dsp.limiter import _checked_peaks
+
+    # quiet stretches (skipped by the bound) between loud ones (measured)
+    x = rng.uniform(-1, 1, (2, 20000)).astype(np.float32)
+    x[:, 3000:9000] *= 0.05
+    x[:, 15000:] *= 0.3
+    target_db = np.float32(-6.0)
+    exact = sample_true_peaks(x, sr)
+    checked = _checked_peaks(x, sr, target_db)
+    over = exact > 10 ** (target_db / 20)
+    assert over.any() and not over.all()
+    np.testing.assert_array_equal(checked[over], exact[over])
+    assert np.all(checked <= exact)  # elsewhere at most the true value: never a false over
+    assert np.all(checked[~over] <= 10 ** (target_db / 20))
+
+
+def test_the_one_pair_kernel_equals_the_general_one(rng):
+    from studio.dsp.limiter import _interpolators
+
+    x = rng.uniform(-1, 1, 3000).astype(np.float32)
+    padded = np.concatenate([np.zeros(23, np.float32), x, np.zeros(23, np.float32)])
+    starts, stops = np.array([0, 1200], np.int64), np.array([700, 3023], np.int64)
+    sums, diffs, centre = _interpolators(SR, True)[1]  # the meter's 4x: one pair
+    assert not sums[1:].any()
+    a, b = np.zeros(3023, np.float32), np.zeros(3023, np.float32)
+    _kernels.interpolated_peaks_spans(padded, sums, diffs, centre, a, starts, stops)
+    _kernels.interpolated_peaks_spans_1pc(padded, sums, diffs, centre, b, starts, stops)
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert a[700:1200].max() == 0.0 and a[50:700].min() > 0.0
+
+
+def test_known_input_peaks_give_the_same_master(rng):
+    x = (0.5 * rng.standard_normal((2, SR))).astype(np.float32)
+    known = sample_true_peaks(x, SR, meter=False)
+    out, gain = limit(x, SR, ceiling_dbtp=-1.0, gain_db=4.0)
+    again, gain_again = limit(x, SR, ceiling_dbtp=-1.0, gain_db=4.0, input_peaks=known)
+    np.testing.assert_allclose(again, out, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gain_again, gain, atol=1e-4)
+    assert meter_dbtp(again) <= -1.0 + 1e-3
+    with pytest.raises(ParameterError, match="input_peaks"):
+        limit(x, SR, input_peaks=known[:10])

@@ -188,8 +188,13 @@ def test_meters_read_the_master_and_the_target_is_met(rack):
     master = measure(rack.take.audio)
     assert meters.master.integrated_lufs == pytest.approx(master.integrated_lufs)
     assert meters.master.true_peak_dbtp == pytest.approx(master.true_peak_dbtp)
-    assert meters.met()
-    assert "data-met='true'" in rack.verdict.value and "Spotify" in rack.verdict.value
+    assert meters.ceiling_held() and meters.met("master")  # a passage: its ceiling
+    assert "data-ceiling='true'" in rack.verdict.value and "whole song" in rack.verdict.value
+    with pytest.raises(StudioError, match="render_full"):
+        meters.met()  # the target is judged on the whole song
+    rack.render_full()
+    assert rack.meters.met() and "data-met='true'" in rack.verdict.value
+    assert "Spotify" in rack.verdict.value
     for row in ("integrated", "true_peak", "lra", "plr", "correlation"):
         assert f"data-row='{row}'" in rack.table.value
     plot = rack.time_plot
@@ -211,12 +216,15 @@ def test_meters_read_the_master_and_the_target_is_met(rack):
 
 def test_a_target_that_is_missed_says_so_and_another_target_is_followed(rack):
     move(rack, ("modules", "loudness", "processor", "target_lufs"), -20.0)
+    rack.render_full()
     assert not rack.meters.met() and "data-met='false'" in rack.verdict.value
     rack.target_choice.value = "ebu_r128"
     rack.scheduler.advance(5.0)
     assert rack.chain.get(("modules", "loudness", "processor", "target_lufs")) == -23.0
     assert rack.controls[("modules", "loudness", "processor", "target_lufs")].value == -23.0
     assert rack.time_plot.subplot(0).refs[0].value == -23.0
+    assert rack.meters.full is None  # the chain changed: the whole song is mastered again
+    rack.render_full()
     assert rack.meters.met() and "EBU" in rack.verdict.value
 
 

@@ -206,3 +206,30 @@ def test_multiband_traces_count_their_largest_reduction_in_a_chain():
     assert rows.shape[0] == 3
     _, trace = Chain(mb).process_with_trace(audio.samples, SR)
     np.testing.assert_allclose(trace, rows.min(axis=0))
+
+
+def test_a_loudness_target_gives_the_passage_the_songs_gain():
+    from studio.dsp.loudness import integrated_loudness
+    from studio.mastering.loudness import LoudnessTarget
+
+    rng = np.random.default_rng(3)
+    t = np.arange(20 * SR) / SR
+    x = 0.05 * rng.standard_normal((2, t.size)) * np.where(t < 10.0, 0.25, 1.0)
+    audio = Audio(x.astype(np.float32), SR, "song")  # a quiet verse, then a loud chorus
+    chain = Chain(HighPass(freq_hz=40.0), LoudnessTarget(target_lufs=-14.0))
+    master = chain.process(audio.samples, SR)
+    preview = Preview(audio, 2.0, 6.0)  # inside the quiet verse
+    take = preview.render(chain)
+    verse = master[:, 2 * SR : 8 * SR]
+    # the verse as it is in the master (quieter than the target), not raised to -14 LUFS
+    assert integrated_loudness(take.audio.samples, SR) == pytest.approx(
+        integrated_loudness(verse, SR), abs=0.1
+    )
+    assert integrated_loudness(verse, SR) < -18.0
+    # an upstream move: the analysis is reused, shifted by the passage's own change
+    moved = chain.replace(processors=(Gain(gain_db=-3.0), *chain.processors))
+    take = preview.render(moved)
+    assert list(preview._songs) == [(HighPass(freq_hz=40.0),)]
+    assert integrated_loudness(take.audio.samples, SR) == pytest.approx(
+        integrated_loudness(moved.process(audio.samples, SR)[:, 2 * SR : 8 * SR], SR), abs=0.1
+    )

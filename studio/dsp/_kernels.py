@@ -191,6 +191,17 @@ def block_min(values, block, out):  # noqa: D103 - min of each block of ``block`
 
 
 @njit(cache=True, nogil=True)
+def block_max(values, block, out):  # noqa: D103 - max of each block of ``block`` values >= 0
+    n = values.shape[0]
+    for q in range(out.shape[0]):
+        acc = values[0] * 0
+        for t in range(q * block, min((q + 1) * block, n)):
+            v = values[t]
+            acc = v if v > acc else acc
+        out[q] = acc
+
+
+@njit(cache=True, nogil=True)
 def release_ramp(held, coef, coef_step, width1, width2, out, ring1, ring2):  # noqa: D103
     # See limiter.gain_envelope_db_reference: release recursion on the held
     # requirement (one value per HOLD_BLOCK frames), then two running means over the
@@ -261,6 +272,20 @@ def release_ramp_varying(held, coef, coef_step, width1, width2, size, out):  # n
 
 @njit(cache=True, nogil=True, fastmath=True, boundscheck=False)
 def interpolated_peaks_3pc(xp, sums, diffs, centre, out, n_out):  # noqa: D103
+    # Every in-between point: out[i] for i in 0 .. n_out - 1 (see interpolated_peaks_range).
+    interpolated_peaks_range(xp, sums, diffs, centre, out, np.int64(0), n_out)
+
+
+@njit(cache=True, nogil=True, fastmath=True, boundscheck=False)
+def interpolated_peaks_spans(xp, sums, diffs, centre, out, starts, stops):  # noqa: D103
+    # The same on stretches only: out[i] for i in starts[r] .. stops[r] - 1, every r (the
+    # limiter's check measures only where a cheap bound says a peak may be over).
+    for r in range(starts.shape[0]):
+        interpolated_peaks_range(xp, sums, diffs, centre, out, starts[r], stops[r])
+
+
+@njit(cache=True, nogil=True, fastmath=True, boundscheck=False, inline="always")
+def interpolated_peaks_range(xp, sums, diffs, centre, out, lo, hi):  # noqa: D103
     # Phases p and K-p of a symmetric interpolator mirror each other, so with
     # s_j = x[i-j] + x[i-T+1+j] and d_j = x[i-j] - x[i-T+1+j] (j < T/2):
     #   y_p + y_{K-p} = sum_j S_p[j] s_j,  y_p - y_{K-p} = sum_j D_p[j] d_j,
@@ -269,8 +294,12 @@ def interpolated_peaks_3pc(xp, sums, diffs, centre, out, n_out):  # noqa: D103
     # Up to three mirrored pairs and a middle phase: the seven in-between points at 8x
     # (unused pairs have zero coefficients for lower factors).
     # ``xp`` holds the signal with T-1 zeros before and after: x[k] = xp[k + T - 1].
+    # ``out[i]`` for i in lo .. hi - 1, on views starting at ``lo`` so that every index
+    # is known to be >= 0 (a possibly negative index stops LLVM from vectorising)
     last = 2 * DETECTOR_BLOCKS * DETECTOR_BLOCK_TAPS - 1
-    for i in range(n_out):
+    xp = xp[lo:]
+    out = out[lo:]
+    for i in range(hi - lo):
         a0 = np.float32(0.0)
         a1 = np.float32(0.0)
         a2 = np.float32(0.0)
@@ -296,3 +325,75 @@ def interpolated_peaks_3pc(xp, sums, diffs, centre, out, n_out):  # noqa: D103
         p = max(p, abs(m))
         if p > out[i]:
             out[i] = p
+
+
+@njit(cache=True, nogil=True)
+def release_ramp_blocks(held, coef, width1, width2, out, ring1, ring2):  # noqa: D103
+    # release_ramp one step per held value (a block of frames), with one coefficient:
+    # the loudness targeting's quick forecast of the limiter's gain, block by block.
+    n = out.shape[0]
+    scale1 = 1.0 / width1
+    scale2 = 1.0 / width2
+    state = 0.0
+    sum1 = 0.0
+    sum2 = 0.0
+    k1 = 0
+    k2 = 0
+    for t in range(n):
+        x = held[t]
+        rise = coef * state + (1.0 - coef) * x
+        state = x if x < rise else rise
+        if t == 0:
+            for j in range(width1):
+                ring1[j] = (j - width1 + 1) * state
+            for j in range(width2):
+                ring2[j] = (j - width2 + 1) * state
+        sum1 += state
+        mean1 = (sum1 - ring1[k1]) * scale1
+        ring1[k1] = sum1
+        k1 = k1 + 1 if k1 + 1 < width1 else 0
+        sum2 += mean1
+        mean2 = (sum2 - ring2[k2]) * scale2
+        ring2[k2] = sum2
+        k2 = k2 + 1 if k2 + 1 < width2 else 0
+        out[t] = mean2
+
+
+@njit(cache=True, nogil=True, fastmath=True, boundscheck=False)
+def interpolated_peaks_spans_1pc(xp, sums, diffs, centre, out, starts, stops):  # noqa: D103
+    # interpolated_peaks_spans for an interpolator with one mirrored pair and a middle
+    # phase (the studio meter's 4x at 48 kHz; its other rows are zero): the same numbers
+    # for less than half the work.
+    last = 2 * DETECTOR_BLOCKS * DETECTOR_BLOCK_TAPS - 1
+    for r in range(starts.shape[0]):
+        lo = starts[r]
+        x = xp[lo:]
+        o = out[lo:]
+        for i in range(stops[r] - lo):
+            a0 = np.float32(0.0)
+            b0 = np.float32(0.0)
+            m = np.float32(0.0)
+            for block in range(DETECTOR_BLOCKS):
+                for jj in range(DETECTOR_BLOCK_TAPS):
+                    j = block * DETECTOR_BLOCK_TAPS + jj
+                    u = x[i + last - j]
+                    v = x[i + j]
+                    s = u + v
+                    a0 += sums[0, j] * s
+                    b0 += diffs[0, j] * (u - v)
+                    m += centre[j] * s
+            p = max((abs(a0) + abs(b0)) * np.float32(0.5), abs(m))
+            if p > o[i]:
+                o[i] = p
+
+
+@njit(cache=True, nogil=True)
+def merge_between(peaks, between, first_frames, stop_frames, reach):  # noqa: D103
+    # peaks[f] = max(peaks[f], the in-between points on either side of frame f), for the
+    # frames first_frames[r] .. stop_frames[r] - 1 only (between[f + reach - 1] and
+    # between[f + reach], as in limiter.sample_true_peaks)
+    for r in range(first_frames.shape[0]):
+        for f in range(first_frames[r], stop_frames[r]):
+            v = max(between[f + reach - 1], between[f + reach])
+            if v > peaks[f]:
+                peaks[f] = v

@@ -68,7 +68,7 @@ import numpy as np
 
 from studio.audio import as_samples
 from studio.dsp.control import Control, resolve
-from studio.dsp.units import db_to_gain
+from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import ParameterError
 
 __all__ = [
@@ -423,16 +423,30 @@ def gain_envelope_db_reference(
     return np.array(out)
 
 
-def _excess_db(peaks: np.ndarray, target_db: np.ndarray) -> np.ndarray:
-    """How far (dB) each float32 peak is above the target (``-inf`` for silence).
+def _spots_over(
+    peaks: np.ndarray, target_db: np.ndarray, tolerance_db: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames whose peak is more than ``tolerance_db`` above the target, and by how much (dB).
 
-    float32 throughout: its rounding (~1e-6 dB) is far below the tolerance.
+    A comparison with the linear threshold finds them; only those few frames take a
+    logarithm (float64), so a long signal mostly under its target costs one pass.
     """
-    with np.errstate(divide="ignore"):
-        out = np.log10(peaks)
-    out *= np.float32(20.0)
-    out -= target_db
-    return out
+    target = np.asarray(target_db, dtype=np.float64)
+    threshold = db_to_gain(target + tolerance_db)
+    if target.ndim:
+        threshold = threshold.astype(np.float32)
+    spots = np.flatnonzero(peaks > threshold)
+    at = target if target.ndim == 0 else target[spots]
+    return spots, gain_to_db(peaks[spots].astype(np.float64)) - at
+
+
+def _required_db(peaks: np.ndarray, target_db: np.ndarray, n: int) -> np.ndarray:
+    """Step 2: the largest gain (dB, <= 0) each frame allows: ``target - peak`` where over."""
+    spots, excess = _spots_over(peaks, target_db)
+    required = np.zeros(n)
+    required[spots] = -excess
+    np.minimum(required, 0.0, out=required)
+    return required
 
 
 _DB_TO_LOG = np.log(10.0) / 20.0
@@ -442,7 +456,8 @@ def _apply(
     x: np.ndarray, gain_db: np.ndarray, drive: float | np.ndarray, out: np.ndarray | None = None
 ) -> np.ndarray:
     """``x * drive * 10**(gain_db/20)`` in the dtype of ``x`` (into ``out`` if given)."""
-    gain = (gain_db * _DB_TO_LOG).astype(x.dtype)
+    gain = np.empty(np.shape(gain_db), dtype=x.dtype)
+    np.multiply(gain_db, _DB_TO_LOG, out=gain, casting="same_kind")  # no float64 copy
     np.exp(gain, out=gain)
     if np.ndim(drive) or drive != 1.0:
         gain *= np.asarray(drive, dtype=x.dtype)
@@ -461,6 +476,7 @@ def limit(
     release_ms: Control = 100.0,
     lookahead_ms: Control = 5.0,
     gain_db: Control = 0.0,
+    input_peaks: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Limit ``samples`` so their true peak stays under ``ceiling_dbtp``.
 
@@ -482,6 +498,10 @@ def limit(
         largest value (see the module notes).
     gain_db : float, array or Envelope
         Drive: gain applied before limiting (louder in, same ceiling out).
+    input_peaks : numpy.ndarray, optional
+        ``sample_true_peaks(samples, sr, meter=False)`` when the caller has already
+        measured them (before the drive; a fixed drive scales them): spares the first
+        detection. The output is checked as always, so the guarantee does not rest on them.
 
     Returns
     -------
@@ -521,25 +541,120 @@ def limit(
         ramp = lookahead
     drive_arr = db_to_gain(np.asarray(drive_db, dtype=np.float64))
     drive: float | np.ndarray = float(drive_arr) if drive_arr.ndim == 0 else drive_arr
-    driven = x if np.ndim(drive) == 0 and drive == 1.0 else _apply(x, np.zeros(n), drive)
+
+    def driven_input() -> np.ndarray:
+        if np.ndim(drive):
+            return _apply(x, np.zeros(n), drive)
+        return x if drive == 1.0 else x * np.asarray(drive, dtype=x.dtype)
+
     target_db = (np.asarray(ceiling) - SAFETY_MARGIN_DB).astype(np.float32)
-    required = -_excess_db(sample_true_peaks(driven, sr, meter=False), target_db)
-    np.minimum(required, 0.0, out=required)
+    driven: np.ndarray | None = None
+    if input_peaks is not None and np.ndim(drive) == 0:
+        if np.shape(input_peaks) != (n,):
+            raise ParameterError(
+                f"limit: input_peaks needs one value per frame ({n}); got {np.shape(input_peaks)}."
+            )
+        peaks_in = np.asarray(input_peaks, dtype=np.float32)
+        if drive != 1.0:
+            peaks_in = peaks_in * np.float32(drive)
+    else:
+        driven = driven_input()
+        peaks_in = sample_true_peaks(driven, sr, meter=False)
+    required = _required_db(peaks_in, target_db, n)
     if (required < 0.0).any():
         gain = gain_envelope_db(required, lookahead=ramp, release_coef=coef)
         out = _apply(x, gain, drive)
     else:  # nothing over for our detector: still checked with both below
         gain = np.zeros(n)
+        driven = driven_input() if driven is None else driven
         out = driven.copy() if driven is x else driven
-    peaks = sample_true_peaks(out, sr)
+    peaks = _checked_peaks(out, sr, target_db)
     for _ in range(MAX_PASSES):
-        excess = _excess_db(peaks, target_db)
-        spots = np.flatnonzero(excess > DETECTION_TOLERANCE_DB)
+        spots, excess = _spots_over(peaks, target_db, DETECTION_TOLERANCE_DB)
         if not len(spots):
             return out, gain
         for lo, hi in _correction_spans(spots, lookahead, n):
             _correct(x, out, gain, drive, peaks, excess, spots, lo, hi, lookahead, sr)
     raise RuntimeError("limit: the true-peak check did not settle; please report this signal.")
+
+
+#: Frames per block of the check's screen (:func:`_checked_peaks`): more than the
+#: interpolator's reach, so a block and its two neighbours hold every sample it reads.
+SCREEN_BLOCK = 32
+
+
+@lru_cache(maxsize=16)
+def _screen_gain(sr: int) -> float:
+    """Largest sum of magnitudes of one phase's taps, over both interpolators at ``sr``.
+
+    No in-between point can exceed this times the largest magnitude among the samples
+    its taps read: a sure upper bound on what either detector can find. The float32
+    coefficients the kernel uses are summed, with a little room for float32 sums.
+    """
+    most = 0.0
+    for sums, diffs, centre in _interpolators(sr, True):
+        s, d = sums.astype(np.float64), diffs.astype(np.float64)
+        # phase p's taps are (sum + diff) / 2 on one half and (sum - diff) / 2 on the
+        # other; its mirror K - p has the same magnitudes; the middle phase is symmetric
+        phases = 0.5 * (np.abs(s + d) + np.abs(s - d)).sum(axis=1)
+        most = max(most, float(phases.max()), 2.0 * float(np.abs(centre.astype(np.float64)).sum()))
+    return most * (1.0 + 1e-4)
+
+
+def _checked_peaks(out: np.ndarray, sr: int, target_db: np.ndarray) -> np.ndarray:
+    """The output's true peaks as both detectors see them, wherever one may be over.
+
+    What the check needs: every frame whose true peak (our interpolator's or the studio
+    meter's) is above the target, measured exactly. Blocks of :data:`SCREEN_BLOCK`
+    frames whose samples (and their neighbours') are too small for any in-between point
+    to reach the target (:func:`_screen_gain`) keep their sample peak; only the others
+    are interpolated. Equal to :func:`sample_true_peaks` on every frame over the target.
+    """
+    from studio.dsp._kernels import (
+        abs_peak_frames,
+        block_max,
+        interpolated_peaks_spans,
+        interpolated_peaks_spans_1pc,
+        merge_between,
+    )
+
+    n_ch, n = out.shape
+    peaks = np.empty(n, dtype=out.dtype)
+    abs_peak_frames(out, peaks)
+    peaks = peaks.astype(np.float32, copy=False)
+    b = SCREEN_BLOCK
+    most = np.empty(-(-n // b), dtype=np.float32)
+    block_max(peaks, b, most)
+    near = most.copy()
+    np.maximum(near[1:], most[:-1], out=near[1:])
+    np.maximum(near[:-1], most[1:], out=near[:-1])
+    lowest = float(np.min(target_db)) if np.size(target_db) else 0.0
+    flagged = near * np.float32(_screen_gain(sr)) > np.float32(db_to_gain(lowest))
+    if not flagged.any():
+        return peaks
+    # runs of flagged blocks -> stretches of in-between points (see sample_true_peaks)
+    edges = np.diff(np.concatenate(([0], flagged.view(np.int8), [0])))
+    first_frames = (np.flatnonzero(edges == 1) * b).astype(np.int64)
+    stop_frames = np.minimum(np.flatnonzero(edges == -1) * b, n).astype(np.int64)
+    taps = TAPS_PER_PHASE
+    n_out = n + taps - 1
+    starts = (first_frames + REACH - 1).astype(np.int64)
+    stops = (stop_frames + REACH + 1).astype(np.int64)
+    starts[first_frames == 0] = 0  # the first frame takes the ringing before the start
+    stops[stop_frames == n] = n_out  # the last the ringing after the end
+    between = np.zeros(n_out, dtype=np.float32)
+    padded = np.zeros(n + 2 * (taps - 1), dtype=np.float32)
+    for c in range(n_ch):
+        padded[taps - 1 : taps - 1 + n] = out[c]
+        for sums, diffs, centre in _interpolators(sr, True):
+            if not (sums[1:].any() or diffs[1:].any()):  # one mirrored pair (4x, 2x)
+                interpolated_peaks_spans_1pc(padded, sums, diffs, centre, between, starts, stops)
+            else:
+                interpolated_peaks_spans(padded, sums, diffs, centre, between, starts, stops)
+    merge_between(peaks, between, first_frames, stop_frames, REACH)  # the stretches only
+    peaks[0] = max(peaks[0], between[:REACH].max())
+    peaks[-1] = max(peaks[-1], between[REACH + n - 1 :].max())
+    return peaks
 
 
 #: Hold around each over in a correction: beyond the interpolator's reach on both
@@ -574,10 +689,13 @@ def _correct(
     lookahead: int,
     sr: int,
 ) -> None:
-    """Step 6 on frames ``lo:hi``: deepen the gain at the overs, re-apply, re-measure."""
+    """Step 6 on frames ``lo:hi``: deepen the gain at the overs, re-apply, re-measure.
+
+    ``excess[k]`` is how far (dB) the peak at frame ``spots[k]`` is over the target.
+    """
     fix = np.zeros(hi - lo)
-    inside = spots[(spots >= lo) & (spots < hi)]
-    fix[inside - lo] = -(excess[inside] + CORRECTION_EXTRA_DB)
+    mask = (spots >= lo) & (spots < hi)
+    fix[spots[mask] - lo] = -(excess[mask] + CORRECTION_EXTRA_DB)
     gain[lo:hi] += gain_envelope_db(
         fix, lookahead=lookahead, release_coef=0.0, reach=_CORRECTION_REACH
     )

@@ -236,17 +236,26 @@ class RackMeters:
     full: Measurement | None
     target: Target
 
-    def met(self, which: str = "master") -> bool:
-        """Whether the passage (``"master"``) or the whole song (``"full"``) meets the target.
+    def met(self, which: str = "full") -> bool:
+        """Whether the whole song (``"full"``) meets the target.
 
-        Met: integrated loudness within the target's tolerance and true peak at or
-        under its ceiling. Material already quieter than a target that only turns down
-        is met when the ceiling holds and it is not louder than the target.
+        Met: integrated loudness within the target's tolerance and true peak at or under
+        its ceiling. Loudness is a property of the whole song: a passage is a slice of
+        the master, as loud as that part of the song is (a verse below the target, a
+        chorus above it), so ``"master"`` (the passage) is judged on its ceiling only.
         """
+        if which != "full":
+            return self.ceiling_held(which)
+        if self.full is None:
+            raise StudioError("There is no whole-song master yet: call rack.render_full() first.")
+        return target_met(self.target, self.full)
+
+    def ceiling_held(self, which: str = "master") -> bool:
+        """Whether the passage (``"master"``) or the whole song (``"full"``) holds the ceiling."""
         m = self.full if which == "full" else self.master
         if m is None:
             raise StudioError("There is no whole-song master yet: call rack.render_full() first.")
-        return target_met(self.target, m)
+        return bool(m.true_peak_dbtp <= self.target.true_peak_dbtp + 1e-3)
 
 
 def target_met(goal: Target, m: Measurement) -> bool:
@@ -1061,14 +1070,29 @@ class MasteringRack(widgets.VBox):
             return
         goal = meters.target
         parts = []
-        for which, m in (("passage", meters.master), ("full", meters.full)):
-            if m is None:
-                continue
+        m = meters.master  # the passage: a slice of the master, judged on its ceiling
+        held = meters.ceiling_held("master")
+        words = t(
+            "mastering_rack.verdict_passage_line",
+            lufs=m.integrated_lufs,
+            dbtp=m.true_peak_dbtp,
+            ceiling_dbtp=goal.true_peak_dbtp,
+        )
+        hint = "" if meters.full is not None else t("mastering_rack.verdict_render_hint")
+        colour = "#555" if held else "#c0392b"
+        mark = "&#10004;" if held else "&#10008;"
+        parts.append(
+            f"<div class='studio-rack-verdict-passage' data-ceiling='{str(held).lower()}' "
+            f"style='color:{colour}'>{mark} {html.escape(words)} "
+            f"<small style='color:#555'>{html.escape(hint)}</small></div>"
+        )
+        if meters.full is not None:
+            m = meters.full
             met = target_met(goal, m)
             gain = goal.playback_gain_db(m.integrated_lufs, m.true_peak_dbtp)
             words = t(
                 f"mastering_rack.verdict_{'met' if met else 'not_met'}",
-                what=t(f"mastering_rack.verdict_{which}"),
+                what=t("mastering_rack.verdict_full"),
                 name=goal.name,
                 target_lufs=goal.integrated_lufs,
                 ceiling_dbtp=goal.true_peak_dbtp,
@@ -1081,7 +1105,7 @@ class MasteringRack(widgets.VBox):
             colour = "#1e8449" if met else "#c0392b"
             mark = "&#10004;" if met else "&#10008;"
             parts.append(
-                f"<div class='studio-rack-verdict-{which}' data-met='{str(met).lower()}' "
+                f"<div class='studio-rack-verdict-full' data-met='{str(met).lower()}' "
                 f"style='color:{colour}'>{mark} {html.escape(words)} "
                 f"<small style='color:#555'>{html.escape(plays)}</small></div>"
             )
