@@ -41,7 +41,7 @@ from typing import Any
 from studio.errors import ParameterError
 from studio.text import has, t
 
-__all__ = ["SEVERITIES", "Finding", "Findings"]
+__all__ = ["SEVERITIES", "CheckedReport", "Finding", "Findings"]
 
 SEVERITIES = ("info", "warning", "problem")
 """How much a finding matters: worth knowing, worth a look, needs fixing."""
@@ -343,3 +343,39 @@ class Findings(tuple[Finding, ...]):
 
     def _repr_html_(self) -> str:
         return _html_block(self)
+
+
+class CheckedReport:
+    """What every report made of named checks shares (a mix-in for frozen dataclasses).
+
+    The class holds ``checks``, each with a ``name`` and its ``findings``; this gives
+    every finding in check order, whether the report is ``ok`` (no finding is a
+    problem) and one check by name. The ready-for-mastering report and the mastering
+    stage's input checks are two such reports, each with its own words.
+    """
+
+    checks: tuple[Any, ...]
+
+    @property
+    def findings(self) -> Findings:
+        """Every finding of every check, in the order of the checks."""
+        return Findings(f for check in self.checks for f in check.findings)
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is a problem (nothing blocks what comes next)."""
+        return not any(f.severity == "problem" for f in self.findings)
+
+    def check(self, name: str) -> Any:
+        """One check by name (``"clipping"``)."""
+        for c in self.checks:
+            if c.name == name:
+                return c
+        names = ", ".join(c.name for c in self.checks)
+        raise ParameterError(f"{type(self).__name__}: no check {name!r}; the checks are {names}.")
+
+    def _severity_counts(self) -> tuple[int, int]:
+        """How many findings are problems, and how many warnings."""
+        findings = self.findings
+        problems = sum(f.severity == "problem" for f in findings)
+        return problems, sum(f.severity == "warning" for f in findings)

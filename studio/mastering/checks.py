@@ -64,7 +64,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.analysis.findings import SEVERITIES, Finding, Findings
+from studio.analysis.findings import SEVERITIES, CheckedReport, Finding, Findings
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
 from studio.errors import AudioDataError, ParameterError
@@ -268,7 +268,7 @@ class _Places:
 
 
 @dataclass(frozen=True, eq=False)
-class InputReport:
+class InputReport(CheckedReport):
     """What a mixdown brings with it: figures, one line per check, plain-words findings.
 
     Attributes
@@ -335,29 +335,15 @@ class InputReport:
     checks: tuple[InputCheck, ...]
     measurement: Measurement = field(repr=False)
 
-    @property
-    def findings(self) -> Findings:
-        """Every finding of every check, in the order of the checks."""
-        return Findings(f for check in self.checks for f in check.findings)
-
-    @property
-    def ok(self) -> bool:
-        """True when no finding is a problem."""
-        return not any(f.severity == "problem" for f in self.findings)
-
     def check(self, name: str) -> InputCheck:
-        """One check by name (``"lossy"``)."""
-        for c in self.checks:
-            if c.name == name:
-                return c
-        raise ParameterError(f"InputReport: no check {name!r}; the checks are {', '.join(CHECKS)}.")
+        """One check by name (``"clipping"``)."""
+        found: InputCheck = super().check(name)
+        return found
 
     @property
     def verdict(self) -> str:
         """One line: fit to master, fit with things worth a look, or problems first."""
-        findings = self.findings
-        problems = sum(f.severity == "problem" for f in findings)
-        warnings = sum(f.severity == "warning" for f in findings)
+        problems, warnings = self._severity_counts()
         if problems:
             return t(
                 f"input_checks.verdict.problems_{'one' if problems == 1 else 'many'}", n=problems

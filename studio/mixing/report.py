@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from studio.analysis.findings import SEVERITIES, Finding, Findings
+from studio.analysis.findings import SEVERITIES, CheckedReport, Finding, Findings
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
 from studio.dsp.control import Envelope
@@ -244,7 +244,7 @@ def _finding(
 
 
 @dataclass(frozen=True, eq=False)
-class MixReport:
+class MixReport(CheckedReport):
     """Whether a mixdown is ready for mastering: its figures, its checks, its findings.
 
     ``print(report)`` and the notebook's HTML show the verdict, the figures, one line per
@@ -320,31 +320,17 @@ class MixReport:
     checks: tuple[Check, ...]
     measurement: Measurement = field(repr=False)
 
-    @property
-    def findings(self) -> Findings:
-        """Every finding of every check, in the order of the checks."""
-        return Findings(f for check in self.checks for f in check.findings)
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing blocks the hand-over to mastering (no finding is a problem)."""
-        return not any(f.severity == "problem" for f in self.findings)
-
     def check(self, name: str) -> Check:
         """One check by name (``"clipping"``)."""
-        for c in self.checks:
-            if c.name == name:
-                return c
-        raise ParameterError(f"MixReport: no check {name!r}; the checks are {', '.join(CHECKS)}.")
+        found: Check = super().check(name)
+        return found
 
     # ------------------------------------------------------------------------- words
 
     @property
     def verdict(self) -> str:
         """One line: ready, ready with things worth a look, or not ready yet."""
-        findings = self.findings
-        problems = sum(f.severity == "problem" for f in findings)
-        warnings = sum(f.severity == "warning" for f in findings)
+        problems, warnings = self._severity_counts()
         if problems:
             key = "not_ready_one" if problems == 1 else "not_ready_many"
             return t(f"report.verdict.{key}", n=problems)
