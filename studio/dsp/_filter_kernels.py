@@ -42,17 +42,17 @@ def sos_cascade(x, coefs, block, out):  # noqa: D103 - see biquad.sos_filter_ref
     # the signal exactly); coefficient set ``b`` applies to frames [b * block,
     # (b + 1) * block), the last set to the end. Sections run three at a time over the
     # whole signal with their state in registers (the next three read ``out``); a
-    # group whose last two sections are pass-throughs runs as one section.
+    # group whose last sections pass through runs as one or two sections.
     n_ch, n = x.shape
     n_blocks, n_sec = coefs.shape[0], coefs.shape[1]
     for g in range(0, n_sec, 3):
         src = x if g == 0 else out
-        single = True
+        used = 1  # sections of this group that do something (the rest pass through)
         for blk in range(n_blocks):
             for j in range(g + 1, g + 3):
                 k = coefs[blk, j]
                 if k[0] != 1.0 or k[1] != 0.0 or k[2] != 0.0 or k[4] != 0.0 or k[5] != 0.0:
-                    single = False
+                    used = max(used, j - g + 1)
         c = 0
         while c < n_ch:
             pair = c + 1 < n_ch
@@ -66,15 +66,31 @@ def sos_cascade(x, coefs, block, out):  # noqa: D103 - see biquad.sos_filter_ref
                 b00, b01, b02, a01, a02 = _coefs(k, g)
                 b10, b11, b12, a11, a12 = _coefs(k, g + 1)
                 b20, b21, b22, a21, a22 = _coefs(k, g + 2)
-                if single and pair:
+                if used == 1 and pair:
                     for i in range(start, stop):
                         v, p0, q0 = _tdf2(np.float64(src[c, i]), p0, q0, b00, b01, b02, a01, a02)
                         w, r0, t0 = _tdf2(np.float64(src[c1, i]), r0, t0, b00, b01, b02, a01, a02)
                         out[c, i] = v
                         out[c1, i] = w
-                elif single:
+                elif used == 1:
                     for i in range(start, stop):
                         v, p0, q0 = _tdf2(np.float64(src[c, i]), p0, q0, b00, b01, b02, a01, a02)
+                        out[c, i] = v
+                elif used == 2 and pair:
+                    for i in range(start, stop):
+                        v = np.float64(src[c, i])
+                        w = np.float64(src[c1, i])
+                        v, p0, q0 = _tdf2(v, p0, q0, b00, b01, b02, a01, a02)
+                        w, r0, t0 = _tdf2(w, r0, t0, b00, b01, b02, a01, a02)
+                        v, p1, q1 = _tdf2(v, p1, q1, b10, b11, b12, a11, a12)
+                        w, r1, t1 = _tdf2(w, r1, t1, b10, b11, b12, a11, a12)
+                        out[c, i] = v
+                        out[c1, i] = w
+                elif used == 2:
+                    for i in range(start, stop):
+                        v = np.float64(src[c, i])
+                        v, p0, q0 = _tdf2(v, p0, q0, b00, b01, b02, a01, a02)
+                        v, p1, q1 = _tdf2(v, p1, q1, b10, b11, b12, a11, a12)
                         out[c, i] = v
                 elif pair:
                     for i in range(start, stop):

@@ -52,17 +52,19 @@ def k_hop_energy(x, start, edges, hop, sos, state, energy, cross):  # noqa: D103
             for i in range(pos - start, seg - start):
                 u = x[c, i]
                 v = x[k, i]
+                # each memory's update puts one multiply-add after the section's output
+                # on the path to the next sample; its other terms are formed beside it
                 y = b0 * u + p1  # pre-filter (the shelf)
-                p1 = b1 * u - a1 * y + p2
+                p1 = (b1 * u + p2) - a1 * y
                 p2 = b2 * u - a2 * y
                 w = b0 * v + r1
-                r1 = b1 * v - a1 * w + r2
+                r1 = (b1 * v + r2) - a1 * w
                 r2 = b2 * v - a2 * w
                 z = c0 * y + q1  # RLB high-pass
-                q1 = c1 * y - d1 * z + q2
+                q1 = (c1 * y + q2) - d1 * z
                 q2 = c2 * y - d2 * z
                 t = c0 * w + s1
-                s1 = c1 * w - d1 * t + s2
+                s1 = (c1 * w + s2) - d1 * t
                 s2 = c2 * w - d2 * t
                 e0 += z * z
                 e1 += t * t

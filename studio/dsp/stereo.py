@@ -113,14 +113,23 @@ def _banded_width(
 ) -> np.ndarray:
     ms = ms_encode(x)
     mid = apply_sos(ms[0:1], allpass_sos(crossovers_hz, sr))[0]
-    side = np.zeros_like(mid)
+    side: np.ndarray | None = None
     for w, sos in zip(widths, crossover_bands(crossovers_hz, sr), strict=True):
         if np.ndim(w) == 0 and w == 0.0:
             continue
         band = apply_sos(ms[1:2], sos)[0]
-        band *= np.asarray(w, dtype=x.dtype)
-        side += band
-    return np.stack([mid + side, mid - side])
+        if not (np.ndim(w) == 0 and w == 1.0):  # a band at its width as it is: no multiply
+            band *= np.asarray(w, dtype=x.dtype)
+        if side is None:
+            side = band
+        else:
+            side += band
+    if side is None:  # every band mono
+        return np.stack([mid, mid])
+    out = np.empty_like(x)
+    np.add(mid, side, out=out[0])
+    np.subtract(mid, side, out=out[1])
+    return out
 
 
 def _banded_width_moving(
