@@ -242,15 +242,17 @@ def measure_song(path: str | Path, recipe: Any = None) -> SongLoudness:
 
     Never raises for a bad song: the error is returned, naming the file.
     """
-    from studio.analysis.meter import measure
+    from studio.dsp.loudness import momentary_loudness
     from studio.io import load
 
     name = str(path)
     try:
         audio = load(path, dtype="float32")
-        m = measure(_before_limiter(recipe, audio))
-        blocks = np.asarray(m.momentary_lufs[::_BLOCK_STEP], dtype=np.float64)
-        return SongLoudness(name, m.integrated_lufs, blocks)
+        heard = _before_limiter(recipe, audio)
+        # the gating blocks only (one K-filter pass; no true peak or range, unused here)
+        series = momentary_loudness(heard.samples, heard.sr, what=name)
+        blocks = np.asarray(series.lufs[::_BLOCK_STEP], dtype=np.float64)
+        return SongLoudness(name, album_loudness_lufs([blocks]), blocks)
     except Exception as exc:  # a bad song is reported, the album goes on
         return SongLoudness(name, math.nan, np.zeros(0), _describe(exc))
 
