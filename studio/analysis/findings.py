@@ -36,17 +36,29 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 from studio.errors import ParameterError
 from studio.text import has, t
 
-__all__ = ["SEVERITIES", "CheckedReport", "Finding", "Findings"]
+__all__ = [
+    "PASS_COLOUR",
+    "SEVERITIES",
+    "SEVERITY_COLOURS",
+    "CheckedReport",
+    "Finding",
+    "Findings",
+    "NamedCheck",
+]
 
 SEVERITIES = ("info", "warning", "problem")
 """How much a finding matters: worth knowing, worth a look, needs fixing."""
 
 _COLOURS = {"info": "#3b82c4", "warning": "#d08a1c", "problem": "#c0392b"}
+#: The colour of each severity in reports (the same as a finding's).
+SEVERITY_COLOURS = MappingProxyType(_COLOURS)
+#: The colour of a check that passed.
+PASS_COLOUR = "#2e8b57"
 _TEXTS = ("title", "what", "why", "try")
 _WIDTH = 88
 
@@ -343,6 +355,81 @@ class Findings(tuple[Finding, ...]):
 
     def _repr_html_(self) -> str:
         return _html_block(self)
+
+
+@dataclass(frozen=True)
+class NamedCheck:
+    """One named check of a report: its findings, or the line it shows when it passed.
+
+    A report's own check class names its catalogue file (``catalogue``: its check names
+    are under ``<catalogue>.checks``) and the names it allows (``names``).
+
+    Attributes
+    ----------
+    name : str
+        One of the class's ``names`` (``"headroom"``, ``"clipping"``...).
+    findings : Findings
+        What did not pass (empty when the check passed).
+    key : str
+        The catalogue key of the line shown when it passed.
+    fields : Mapping[str, Any]
+        The values that line needs, read-only.
+    """
+
+    catalogue: ClassVar[str] = "report"
+    names: ClassVar[tuple[str, ...]] = ()
+
+    name: str
+    findings: Findings = field(default_factory=lambda: Findings())
+    key: str = ""
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        kind = type(self).__name__
+        if self.name not in self.names:
+            raise ParameterError(
+                f"{kind}: name must be one of {', '.join(self.names)}; got {self.name!r}."
+            )
+        object.__setattr__(self, "findings", Findings(self.findings))
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+        if not self.findings and not self.key:
+            raise ParameterError(f"{kind} {self.name!r}: a check that passed needs its line's key.")
+
+    @property
+    def status(self) -> str:
+        """``"passed"``, or the most serious severity among its findings."""
+        if not self.findings:
+            return "passed"
+        return max((f.severity for f in self.findings), key=SEVERITIES.index)
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing is worth a look: no finding, or notes only."""
+        return self.status in ("passed", "info")
+
+    @property
+    def label(self) -> str:
+        """The check's name in words (``"Headroom"``)."""
+        return t(f"{self.catalogue}.checks.{self.name}")
+
+    @property
+    def status_text(self) -> str:
+        """The status in words: ``"fine"`` or a severity (``"problem"``)."""
+        if self.status == "passed":
+            return t(f"{self.catalogue}.checks.passed")
+        return t(f"findings.severity.{self.status}")
+
+    @property
+    def line(self) -> str:
+        """What the check says in one line: its pass line, or its findings' titles."""
+        if not self.findings:
+            return t(self.key, **self.fields)
+        return "; ".join(f.title for f in self.findings)
+
+    @property
+    def colour(self) -> str:
+        """The colour of its status (green when it passed)."""
+        return PASS_COLOUR if self.status == "passed" else _COLOURS[self.status]
 
 
 class CheckedReport:

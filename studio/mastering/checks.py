@@ -57,17 +57,23 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from studio.analysis.findings import SEVERITIES, CheckedReport, Finding, Findings
+from studio.analysis.findings import (
+    PASS_COLOUR,
+    SEVERITIES,
+    SEVERITY_COLOURS,
+    CheckedReport,
+    Finding,
+    Findings,
+    NamedCheck,
+)
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
-from studio.errors import AudioDataError, ParameterError
+from studio.errors import AudioDataError
 from studio.text import t
 
 __all__ = [
@@ -142,8 +148,6 @@ _LESSONS = {
     "phase": "mastering.translation",
 }
 _SHOWN_PLACES = 3
-_PASS_COLOUR = "#2e8b57"
-_COLOURS = {"info": "#3b82c4", "warning": "#d08a1c", "problem": "#c0392b"}
 
 Regions = tuple[tuple[float, float], ...]
 
@@ -151,67 +155,15 @@ Regions = tuple[tuple[float, float], ...]
 # ------------------------------------------------------------------------------ checks
 
 
-@dataclass(frozen=True)
-class InputCheck:
-    """One input check: its findings, or the line it shows when it passed.
+class InputCheck(NamedCheck):
+    """One check of the report: what it found, or the line it shows when it passed.
 
-    Attributes
-    ----------
-    name : str
-        One of :data:`CHECKS`.
-    findings : Findings
-        What did not pass (empty when it passed).
-    key : str
-        Catalogue key of the line shown when it passed.
-    fields : Mapping[str, Any]
-        The values that line needs.
+    Its name is one of :data:`CHECKS`; its words are in ``input_checks.toml``. See
+    :class:`~studio.analysis.findings.NamedCheck`.
     """
 
-    name: str
-    findings: Findings = field(default_factory=Findings)
-    key: str = ""
-    fields: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.name not in CHECKS:
-            raise ParameterError(
-                f"InputCheck: name must be one of {', '.join(CHECKS)}; got {self.name!r}."
-            )
-        object.__setattr__(self, "findings", Findings(self.findings))
-        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
-        if not self.findings and not self.key:
-            raise ParameterError(f"InputCheck {self.name!r}: a passed check needs its line's key.")
-
-    @property
-    def status(self) -> str:
-        """``"passed"``, or the most serious severity among its findings."""
-        if not self.findings:
-            return "passed"
-        return max((f.severity for f in self.findings), key=SEVERITIES.index)
-
-    @property
-    def label(self) -> str:
-        """The check's name in words."""
-        return t(f"input_checks.checks.{self.name}")
-
-    @property
-    def status_text(self) -> str:
-        """``"fine"`` or the severity in words."""
-        if self.status == "passed":
-            return t("input_checks.checks.passed")
-        return t(f"findings.severity.{self.status}")
-
-    @property
-    def line(self) -> str:
-        """One line: the pass line, or the titles of its findings."""
-        if not self.findings:
-            return t(self.key, **self.fields)
-        return "; ".join(f.title for f in self.findings)
-
-    @property
-    def colour(self) -> str:
-        """Colour of its status (green when it passed)."""
-        return _PASS_COLOUR if self.status == "passed" else _COLOURS[self.status]
+    catalogue: ClassVar[str] = "input_checks"
+    names: ClassVar[tuple[str, ...]] = CHECKS
 
 
 def _passed(name: str, key: str, **fields: Any) -> InputCheck:
@@ -407,7 +359,7 @@ class InputReport(CheckedReport):
     def _repr_html_(self) -> str:
         findings = self.findings
         status = max((f.severity for f in findings), key=SEVERITIES.index, default="")
-        colour = _COLOURS.get(status, _PASS_COLOUR) if status != "info" else _PASS_COLOUR
+        colour = SEVERITY_COLOURS.get(status, PASS_COLOUR) if status != "info" else PASS_COLOUR
         cell = "padding:1px 12px 1px 0;text-align:left"
         figure_rows = "".join(
             f'<tr><td style="{cell}">{html.escape(label)}</td>'

@@ -60,13 +60,19 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import soundfile as sf
 
-from studio.analysis.findings import SEVERITIES, CheckedReport, Finding, Findings
+from studio.analysis.findings import (
+    PASS_COLOUR,
+    SEVERITY_COLOURS,
+    CheckedReport,
+    Finding,
+    Findings,
+    NamedCheck,
+)
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
 from studio.dsp.control import Envelope
@@ -134,8 +140,6 @@ CHECKS = (
 )
 
 _SHOWN_PLACES = 3  # time ranges written out before "n more"
-_PASS_COLOUR = "#2e8b57"
-_COLOURS = {"info": "#3b82c4", "warning": "#d08a1c", "problem": "#c0392b"}  # as Findings
 _FLOAT_BITS = {"FLOAT": 32, "DOUBLE": 64}
 _INTEGER_SUBTYPE = re.compile(r"^(?:PCM_[SU]?|ALAC_|DWVW_|DPCM_)(\d+)$")
 
@@ -145,72 +149,15 @@ Regions = tuple[tuple[float, float], ...]
 # ----------------------------------------------------------------------------- checks
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedCheck):
     """One check of the report: what it found, or the line it shows when it passed.
 
-    Attributes
-    ----------
-    name : str
-        One of :data:`CHECKS` (``"headroom"``, ``"clipping"``...).
-    findings : Findings
-        What did not pass (empty when the check passed).
-    key : str
-        The catalogue key of the line shown when it passed (``"report.passed.headroom"``).
-    fields : Mapping[str, Any]
-        The values that line needs, read-only.
+    Its name is one of :data:`CHECKS`; its words are in ``report.toml``. See
+    :class:`~studio.analysis.findings.NamedCheck`.
     """
 
-    name: str
-    findings: Findings = field(default_factory=Findings)
-    key: str = ""
-    fields: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.name not in CHECKS:
-            raise ParameterError(
-                f"Check: name must be one of {', '.join(CHECKS)}; got {self.name!r}."
-            )
-        object.__setattr__(self, "findings", Findings(self.findings))
-        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
-        if not self.findings and not self.key:
-            raise ParameterError(f"Check {self.name!r}: a check that passed needs its line's key.")
-
-    @property
-    def status(self) -> str:
-        """``"passed"``, or the most serious severity among its findings."""
-        if not self.findings:
-            return "passed"
-        return max((f.severity for f in self.findings), key=SEVERITIES.index)
-
-    @property
-    def passed(self) -> bool:
-        """True when nothing is worth a look: no finding, or notes only."""
-        return self.status in ("passed", "info")
-
-    @property
-    def label(self) -> str:
-        """The check's name in words (``"Headroom"``)."""
-        return t(f"report.checks.{self.name}")
-
-    @property
-    def status_text(self) -> str:
-        """The status in words: ``"fine"`` or a severity (``"problem"``)."""
-        if self.status == "passed":
-            return t("report.checks.passed")
-        return t(f"findings.severity.{self.status}")
-
-    @property
-    def line(self) -> str:
-        """What the check says in one line: its pass line, or its findings' titles."""
-        if not self.findings:
-            return t(self.key, **self.fields)
-        return "; ".join(f.title for f in self.findings)
-
-    @property
-    def colour(self) -> str:
-        """The colour of its status (green when it passed)."""
-        return _PASS_COLOUR if self.status == "passed" else _COLOURS[self.status]
+    catalogue: ClassVar[str] = "report"
+    names: ClassVar[tuple[str, ...]] = CHECKS
 
 
 def _passed(name: str, key: str, **fields: Any) -> Check:
@@ -400,11 +347,11 @@ class MixReport(CheckedReport):
     def _repr_html_(self) -> str:
         findings = self.findings
         if any(f.severity == "problem" for f in findings):
-            verdict_colour = _COLOURS["problem"]
+            verdict_colour = SEVERITY_COLOURS["problem"]
         elif any(f.severity == "warning" for f in findings):
-            verdict_colour = _COLOURS["warning"]
+            verdict_colour = SEVERITY_COLOURS["warning"]
         else:
-            verdict_colour = _PASS_COLOUR
+            verdict_colour = PASS_COLOUR
         cell = "padding:1px 12px 1px 0;text-align:left"
         figure_rows = "".join(
             f'<tr><td style="{cell}">{html.escape(label)}</td>'
