@@ -31,7 +31,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -585,35 +585,20 @@ def render(
         want = round(min(max(tail_s(session), _PREROLL_MIN_S), _PREROLL_MAX_S) * sr)
         preroll = min(round(start_s * sr), -(-want // block) * block)
         preroll -= preroll % block  # whole meter blocks, so the meters line up
-    options: dict[str, Any] = {
-        "tail": tail,
-        "cache": cache,
-        "progress": progress,
-        "parallel": parallel,
-        "name": name,
-        "meter_block_s": meter_block_s,
-    }
+    options = _Options(tail, cache, progress, parallel, name, meter_block_s)
     if preroll == 0:
-        return _render_region(
-            session,
-            sources,
-            start_s=start_s,
-            duration_s=duration_s,
-            meters=meters,
-            outputs=outputs,
-            **options,
-        )
+        return _render_region(session, sources, start_s, duration_s, meters, outputs, options)
     inner_meters: dict[str, np.ndarray] | None = {} if meters is not None else None
     inner_outputs: dict[str, np.ndarray] | None = {} if outputs is not None else None
     assert duration_s is not None
     mix = _render_region(
         session,
         sources,
-        start_s=start_s - preroll / sr,
-        duration_s=duration_s + preroll / sr,
-        meters=inner_meters,
-        outputs=inner_outputs,
-        **options,
+        start_s - preroll / sr,
+        duration_s + preroll / sr,
+        inner_meters,
+        inner_outputs,
+        options,
     )
     frames = round(duration_s * sr)
     if meters is not None and inner_meters is not None:
@@ -624,22 +609,28 @@ def render(
     return Audio(mix.samples[:, preroll : preroll + frames], sr, mix.name)
 
 
+class _Options(NamedTuple):
+    """What :func:`render` passes on unchanged to :func:`_render_region`."""
+
+    tail: bool
+    cache: RenderCache | None
+    progress: Progress | None
+    parallel: bool
+    name: str | None
+    meter_block_s: float
+
+
 def _render_region(
     session: Session,
     sources: Mapping[str, Any],
-    *,
-    start_s: float = 0.0,
-    duration_s: float | None = None,
-    tail: bool = True,
-    cache: RenderCache | None = None,
-    progress: Progress | None = None,
-    parallel: bool = True,
-    name: str | None = None,
-    meters: dict[str, np.ndarray] | None = None,
-    meter_block_s: float = 0.05,
-    outputs: dict[str, np.ndarray] | None = None,
+    start_s: float,
+    duration_s: float | None,
+    meters: dict[str, np.ndarray] | None,
+    outputs: dict[str, np.ndarray] | None,
+    options: _Options,
 ) -> Audio:
     """Mix exactly the region asked for (see :func:`render`, which adds a pre-roll)."""
+    tail, cache, progress, parallel, name, meter_block_s = options
     sr = session.sr
     for stem_name, audio in sources.items():
         if isinstance(audio, Audio) and audio.sr != sr:
