@@ -27,6 +27,7 @@ LN10_OVER_20 = 0.11512925464970229
 DB_PER_NEPER = 8.685889638065035
 #: Frames per block of the limiter's hold (a power of two: the division is a shift).
 HOLD_BLOCK = 8
+HOLD_SHIFT = 3  # log2(HOLD_BLOCK)
 
 
 # --- attack/release smoothers (dB domain) -------------------------------------------------
@@ -202,9 +203,10 @@ def block_max(values, block, out):  # noqa: D103 - max of each block of ``block`
 
 
 @njit(cache=True, nogil=True)
-def release_ramp(held, coef, coef_step, width1, width2, out, ring1, ring2):  # noqa: D103
+def release_ramp(held, coef, coef_step, hold_shift, width1, width2, out, ring1, ring2):  # noqa: D103
     # See limiter.gain_envelope_db_reference: release recursion on the held
-    # requirement (one value per HOLD_BLOCK frames), then two running means over the
+    # requirement (one value per 2**hold_shift steps: HOLD_BLOCK frames for the limiter,
+    # every step for the loudness targeting's forecast), then two running means over the
     # past ``width1`` and ``width2`` values. A mean is the difference of two running
     # sums, so stretches of zeros give exact zeros. Before the start the first value is
     # held. ``coef`` has one value per frame (coef_step=1) or one for all (coef_step=0).
@@ -218,7 +220,7 @@ def release_ramp(held, coef, coef_step, width1, width2, out, ring1, ring2):  # n
     k1 = 0
     k2 = 0
     for t in range(n):
-        x = held[t // HOLD_BLOCK]
+        x = held[t >> hold_shift]
         c = coef[t * coef_step]
         rise = c * state + (1.0 - c) * x
         state = x if x < rise else rise
@@ -325,38 +327,6 @@ def interpolated_peaks_range(xp, sums, diffs, centre, out, lo, hi):  # noqa: D10
         p = max(p, abs(m))
         if p > out[i]:
             out[i] = p
-
-
-@njit(cache=True, nogil=True)
-def release_ramp_blocks(held, coef, width1, width2, out, ring1, ring2):  # noqa: D103
-    # release_ramp one step per held value (a block of frames), with one coefficient:
-    # the loudness targeting's quick forecast of the limiter's gain, block by block.
-    n = out.shape[0]
-    scale1 = 1.0 / width1
-    scale2 = 1.0 / width2
-    state = 0.0
-    sum1 = 0.0
-    sum2 = 0.0
-    k1 = 0
-    k2 = 0
-    for t in range(n):
-        x = held[t]
-        rise = coef * state + (1.0 - coef) * x
-        state = x if x < rise else rise
-        if t == 0:
-            for j in range(width1):
-                ring1[j] = (j - width1 + 1) * state
-            for j in range(width2):
-                ring2[j] = (j - width2 + 1) * state
-        sum1 += state
-        mean1 = (sum1 - ring1[k1]) * scale1
-        ring1[k1] = sum1
-        k1 = k1 + 1 if k1 + 1 < width1 else 0
-        sum2 += mean1
-        mean2 = (sum2 - ring2[k2]) * scale2
-        ring2[k2] = sum2
-        k2 = k2 + 1 if k2 + 1 < width2 else 0
-        out[t] = mean2
 
 
 @njit(cache=True, nogil=True, fastmath=True, boundscheck=False)

@@ -243,14 +243,15 @@ def _hold_blocks(required_db: np.ndarray, back: int, ahead: int) -> np.ndarray:
 
 def _release_ramp(held: np.ndarray, n: int, coef: float | np.ndarray, lookahead: int) -> np.ndarray:
     """Steps 4-5 (compiled): release recursion, then the two moving averages."""
-    from studio.dsp._kernels import release_ramp
+    from studio.dsp._kernels import HOLD_SHIFT, release_ramp
 
     coefs = np.ascontiguousarray(np.atleast_1d(coef), dtype=np.float64)
     first = lookahead // 2
     out = np.empty(n)
     step = int(coefs.size > 1)
     width1, width2 = first + 1, lookahead - first + 1
-    release_ramp(held, coefs, step, width1, width2, out, np.empty(width1), np.empty(width2))
+    ring1, ring2 = np.empty(width1), np.empty(width2)
+    release_ramp(held, coefs, step, HOLD_SHIFT, width1, width2, out, ring1, ring2)
     return out
 
 

@@ -167,7 +167,7 @@ class _Predictor:
         """The limiter's gain reduction (dB) forecast per block after a gain of ``gain_db``."""
         from scipy import ndimage
 
-        from studio.dsp._kernels import release_ramp_blocks
+        from studio.dsp._kernels import release_ramp
 
         required = np.minimum(self.target_db - (self.block_peak_db + gain_db), 0.0)
         size, back = self.blocks_size, self.blocks_back
@@ -176,7 +176,8 @@ class _Predictor:
         )
         w1, w2 = self.widths
         out = np.empty(len(held))
-        release_ramp_blocks(held, self.block_coef, w1, w2, out, np.empty(w1), np.empty(w2))
+        coef = np.array([self.block_coef])  # one coefficient, one step per block
+        release_ramp(held, coef, 0, 0, w1, w2, out, np.empty(w1), np.empty(w2))
         return out
 
     def lufs(self, gain_db: float) -> float:
