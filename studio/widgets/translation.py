@@ -18,10 +18,11 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from studio.analysis.meter import measure
 from studio.audio import Audio
+from studio.dsp.loudness import integrated_loudness
 from studio.errors import ParameterError
 from studio.mastering.translation import SYSTEMS, response_curves, translate
+from studio.preview import loudness_offset_db
 from studio.text import t
 from studio.widgets.lifecycle import register_view
 from studio.widgets.liveplot import Axis, LivePlot, Subplot
@@ -38,8 +39,7 @@ _CHOSEN = "#d35400"
 
 
 def _lufs(audio: Audio) -> float:
-    value = measure(audio).integrated_lufs
-    return float(value) if np.isfinite(value) else -np.inf
+    return float(integrated_loudness(audio.samples, audio.sr))
 
 
 class TranslationView(widgets.VBox):
@@ -125,8 +125,8 @@ class TranslationView(widgets.VBox):
         """Put ``system`` on side B (and on top of the plot), keeping the player's place."""
         chosen = SYSTEMS[system]
         heard = translate(self.passage, system)
-        offset = _lufs(heard) - self._master_lufs
-        self.player.set_side("system", heard, loudness_db=float(np.clip(offset, -60.0, 60.0)))
+        louder_db = -loudness_offset_db(self._master_lufs, _lufs(heard))
+        self.player.set_side("system", heard, loudness_db=louder_db)
         self.player.sides[1].label = chosen.name
         freqs, db = self._curves[system]
         self.plot.update("chosen", freqs, db)
