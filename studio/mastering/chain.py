@@ -141,8 +141,6 @@ class Module(Processor):
                 f"Module: a name is lower-case letters, digits and '_', starting with a "
                 f"letter (it is part of every path); got {self.name!r}."
             )
-        if isinstance(self.amount_pct, Envelope):
-            raise ParameterError("Module: amount_pct cannot move over time; give one number.")
 
     @property
     def title(self) -> str:
@@ -284,10 +282,6 @@ class MasteringChain(Processor):
             raise ParameterError(
                 f"MasteringChain: module names must be unique (they are part of every "
                 f"path); {', '.join(map(repr, doubled))} appears more than once."
-            )
-        if isinstance(self.amount_pct, Envelope):
-            raise ParameterError(
-                "MasteringChain: amount_pct cannot move over time; give one number."
             )
 
     # -- building ---------------------------------------------------------------------------
