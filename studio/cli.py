@@ -162,7 +162,9 @@ def _master(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _album(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from studio.mastering.batch import master_album
 
-    songs: Any = args.songs[0] if len(args.songs) == 1 else args.songs  # a folder, or files
+    one = Path(args.songs[0]).expanduser()
+    # one song file, several files, or a folder (a missing folder is refused by name)
+    songs: Any = args.songs if len(args.songs) > 1 or one.is_file() else one
     seen: dict[str, int] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
