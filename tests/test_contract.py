@@ -7,6 +7,7 @@ finite output; impossible values give a plain error; presets round-trip; a panel
 generated with a control for every parameter.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -91,7 +92,15 @@ def values_strategy(cls, depth=0):
             continue  # composites are fuzzed in their own tests
         items = values_strategy(item_type, depth + 1).map(lambda v, t=item_type: t(**v))
         low, high = cls.item_count(name)
-        fields[name] = st.lists(items, min_size=low, max_size=5 if high is None else high)
+        lists = st.lists(items, min_size=low, max_size=5 if high is None else high)
+        if any(f.name == "name" for f in dataclasses.fields(item_type)):
+            # items addressed by name (a rack's modules) must have names of their own
+            lists = lists.map(
+                lambda got: [
+                    dataclasses.replace(it, name=f"{it.name}_{i}") for i, it in enumerate(got)
+                ]
+            )
+        fields[name] = lists
     return st.fixed_dictionaries(fields)
 
 
