@@ -168,6 +168,43 @@ def test_fast_path_equals_the_pure_python_definition(rng, knee_db):
     np.testing.assert_array_equal(trace, expected)
 
 
+def test_compiled_detector_logarithm_is_exact_to_a_billionth_of_a_db(rng):
+    # every octave from the floor up past full scale, zero and subnormals included
+    mags = np.exp2(rng.uniform(-140.0, 4.0, 200_000))
+    x = (mags * rng.choice([-1.0, 1.0], mags.size)).astype(np.float32)
+    x[:4] = [0.0, -0.0, 1e-42, np.float32(2.0**-126)]
+    x[4:8] = [1.0, -1.0, np.sqrt(2.0), np.sqrt(0.5)]
+    level = detector_level_db(x[None, :])
+    with np.errstate(divide="ignore"):
+        exact = np.maximum(20.0 * np.log10(np.abs(x.astype(np.float64))), -200.0)
+    np.testing.assert_allclose(level, exact, rtol=0, atol=1e-9)
+    assert level[0] == level[1] == level[2] == -200.0
+    # stereo: the louder side, whichever it is
+    y = rng.uniform(-1, 1, (2, 5000)).astype(np.float32)
+    np.testing.assert_allclose(
+        detector_level_db(y), 20 * np.log10(np.abs(y.astype(np.float64)).max(axis=0)), atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("mix_pct", [100.0, 35.0])
+def test_compiled_gain_is_the_exact_gain_to_float32_rounding(rng, mix_pct):
+    # the float32 fast path's exponential against float64, from -3 to -77 dB of reduction
+    n = CHUNK_FRAMES + 777
+    x = rng.uniform(-1, 1, (2, n)).astype(np.float32) * np.float32(10.0)  # up to +20 dBFS
+    kw = {"threshold_db": -60.0, "ratio": 30.0, "knee_db": 0.0, "attack_ms": 0.5}
+    y, trace = compress(x, SR, release_ms=40.0, makeup_db=7.5, mix_pct=mix_pct, **kw)
+    gain = 10 ** ((trace + 7.5) / 20)
+    gain = 1 + mix_pct / 100 * (gain - 1)
+    exact = x.astype(np.float64) * gain
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y, exact, rtol=2.5e-7, atol=1e-30)
+    # float64 audio takes numpy's exponential: the plain formula
+    y64, trace64 = compress(x.astype(np.float64), SR, release_ms=40.0, mix_pct=mix_pct, **kw)
+    np.testing.assert_allclose(
+        y64, x * (1 + mix_pct / 100 * (10 ** (trace64 / 20) - 1)), rtol=1e-12
+    )
+
+
 def test_automation_path_equals_the_definition_and_the_scalar_path(rng):
     n = 6000
     x = rng.uniform(-1, 1, (2, n)) * np.linspace(0.05, 1.0, n)

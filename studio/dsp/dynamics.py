@@ -160,22 +160,28 @@ def time_constant_coef(time_ms: float | np.ndarray, sr: int) -> float | np.ndarr
 def detector_level_db(samples: np.ndarray) -> np.ndarray:
     """Peak detector: the level in dB of the loudest channel at each frame (float64)."""
     x = as_samples(samples)
-    peak = np.empty(x.shape[1], dtype=x.dtype)
-    if x.shape[1]:
+    n = x.shape[1]
+    if x.dtype == np.float32:  # the compiled logarithm, as the fast path takes it
+        level = np.empty(n)
+        if n:
+            kernels().peak_levels_db(x, 0, n, *_level_scratch(n), level)
+        return level
+    peak = np.empty(n, dtype=x.dtype)
+    if n:
         kernels().abs_peak_frames(x, peak)
     return _peak_to_db(peak)
 
 
-def _peak_to_db(peak: np.ndarray) -> np.ndarray:
-    """Level in dB (float64, floored) of peaks, as the compressor's fast path computes it.
+def _level_scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch for ``peak_levels_db`` over ``n`` frames: peaks, exponents, mantissas."""
+    return np.empty(n, dtype=np.float32), np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
 
-    The natural logarithm in the peaks' own dtype (numpy takes it several samples at a
-    time, in float32 too), then scaled to dB in float64: the compiled fast path reads the
-    same logarithms, so both give the same numbers.
-    """
+
+def _peak_to_db(peak: np.ndarray) -> np.ndarray:
+    """Level in dB (float64, floored) of float64 peaks, by numpy's logarithm."""
     with np.errstate(divide="ignore"):
-        log_peak = np.log(peak)
-    level = np.multiply(log_peak, DB_PER_NEPER, dtype=np.float64)
+        level = np.log(peak)
+    level *= DB_PER_NEPER
     return np.maximum(level, DETECTOR_FLOOR_DB, out=level)
 
 
@@ -718,38 +724,42 @@ def _compress_fast(
     size = min(n, CHUNK_FRAMES)
     trace = np.empty(n if keep_trace else size)
     out = np.empty_like(x)
-    peak = np.empty(size, dtype=x.dtype)
-    gain = np.empty(size, dtype=x.dtype)
+    level = np.empty(size)
     target = np.empty(size)
+    exponent = np.empty(size)
     offset = makeup * _DB_TO_LOG
-    one = x.dtype.type(1.0)
-    m = x.dtype.type(mix)
+    fast = x.dtype == np.float32  # compiled log and exp; float64 audio takes numpy's
+    scratch = _level_scratch(size)
+    gain_scratch = (np.empty(size, dtype=np.int32), np.empty(size, dtype=np.float32))
+    peak = np.empty(size if not fast else 0)
     state = 0.0
-    with np.errstate(divide="ignore"):  # a silent frame's logarithm is -inf: the floor
-        for start in range(0, n, size):
-            stop = min(start + size, n)
-            w = stop - start
-            p, g = peak[:w], gain[:w]
-            k.abs_peak_range(x, start, stop, p)
-            np.log(p, out=p)
-            state = k.compressor_chunk(
-                p,
-                threshold,
-                slope,
-                knee,
-                attack,
-                release,
-                state,
-                offset,
-                target[:w],
-                trace[start:stop] if keep_trace else trace[:w],
-                g,
-            )
-            np.exp(g, out=g)
+    for start in range(0, n, size):
+        stop = min(start + size, n)
+        w = stop - start
+        if fast:
+            k.peak_levels_db(x, start, stop, *scratch, level)
+        else:
+            k.abs_peak_range(x, start, stop, peak)
+            level[:w] = _peak_to_db(peak[:w])
+        state = k.compressor_chunk(
+            level[:w],
+            threshold,
+            slope,
+            knee,
+            attack,
+            release,
+            state,
+            offset,
+            target[:w],
+            trace[start:stop] if keep_trace else trace[:w],
+            exponent[:w],
+        )
+        if fast:
+            k.apply_exp_gain(x, start, stop, exponent, mix, *gain_scratch, out)
+        else:
+            g = np.exp(exponent[:w])
             if mix != 1.0:
-                g -= one
-                g *= m
-                g += one
+                g = 1.0 + mix * (g - 1.0)
             np.multiply(x[:, start:stop], g, out=out[:, start:stop])
     return out, (trace if keep_trace else np.empty(0))
 
