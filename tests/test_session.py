@@ -655,6 +655,38 @@ def test_a_slow_first_track_does_not_change_the_sum():
     )
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    parts=st.lists(
+        st.tuples(
+            st.sampled_from([1, 2]),  # channels
+            st.sampled_from([1.0, 0.5, -0.25, 1.7]),  # gain
+            st.booleans(),  # placed by a pan (side gains) or not
+            st.integers(0, 5000),  # frames late
+        ),
+        min_size=1,
+        max_size=9,
+    ),
+    frames=st.integers(1, 9000),
+    seed=st.integers(0, 2**16),
+)
+def test_a_bus_sums_its_parts_exactly_as_adding_them_one_by_one(parts, frames, seed):
+    from studio.mixing.render import _Part, _Summing
+
+    rng = np.random.default_rng(seed)
+    summing = _Summing(["bus"], frames)
+    expected = np.zeros((2, frames), dtype=np.float32)
+    for channels, gain, panned, wait in parts:
+        x = rng.standard_normal((channels, frames)).astype(np.float32)
+        part = _Part(x, 0, gain=gain, sides=(0.8, 0.3) if panned else None)
+        summing.add("bus", part, wait)
+        for side, g in enumerate(part.side_gains()):
+            if wait < frames:
+                row = x[min(side, channels - 1), : frames - wait]
+                expected[side, wait:] += row * np.float32(g)
+    np.testing.assert_array_equal(summing.take("bus"), expected)
+
+
 def test_saving_never_points_a_session_at_another_ones_audio(tmp_path):
     file = tmp_path / "mix.session.json"
     first = Project.from_audio({"Kick?": noise(seed=1), "Kick_": noise(seed=2)})
