@@ -687,6 +687,17 @@ def test_a_bus_sums_its_parts_exactly_as_adding_them_one_by_one(parts, frames, s
     np.testing.assert_array_equal(summing.take("bus"), expected)
 
 
+@pytest.mark.parametrize("channels", [1, 2])
+def test_a_strips_eq_and_compressor_sound_as_the_two_processors_in_turn(channels):
+    # the strip runs them in one pass; the numbers are those of one after the other
+    eq = ParametricEQ(bands=(EQBand("low_shelf", 80.0, 4.0, 0.7), EQBand("peak", 900.0, -5.0, 2.0)))
+    comp = Compressor(threshold_db=-24.0, ratio=5.0, attack_ms=4.0, release_ms=90.0, mix_pct=70.0)
+    x = noise(seconds=0.4, channels=channels, level=0.3).samples
+    strip = Strip(eq=eq, dynamics=comp)
+    by_hand = comp.process(eq.process(x, SR), SR)
+    np.testing.assert_array_equal(strip.pre_fader(x, SR), by_hand)
+
+
 def test_saving_never_points_a_session_at_another_ones_audio(tmp_path):
     file = tmp_path / "mix.session.json"
     first = Project.from_audio({"Kick?": noise(seed=1), "Kick_": noise(seed=2)})

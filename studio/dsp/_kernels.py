@@ -1,7 +1,8 @@
 """Compiled loops for the recursions that cannot be vectorised exactly.
 
 Each kernel has a readable pure-Python twin in the module that uses it (``dynamics.py``,
-``limiter.py``); the tests hold them equal. ``cache=True`` stores the machine code next
+``limiter.py``); the tests hold them equal (the compressor's fast path to 1e-12 dB:
+see its section). ``cache=True`` stores the machine code next
 to this file, so only the very first call on a machine pays the compilation. This module
 is imported lazily (inside functions), so ``import studio`` never loads numba.
 
@@ -13,6 +14,8 @@ dozen products is all (the oversampling detector).
 
 import numpy as np
 from numba import njit
+
+from studio.dsp._filter_kernels import _coefs, _tdf2
 
 #: Half the taps per phase of the limiter's oversampling detector (24 taps per phase),
 #: as 2 blocks of 6. Compile-time constants, so LLVM unrolls the small inner loops and
@@ -54,6 +57,15 @@ def smooth_branching_varying(target, attack, release, state, out):  # noqa: D103
 
 
 # --- compressor: gain computer + smoother in one pass --------------------------------------
+#
+# Every kernel of the compressor's fast path (and of the EQ run in its pass, below) is
+# compiled with the same options: numba compiles a kernel that another one calls with
+# the caller's options and keeps that one copy, so kernels that call each other must
+# agree, or the numbers would depend on which ran first. The options: numpy's error
+# model (a division by zero gives inf, not an exception; no checks in the loops) and
+# fused multiply-adds ("contract": one rounding instead of two, and a shorter path
+# from one smoother state to the next). The smoother then differs from its pure-Python
+# twin (two roundings) by about 1e-13 dB, and the tests hold it to that.
 
 
 @njit(cache=True, nogil=True)
@@ -76,39 +88,53 @@ def compressor_gain(level, threshold, slope, knee, attack, release, state, out):
     return state
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
-    level, threshold, slope, knee, attack, release, state, offset, target, trace, exponent
-):
-    # level: the detector's level in dB (float64, floored), as detector_level_db gives
-    # it; then exactly compressor_gain's steps. Two loops: the static curve has no
-    # memory, so it is written without branches into ``target`` (a scratch buffer) and
-    # runs several frames at once; only the smoother is a recursion. Also writes the
-    # exponent of the gain, (trace * ln(10)/20 + offset), for the exponential.
-    # (error_model="numpy": with no knee the soft branch divides by zero, and its inf
-    # is never selected.)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def gain_curve(level, threshold, slope, knee, target):  # noqa: D103 - the static curve
+    # compressor_gain's gain computer, written without branches so it runs several
+    # frames at once: target (dB, <= 0) for each level (dB). (error_model="numpy": with
+    # no knee the soft branch divides by zero, and its inf is never selected.)
     half = 0.5 * knee
     soft_on = knee > 0.0
-    to_log = LN10_OVER_20
-    n = level.shape[0]
-    for i in range(n):
+    for i in range(level.shape[0]):
         over = level[i] - threshold
         u = over + half
         soft = slope * (u * u) / (2.0 * knee)
         hard = slope * over if over > 0.0 else 0.0
         knee_zone = soft_on & (-half <= over) & (over <= half)
         target[i] = soft if knee_zone else hard
-    # both branches' next states are formed, then one is picked: the comparison is
-    # then off the path from one state to the next (the same numbers as choosing the
-    # coefficient first)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def smooth_step(goal, state, attack, release, keep_a, keep_r):  # noqa: D103
+    # One step of compressor_gain's smoother. Both branches' next states are formed,
+    # then one is picked: the comparison is then off the path from one state to the
+    # next (the same numbers as choosing the coefficient first).
+    falling = attack * state + keep_a * goal
+    rising = release * state + keep_r * goal
+    return falling if goal < state else rising
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def gain_exponents(trace, offset, exponent):  # noqa: D103
+    # The exponent of the gain for the exponential: trace * ln(10)/20 + offset.
+    for i in range(trace.shape[0]):
+        exponent[i] = trace[i] * LN10_OVER_20 + offset
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
+    level, threshold, slope, knee, attack, release, state, offset, target, trace, exponent
+):
+    # level: the detector's level in dB (float64, floored), as detector_level_db gives
+    # it; then exactly compressor_gain's steps: the static curve, then the smoother
+    # (the only recursion) from ``state``; returns the last state. Writes the trace and
+    # the exponent of the gain.
+    gain_curve(level, threshold, slope, knee, target)
     keep_a, keep_r = 1.0 - attack, 1.0 - release
-    for i in range(n):
-        goal = target[i]
-        falling = attack * state + keep_a * goal
-        rising = release * state + keep_r * goal
-        state = falling if goal < state else rising
+    for i in range(level.shape[0]):
+        state = smooth_step(target[i], state, attack, release, keep_a, keep_r)
         trace[i] = state
-        exponent[i] = state * to_log + offset
+    gain_exponents(trace, offset, exponent)
     return state
 
 
@@ -117,8 +143,8 @@ def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
 # numpy's float32 log and exp take about 2 ns a sample on this kind of processor (they
 # are not vectorised for AVX2); these loops are, and they split the float's bits into
 # exponent and mantissa themselves, so a polynomial only has to cover one octave.
-# (error_model="numpy": no division check, which would stop the vectorisation;
-# fastmath "contract": multiply-adds fused, about a quarter faster.)
+# (No division check, which would stop the vectorisation; fused multiply-adds, about
+# a quarter faster.)
 
 LN2 = 0.6931471805599453
 LOG2E = 1.4426950408889634
@@ -447,3 +473,76 @@ def merge_between(peaks, between, first_frames, stop_frames, reach):  # noqa: D1
             v = max(between[f + reach - 1], between[f + reach])
             if v > peaks[f]:
                 peaks[f] = v
+
+
+# --- EQ and compressor in one pass ------------------------------------------------------
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+def eq_compressor(  # noqa: D103 - a biquad group, then the compressor's fast path
+    x, k, threshold, slope, knee, attack, release, offset, mix, chunk, out, scratch
+):
+    # out = compress(sos_cascade(x, k)) for one group of three sections k (3, 6),
+    # normalised (pass-through sections where the group has fewer) and float32 x of one
+    # or two channels: the numbers of running the two one after the other. Both are
+    # recursions that wait on their own previous sample and leave most of the
+    # processor idle, so they run in the same loop: the filter on one chunk of frames
+    # beside the smoother on the chunk before (whose levels and static curve were
+    # taken as soon as it was filtered). The gain is then applied in place.
+    # scratch: (7, chunk) float64 rows: level, two target buffers, trace, exponent,
+    # then two rows viewed as float32 and as int32 pairs of buffers for the
+    # logarithm and the exponential.
+    n_ch, n = x.shape
+    pair = n_ch == 2
+    c1 = 1 if pair else 0
+    level, goal, target, trace, exponent = (
+        scratch[0],
+        scratch[1],
+        scratch[2],
+        scratch[3],
+        scratch[4],
+    )
+    floats = scratch[5].view(np.float32)  # 2 * chunk values
+    peak, frac = floats[:chunk], floats[chunk:]
+    ints = scratch[6].view(np.int32)
+    exps, mants = ints[:chunk], ints[chunk:]
+    scale_bits = exps  # free again: the levels of the chunk it scales were taken
+    b00, b01, b02, a01, a02 = _coefs(k, 0)
+    b10, b11, b12, a11, a12 = _coefs(k, 1)
+    b20, b21, b22, a21, a22 = _coefs(k, 2)
+    p0 = q0 = p1 = q1 = p2 = q2 = 0.0
+    r0 = t0 = r1 = t1 = r2 = t2 = 0.0
+    keep_a, keep_r = 1.0 - attack, 1.0 - release
+    state = 0.0
+    prev = 0  # first frame of the chunk waiting for its smoother
+    pw = 0  # its length (0: none)
+    for start in range(0, n + chunk, chunk):
+        stop = min(start + chunk, n)
+        w = max(stop - start, 0)
+        both = min(w, pw)
+        for i in range(w):
+            v = np.float64(x[0, start + i])
+            v, p0, q0 = _tdf2(v, p0, q0, b00, b01, b02, a01, a02)
+            v, p1, q1 = _tdf2(v, p1, q1, b10, b11, b12, a11, a12)
+            v, p2, q2 = _tdf2(v, p2, q2, b20, b21, b22, a21, a22)
+            out[0, start + i] = v
+            if pair:
+                u = np.float64(x[c1, start + i])
+                u, r0, t0 = _tdf2(u, r0, t0, b00, b01, b02, a01, a02)
+                u, r1, t1 = _tdf2(u, r1, t1, b10, b11, b12, a11, a12)
+                u, r2, t2 = _tdf2(u, r2, t2, b20, b21, b22, a21, a22)
+                out[c1, start + i] = u
+            if i < both:
+                state = smooth_step(goal[i], state, attack, release, keep_a, keep_r)
+                trace[i] = state
+        for i in range(both, pw):
+            state = smooth_step(goal[i], state, attack, release, keep_a, keep_r)
+            trace[i] = state
+        if pw:
+            gain_exponents(trace[:pw], offset, exponent[:pw])
+            apply_exp_gain(out, prev, prev + pw, exponent, mix, scale_bits, frac, out)
+        if w:
+            peak_levels_db(out, start, stop, peak, exps, mants, level)
+            gain_curve(level[:w], threshold, slope, knee, target[:w])
+            goal, target = target, goal
+        prev, pw = start, w

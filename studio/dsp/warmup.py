@@ -111,6 +111,8 @@ def _everything() -> list[tuple[str, Callable[[np.ndarray], object]]]:
         ("compress rms", lambda x: dynamics.compress(x, sr, detector="rms", **comp)),
         ("compress lookahead", lambda x: dynamics.compress(x, sr, lookahead_ms=5.0, **comp)),
         ("compress side-chain", lambda x: dynamics.compress(x, sr, sidechain_hpf_hz=90, **comp)),
+        ("compress_filtered", lambda x: dynamics.compress_filtered(
+            x, sr, biquad.band_sos("peak", 1000.0, 3.0, 1.0, sr), **comp)),
         ("gate", lambda x: gate.gate(x, sr, threshold_db=-40.0, ratio=10.0, range_db=40.0,
                                      attack_ms=1.0, hold_ms=20.0, release_ms=100.0)),
         ("limit", lambda x: limiter.limit(x, sr, gain_db=6.0)),
@@ -132,4 +134,17 @@ def _everything() -> list[tuple[str, Callable[[np.ndarray], object]]]:
         ("saturate", lambda x: saturation.saturate(x, sr)),
         ("excite", lambda x: saturation.excite(x, sr)),
         ("true peak", lambda x: truepeak.peak_envelope(x, sr)),
+        ("add_parts", _sum_into_a_bus),
     ]  # fmt: skip
+
+
+def _sum_into_a_bus(x: np.ndarray) -> None:
+    """What a mixdown does as tracks reach a bus (float32, whatever ``x`` is)."""
+    from studio.dsp import _sum_kernels as compiled
+
+    kernels: Any = compiled  # numba's dispatchers have no argument types to check
+    parts = kernels.PARTS
+    bus = np.zeros((2, x.shape[1]), dtype=np.float32)
+    rows = [np.ascontiguousarray(x[0], dtype=np.float32)] * (2 * parts)
+    waits = np.zeros(parts, dtype=np.int64)
+    kernels.add_parts(bus[0], bus[1], *rows, np.ones(2 * parts), waits, parts)

@@ -170,9 +170,17 @@ class Strip(Processor):
             y = Gain(gain_db=self.trim_db).run(y, sr)[0]
         if self.invert:
             y = -y
-        for stage in self.stages():
-            if not stage.bypass and not _passes_unchanged(stage, sr):
+        stages = [s for s in self.stages() if not s.bypass and not _passes_unchanged(s, sr)]
+        i = 0
+        while i < len(stages):
+            stage, after = stages[i], stages[i + 1] if i + 1 < len(stages) else None
+            if _eq_into_compressor(stage, after):  # one pass for both: the same numbers
+                assert isinstance(stage, ParametricEQ) and isinstance(after, Compressor)
+                y = after.run_filtered(y, sr, stage.sos(sr))
+                i += 2
+            else:
                 y = stage.run(y, sr)[0]
+                i += 1
         return y if (y is not x or not copy) else np.array(x, copy=True)
 
     def _process(self, samples: np.ndarray, sr: int) -> np.ndarray:
@@ -418,6 +426,16 @@ class Session(Parametric):
                             f"{', '.join(map(repr, sorted(stems)))}."
                         )
         self.bus_order()  # refuses loops
+
+
+def _eq_into_compressor(stage: Processor, after: Processor | None) -> bool:
+    """Whether a fixed, minimum-phase EQ feeds a compressor (they can run as one pass)."""
+    return (
+        type(stage) is ParametricEQ
+        and type(after) is Compressor
+        and stage.phase == "minimum"
+        and not stage.moves
+    )
 
 
 def _passes_unchanged(stage: Processor, sr: int) -> bool:

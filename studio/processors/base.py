@@ -311,7 +311,10 @@ class Processor(Parametric):
         """
         x = as_samples(samples, what=self.owner_label)
         with np.errstate(invalid="ignore", over="ignore"):
-            finite = not x.size or bool(np.isfinite(x.max() - x.min()))
+            # one pass: a NaN or an infinity makes the sum so; a sum that overflows on
+            # huge finite samples is looked at again (the range is finite then)
+            finite = not x.size or bool(np.isfinite(x.sum()))
+            finite = finite or bool(np.isfinite(x.max() - x.min()))
         if not finite:
             count, channel, frame = _first_bad_sample(x)
             raise AudioDataError(

@@ -16,6 +16,7 @@ import numpy as np
 
 from studio.audio import Audio
 from studio.dsp import dynamics, gate, limiter, multiband, transient
+from studio.dsp.biquad import apply_sos
 from studio.dsp.crossover import band_responses
 from studio.processors.base import Capabilities, Curve, Parametric, Processor, items, param
 from studio.text import t
@@ -128,6 +129,17 @@ class Compressor(Processor):
         """Compress ``samples`` (a new array; the input is not written to)."""
         self.check_rate(sr)
         return dynamics.compress(samples, sr, key=key, keep_trace=False, **self.values())[0]
+
+    def run_filtered(self, samples: np.ndarray, sr: int, sos: np.ndarray) -> np.ndarray:
+        """``samples`` through biquad sections ``sos`` (an EQ before it), then compressed.
+
+        The numbers of filtering, then :meth:`run`, in one pass where the compressor's
+        fast path allows (see :func:`studio.dsp.dynamics.compress_filtered`).
+        """
+        if self.bypass:
+            return apply_sos(samples, sos)
+        self.check_rate(sr)
+        return dynamics.compress_filtered(samples, sr, sos, **self.values())
 
 
 @dataclass(frozen=True)
