@@ -9,6 +9,7 @@ from scipy.signal import butter, sosfilt
 from studio.dsp.biquad import (
     apply_sos,
     apply_sos_blocks,
+    apply_sos_sets,
     band_coefficients,
     band_sos,
     sos_filter_reference,
@@ -273,6 +274,28 @@ def test_sweep_uses_block_coefficients(rng):
     blocks = butterworth_sos("low_pass", freqs[centres], "18", SR)
     assert blocks.shape == (len(centres), 2, 6)
     np.testing.assert_allclose(y, sos_filter_reference(x, blocks, BLOCK_FRAMES), atol=1e-12)
+
+
+def test_a_lane_that_holds_still_designs_only_where_it_moves(rng):
+    # the block sets chosen by index are exactly the blocks' own coefficients; a sweep
+    # that holds for most of its length filters as one designed block by block
+    sets = butterworth_sos("low_pass", np.array([300.0, 2000.0, 9000.0]), "24", SR)
+    which = np.array([0, 0, 1, 1, 1, 2, 0, 2, 2, 1])
+    x = rng.uniform(-1, 1, (2, 10 * 64 + 7)).astype(np.float32)
+    np.testing.assert_array_equal(
+        apply_sos_sets(x, sets, which, 64), apply_sos_blocks(x, sets[which], 64)
+    )
+    n = 48000
+    held = Envelope(
+        [0.0, 0.1, 0.2, 0.9, 1.0], [300.0, 8000.0, 8000.0, 8000.0, 500.0], shape="exponential"
+    )
+    assert held.value_at(0.5) == 8000.0 and held.value_at(0.15) == 8000.0  # flat: exact
+    z = rng.uniform(-1, 1, (2, n))
+    centres = np.minimum(np.arange(0, n, BLOCK_FRAMES) + BLOCK_FRAMES // 2, n - 1)
+    blocks = butterworth_sos("low_pass", held.value_at(centres / SR), "12", SR)
+    np.testing.assert_allclose(
+        low_pass(z, SR, freq_hz=held), apply_sos_blocks(z, blocks, BLOCK_FRAMES), atol=1e-12
+    )
 
 
 def test_a_low_pass_sweep_closes_smoothly_on_a_tone():

@@ -36,21 +36,21 @@ def _coefs(k, g):  # noqa: D103 - the five numbers of section g of one set
 
 
 @njit(cache=True, nogil=True, fastmath={"contract"})
-def sos_cascade(x, coefs, block, out):  # noqa: D103 - see biquad.sos_filter_reference
-    # x, out: (channels, frames); coefs: (n_blocks, n_sections, 6) normalised (a0 = 1),
+def sos_cascade(x, coefs, which, block, out):  # noqa: D103 - see biquad.sos_filter_reference
+    # x, out: (channels, frames); coefs: (n_sets, n_sections, 6) normalised (a0 = 1),
     # n_sections a multiple of 3 (the caller pads with [1, 0, 0, 1, 0, 0], which passes
-    # the signal exactly); coefficient set ``b`` applies to frames [b * block,
-    # (b + 1) * block), the last set to the end. Sections run three at a time over the
-    # whole signal with their state in registers (the next three read ``out``); a
+    # the signal exactly); block ``b`` (frames [b * block, (b + 1) * block), the last
+    # block to the end) filters with set ``which[b]``. Sections run three at a time over
+    # the whole signal with their state in registers (the next three read ``out``); a
     # group whose last sections pass through runs as one or two sections.
     n_ch, n = x.shape
-    n_blocks, n_sec = coefs.shape[0], coefs.shape[1]
+    n_blocks, n_sec = which.shape[0], coefs.shape[1]
     for g in range(0, n_sec, 3):
         src = x if g == 0 else out
         used = 1  # sections of this group that do something (the rest pass through)
-        for blk in range(n_blocks):
+        for s in range(coefs.shape[0]):
             for j in range(g + 1, g + 3):
-                k = coefs[blk, j]
+                k = coefs[s, j]
                 if k[0] != 1.0 or k[1] != 0.0 or k[2] != 0.0 or k[4] != 0.0 or k[5] != 0.0:
                     used = max(used, j - g + 1)
         c = 0
@@ -62,7 +62,7 @@ def sos_cascade(x, coefs, block, out):  # noqa: D103 - see biquad.sos_filter_ref
             for blk in range(n_blocks):
                 start = blk * block
                 stop = n if blk == n_blocks - 1 else min(n, start + block)
-                k = coefs[blk]
+                k = coefs[which[blk]]
                 b00, b01, b02, a01, a02 = _coefs(k, g)
                 b10, b11, b12, a11, a12 = _coefs(k, g + 1)
                 b20, b21, b22, a21, a22 = _coefs(k, g + 2)

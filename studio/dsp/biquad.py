@@ -30,6 +30,7 @@ __all__ = [
     "BAND_KINDS",
     "apply_sos",
     "apply_sos_blocks",
+    "apply_sos_sets",
     "band_coefficients",
     "band_sos",
     "sos_filter_reference",
@@ -205,21 +206,35 @@ def _kernel():  # compiled lazily so `import studio` stays fast; cached on disk 
     return _KERNEL
 
 
-def _run(samples: np.ndarray, coefs: np.ndarray, block: int) -> np.ndarray:
+def _run(
+    samples: np.ndarray, coefs: np.ndarray, block: int, which: np.ndarray | None = None
+) -> np.ndarray:
+    """Filter with coefficient set ``which[b]`` (by default set ``b``) on block ``b``."""
     x = np.asarray(samples)
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float64)
     squeeze = x.ndim == 1
     x2 = np.ascontiguousarray(x.reshape(1, -1) if squeeze else x)
     out = np.empty(x2.shape, dtype=x2.dtype)
-    spare = -coefs.shape[1] % 3  # the kernel runs sections three at a time
-    if spare:
-        through = np.zeros((coefs.shape[0], spare, 6))
-        through[..., 0] = through[..., 3] = 1.0
-        coefs = np.concatenate([coefs, through], axis=1)
+    coefs = _in_threes(coefs)
     if x2.size:
-        _kernel()(x2, coefs, int(block), out)
+        if which is None:
+            which = np.arange(coefs.shape[0])
+        _kernel()(x2, coefs, np.ascontiguousarray(which, dtype=np.int64), int(block), out)
     return out[0] if squeeze else out
+
+
+def _in_threes(coefs: np.ndarray) -> np.ndarray:
+    """Sets of sections padded to a multiple of three (the kernel runs three at a time).
+
+    The padding sections pass the signal exactly.
+    """
+    spare = -coefs.shape[1] % 3
+    if not spare:
+        return coefs
+    through = np.zeros((coefs.shape[0], spare, 6))
+    through[..., 0] = through[..., 3] = 1.0
+    return np.concatenate([coefs, through], axis=1)
 
 
 def apply_sos(samples: np.ndarray, sos: np.ndarray) -> np.ndarray:
@@ -289,6 +304,25 @@ def apply_sos_blocks(samples: np.ndarray, sos_blocks: np.ndarray, block: int) ->
     if coefs.shape[1] == 0:
         return apply_sos(samples, np.zeros((0, 6)))
     return _run(samples, coefs, int(block))
+
+
+def apply_sos_sets(
+    samples: np.ndarray, sos_sets: np.ndarray, set_of_block: np.ndarray, block: int
+) -> np.ndarray:
+    """:func:`apply_sos_blocks` with each block's coefficients chosen from a few sets.
+
+    Block ``b`` filters with ``sos_sets[set_of_block[b]]``: the same as
+    ``apply_sos_blocks(samples, sos_sets[set_of_block], block)``, without normalising
+    and padding a copy of the coefficients of every block (an automation lane that holds
+    still most of the song has few sets and many blocks).
+    """
+    coefs = _in_threes(_normalised(sos_sets))
+    which = np.asarray(set_of_block)
+    if coefs.ndim != 3 or coefs.shape[-1] != 6 or which.ndim != 1 or int(block) < 1:
+        return apply_sos_blocks(samples, np.asarray(sos_sets)[which], block)  # its checks
+    if coefs.shape[1] == 0:
+        return apply_sos(samples, np.zeros((0, 6)))
+    return _run(samples, coefs, int(block), which)
 
 
 def sos_filter_reference(samples: np.ndarray, sos_blocks: np.ndarray, block: int) -> np.ndarray:

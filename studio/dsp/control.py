@@ -185,12 +185,15 @@ class Envelope:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             u = np.where(real, (t - t0) / np.where(real, span, 1.0), 1.0)
         u = np.clip(u, 0.0, 1.0)
-        out = np.empty(t.shape)
+        # a segment between equal values holds it, whatever its shape (every formula
+        # below gives exactly ``a`` there): only the moving segments are computed
+        out = np.array(v0, dtype=np.float64)
+        moving = v0 != v1
         kinds = _shape_codes(shapes)[k]
         for code, shape in enumerate(_SHAPE_ORDER):
             if shape not in shapes:
                 continue
-            sel = kinds == code
+            sel = (kinds == code) & moving
             if not np.any(sel):
                 continue
             uu, a, b = u[sel], v0[sel], v1[sel]

@@ -240,19 +240,21 @@ def echo(
                 f"delay: {name} must lie between 0 and the Nyquist frequency ({sr / 2:g} Hz)."
             )
     sos = feedback_sos(_rows(low, n), _rows(high, n), sr)
-    # The loop runs in float64 whatever the audio's dtype (one compilation, not one per
-    # dtype); float32 audio converts exactly and its result rounds once at the end.
-    wide = np.empty((2, n), dtype=np.float64)
+    # The loop runs in float64 whatever the audio's dtype: it reads float32 audio
+    # (exactly) and writes its echoes rounded once, in the audio's own dtype (float32
+    # audio makes no float64 copies of the signal).
+    if x.dtype not in (np.float32, np.float64):
+        left, right = left.astype(np.float64), right.astype(np.float64)
+    out = np.empty((2, n), dtype=left.dtype)
     _echo_kernel()(
-        left.astype(np.float64, copy=False), right.astype(np.float64, copy=False),
+        left, right,
         np.ascontiguousarray(delay, dtype=np.float64),
         np.ascontiguousarray(feedback, dtype=np.float64),
-        sos, bool(ping_pong), wide[0], wide[1], CONTROL_BLOCK, _echo_line(delay),
+        sos, bool(ping_pong), out[0], out[1], CONTROL_BLOCK, _echo_line(delay),
     )  # fmt: skip
-    out = wide.astype(x.dtype, copy=False)
     if np.ndim(mix) == 0:
-        out *= x.dtype.type(mix)
-        if mix != 1.0:
+        if mix != 1.0:  # (at 100 % the echoes are the output as they are)
+            out *= out.dtype.type(mix)
             out[0] += x.dtype.type(1.0 - mix) * left
             out[1] += x.dtype.type(1.0 - mix) * right
         return out

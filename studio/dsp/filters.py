@@ -42,7 +42,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients
+from studio.dsp.biquad import apply_sos, apply_sos_blocks, apply_sos_sets, band_coefficients
 from studio.dsp.control import Control, Envelope, is_varying, resolve
 from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError
@@ -243,7 +243,16 @@ def apply_designed(
                 values[name] = resolved
     if all(np.ndim(v) == 0 for v in values.values()) or n == 0:
         return apply_sos(x, design(**values))
-    return apply_sos_blocks(x, design(**values), block)
+    # a block whose settings equal the block before's gets its coefficients: an
+    # automation lane that holds still most of the song designs only where it moves
+    moving = [v for v in values.values() if isinstance(v, np.ndarray) and v.ndim]
+    new_set = np.ones(len(centres), dtype=bool)
+    new_set[1:] = np.any([v[1:] != v[:-1] for v in moving], axis=0)
+    first = np.flatnonzero(new_set)
+    designed = design(
+        **{k: v[first] if isinstance(v, np.ndarray) and v.ndim else v for k, v in values.items()}
+    )
+    return apply_sos_sets(x, designed, np.cumsum(new_set) - 1, block)
 
 
 def high_pass(

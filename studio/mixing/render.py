@@ -480,11 +480,16 @@ def _render_track(
     latency = strip.latency_frames(sr)
     pre = strip.pre_fader(x, sr, copy=False)  # never written to: no copy when untouched
     fader = strip.fader
-    moving = isinstance(fader.gain_db, Envelope) or isinstance(fader.pan, Envelope)
+    place = Fader(pan=fader.pan, law=fader.law)  # the pan alone (a pre-fader send's)
     if strip.bypass:
         main = _Part(pre, latency, sides=(1.0, 1.0))
-    elif moving:
+    elif isinstance(fader.pan, Envelope):
         main = _Part(fader.run(pre, sr)[0], latency)
+    elif isinstance(fader.gain_db, Envelope):  # a ride on the track's own channels, placed
+        # as the track is added in: the same numbers as the fader's level, then its pan
+        main = _Part(
+            apply_gain(pre, sr, gain_db=fader.gain_db), latency, sides=place.gains(pre.shape[0])
+        )
     else:  # level and place as gains, applied as the track is added in (no copy)
         main = _Part(pre, latency, sides=fader.gains(pre.shape[0]))
     vca_db = _vca_gain(session, track)
@@ -496,7 +501,6 @@ def _render_track(
     for send in sends:
         send = _shifted(send, start_s)
         if send.pre_fader:  # before the fader, but placed where the track's pan puts it
-            place = Fader(pan=fader.pan, law=fader.law)
             if isinstance(fader.pan, Envelope):
                 tap = _Part(place.run(pre, sr)[0], latency)
             else:
@@ -508,9 +512,14 @@ def _render_track(
 
 
 def _send_part(tap: _Part, level_db: Any, sr: int) -> _Part:
-    """A send's signal: the tap with its level (a gain when fixed, a copy when it moves)."""
+    """A send's signal: the tap with its level (a gain when fixed, a copy when it moves).
+
+    A moving level rides the tap's own channels (a mono track stays mono, its pan and
+    gains still applied as it is added in).
+    """
     if isinstance(level_db, Envelope):  # already in song time less the passage's start
-        return _Part(apply_gain(tap.stereo(), sr, gain_db=level_db), tap.latency)
+        ridden = apply_gain(tap.samples, sr, gain_db=level_db)
+        return _Part(ridden, tap.latency, tap.gain, tap.sides)
     level = float(10.0 ** (level_db / 20.0))
     return _Part(tap.samples, tap.latency, tap.gain * level, tap.sides)
 
