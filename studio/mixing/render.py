@@ -28,6 +28,7 @@ that track and the buses after it, and nothing else.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -299,6 +300,10 @@ class _Part:
 _PREROLL_MIN_S = 0.5  # compressors and filters settle within this
 _PREROLL_MAX_S = 4.0  # a longer tail is heard cut at the very start of a preview
 _AHEAD = 3  # tracks rendered ahead of the next one to be added: bounds what waits in memory
+#: How long each bus took per frame in the last render that mixed it (by bus name): the
+#: slowest bus of a level starts first. A guess for scheduling only; the sound never
+#: depends on it.
+_BUS_SECONDS_PER_FRAME: dict[str, float] = {}
 
 
 class _Summing:
@@ -315,6 +320,7 @@ class _Summing:
         self.frames = frames
         self.buses = {name: np.zeros((2, frames), dtype=np.float32) for name in names}
         self._waiting: dict[str, list[tuple[_Part, int]]] = {name: [] for name in names}
+        self._lock = threading.Lock()  # for the dictionaries, when buses are taken side by side
 
     def add(self, bus: str, part: _Part, wait: int) -> None:
         """Add ``part`` into ``bus`` starting ``wait`` frames late (soon, in order)."""
@@ -348,10 +354,20 @@ class _Summing:
         waiting.clear()
 
     def take(self, bus: str) -> np.ndarray:
-        """The bus's sum, everything added, handed over (the bus is done)."""
+        """The bus's sum, everything added, handed over (the bus is done).
+
+        Buses may be taken side by side, each by its own thread.
+        """
         self.flush(bus)
-        del self._waiting[bus]
-        return self.buses.pop(bus)
+        with self._lock:
+            del self._waiting[bus]
+            return self.buses.pop(bus)
+
+    def drop(self, bus: str) -> None:
+        """Forget a bus whose result is known already (nothing waiting is added)."""
+        with self._lock:
+            del self._waiting[bus]
+            del self.buses[bus]
 
 
 def _sum_kernels() -> Any:
@@ -773,18 +789,24 @@ def _render_region(
             if hit is not None:
                 found[bus.name] = hit
         todo = [bus for bus in level if bus.name not in found]
-        sums = {bus.name: mixing.take(bus.name) for bus in level}
+        for bus in level:
+            if bus.name in found:
+                mixing.drop(bus.name)  # a cached result: its sum is not needed
+        # the slowest bus first (as timed in earlier renders), so it is not left to run
+        # alone at the end while the other core idles
+        todo.sort(key=lambda bus: -_BUS_SECONDS_PER_FRAME.get(bus.name, 0.0))
 
         def mix_bus(
             i: int,
             todo: list[Bus] = todo,
             found: dict[str, Any] = found,
             bus_keys: dict[str, Any] = bus_keys,
-            sums: dict[str, np.ndarray] = sums,
         ) -> None:
             bus = todo[i]
-            feed = _Part(sums[bus.name], latency[bus.name])
+            began = time.perf_counter()
+            feed = _Part(mixing.take(bus.name), latency[bus.name])  # its last parts added
             out = _render_bus(bus, feed, sr, start_s, listening)
+            _BUS_SECONDS_PER_FRAME[bus.name] = (time.perf_counter() - began) / max(1, frames)
             found[bus.name] = out
             if cache is not None:
                 cache.put(bus_keys[bus.name], out)
@@ -794,7 +816,6 @@ def _render_region(
         else:
             for i in range(len(todo)):
                 mix_bus(i)
-        sums.clear()  # the buses' inputs are no longer needed
         for bus in level:  # delivered in desk order, so every render sums alike
             out_part, sends = found[bus.name]
             if meters is not None:
