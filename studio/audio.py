@@ -58,6 +58,20 @@ def as_samples(samples: np.ndarray, *, what: str = "audio") -> np.ndarray:
     return arr
 
 
+def read_only(samples: np.ndarray) -> np.ndarray:
+    """A read-only view of ``samples`` (no copy), for handing to a compiled loop.
+
+    numba compiles a loop once for every type of array it is given, and a read-only
+    array is a type of its own: a loop handed the writable arrays of one call and the
+    read-only ones of another (audio kept in an ``Audio`` or a cache is read-only) would
+    be compiled twice, a second or two the first time. Inputs always handed over
+    read-only are compiled once.
+    """
+    view = samples.view()
+    view.flags.writeable = False
+    return view
+
+
 @dataclass(frozen=True, eq=False)
 class Audio:
     """A piece of audio: what you load, process, measure, play and save.

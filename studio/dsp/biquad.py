@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from studio.audio import read_only
 from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import ParameterError
 
@@ -214,7 +215,7 @@ def _run(
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float64)
     squeeze = x.ndim == 1
-    x2 = np.ascontiguousarray(x.reshape(1, -1) if squeeze else x)
+    x2 = read_only(np.ascontiguousarray(x.reshape(1, -1) if squeeze else x))
     out = np.empty(x2.shape, dtype=x2.dtype)
     coefs = _in_threes(coefs)
     if x2.size:
@@ -266,7 +267,7 @@ def apply_sos_bank(samples: np.ndarray, cascades: Sequence[np.ndarray]) -> list[
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float64)
     squeeze = x.ndim == 1
-    x2 = np.ascontiguousarray(x.reshape(1, -1) if squeeze else x)
+    x2 = read_only(np.ascontiguousarray(x.reshape(1, -1) if squeeze else x))
     sets = [np.asarray(sos, dtype=np.float64).reshape(-1, 6) for sos in cascades]
     n_sec = max((len(sos) for sos in sets), default=0)
     coefs = np.tile(np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), (len(sets), max(n_sec, 1), 1))

@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.audio import Audio, as_samples
+from studio.audio import Audio, as_samples, read_only
 from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients, band_sos
 from studio.dsp.control import Control, is_varying, resolve
 from studio.errors import AudioDataError, ParameterError
@@ -165,7 +165,7 @@ def detector_level_db(samples: np.ndarray) -> np.ndarray:
     if x.dtype == np.float32:  # the compiled logarithm, as the fast path takes it
         level = np.empty(n)
         if n:
-            kernels().peak_levels_db(x, 0, n, *_level_scratch(n), level)
+            kernels().peak_levels_db(read_only(x), 0, n, *_level_scratch(n), level)
         return level
     peak = np.empty(n, dtype=x.dtype)
     if n:
@@ -709,7 +709,7 @@ def _compress_fast(
     no trace) that filter ``x`` first, in the same pass (see :func:`compress_filtered`).
     """
     n = x.shape[1]
-    x = np.ascontiguousarray(x)
+    x = read_only(np.ascontiguousarray(x))  # (one compiled type, see read_only)
     threshold = float(checked_control(threshold_db, n, sr, "threshold_db"))
     ratio_v = float(checked_control(ratio, n, sr, "ratio (x:1)", lo=1.0))
     knee = float(checked_control(knee_db, n, sr, "knee_db", lo=0.0))

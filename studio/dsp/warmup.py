@@ -140,11 +140,12 @@ def _everything() -> list[tuple[str, Callable[[np.ndarray], object]]]:
 
 def _sum_into_a_bus(x: np.ndarray) -> None:
     """What a mixdown does as tracks reach a bus (float32, whatever ``x`` is)."""
+    from studio.audio import read_only
     from studio.dsp import _sum_kernels as compiled
 
     kernels: Any = compiled  # numba's dispatchers have no argument types to check
     parts = kernels.PARTS
     bus = np.zeros((2, x.shape[1]), dtype=np.float32)
-    rows = [np.ascontiguousarray(x[0], dtype=np.float32)] * (2 * parts)
+    rows = [read_only(np.ascontiguousarray(x[0], dtype=np.float32))] * (2 * parts)
     waits = np.zeros(parts, dtype=np.int64)
     kernels.add_parts(bus[0], bus[1], *rows, np.ones(2 * parts), waits, parts)

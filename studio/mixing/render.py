@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from studio.audio import Audio
+from studio.audio import Audio, read_only
 from studio.dsp import _parallel
 from studio.dsp.control import Envelope
 from studio.dsp.pan import apply_gain
@@ -337,7 +337,7 @@ class _Summing:
         if not waiting:
             return
         k = _sum_kernels()
-        empty = np.zeros(0, dtype=np.float32)
+        empty = read_only(np.zeros(0, dtype=np.float32))
         rows: list[np.ndarray] = []
         gains = np.zeros(2 * k.PARTS)
         waits = np.zeros(k.PARTS, dtype=np.int64)
@@ -345,6 +345,7 @@ class _Summing:
             samples = part.samples
             if samples.dtype != np.float32:
                 samples = samples.astype(np.float32)
+            samples = read_only(samples)  # one compiled type, whoever owns the part
             rows += [samples[0], samples[samples.shape[0] - 1]]
             gains[2 * j : 2 * j + 2] = part.side_gains()
             waits[j] = wait
