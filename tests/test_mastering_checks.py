@@ -274,3 +274,18 @@ def test_findings_are_plain_findings_tied_to_lessons(mix: np.ndarray) -> None:
         assert isinstance(f, Finding)
         assert f.lesson.startswith("mastering.")
         assert f.what and f.why and f.try_
+
+
+def test_the_long_term_spectrum_is_welchs():
+    # the lossy-source check's own Welch average equals scipy's with its defaults
+    from scipy.signal import welch
+
+    from studio.mastering.checks import _welch
+
+    rng = np.random.default_rng(5)
+    for frames, n_fft in ((100_000, 8192), (9000, 4096), (8192, 8192)):
+        x = rng.standard_normal((2, frames))
+        freqs, power = welch(x, fs=48000, nperseg=n_fft, axis=-1)
+        ours_f, ours = _welch(x, 48000, n_fft)
+        np.testing.assert_allclose(ours_f, freqs)
+        np.testing.assert_allclose(ours, power, rtol=1e-10)
