@@ -20,7 +20,8 @@ Figures, each the median of runs taken in turn so every engine sees the same loa
 * 12 and 48 tracks on one core (every thread of the process pinned to one processor
   core): times, realtime factors (3 minutes / time), ratios to pedalboard, growth 48/12;
 * 12 tracks on two cores: two tracks at a time (threads; the session renders tracks
-  side by side itself), throughput against one core;
+  side by side itself), throughput against one core; and the machine's ceiling: the
+  12 channel strips alone (nothing shared, no buses) on two cores against one;
 * each lane rendered to per-frame values alone (time and numpy's peak allocation);
 * the preview: one fader moved, the 10-second region mixed again through ``Project``
   and its render cache (median of 15 moves, both cores, as in a kernel);
@@ -916,6 +917,38 @@ def speed_rows(stems_12: list[Stem], stems_48: list[Stem]) -> list[Row]:
     return rows
 
 
+def ceiling_rows(stems_12: list[Stem]) -> list[Row]:
+    """What two cores can give on this machine: the 12 strips alone, side by side.
+
+    Each track's channel strip (EQ and compressor) on its stem, with no buses and no
+    summing: work with nothing shared but the memory bus, so its two-core speed-up is
+    the most the whole mixdown could reach here.
+    """
+    from studio.dsp import _parallel
+
+    session, sources = build_session(stems_12, automated=False)
+    work = [(t.strip, sources[t.name].samples) for t in session.tracks]
+
+    def strip(i: int) -> None:
+        work[i][0].pre_fader(work[i][1], SR)
+
+    def in_turn() -> None:
+        for i in range(len(work)):
+            strip(i)
+
+    with cores(1):
+        one = alternate({"strips": in_turn})["strips"]
+    with cores(2) as n_cores:
+        two = alternate({"strips": lambda: _parallel.side_by_side(strip, len(work))})["strips"]
+    return [
+        (
+            f"12 tracks' strips alone (no buses), {n_cores} cores: the machine's ceiling",
+            one.wall_s / two.wall_s,
+            f"x the 1-core throughput ({one.wall_s:.3f} s -> {two.wall_s:.3f} s)",
+        )
+    ]
+
+
 def sameness_rows(stems_12: list[Stem]) -> list[Row]:
     """The graphs are one graph: mix levels, and the session against the hand-made one."""
     mix_pb = render_graph(pedalboard_engine(stems_12), stems_12)
@@ -1100,6 +1133,7 @@ def run() -> list[Row]:
     rows.append(("making 48 stems x 3 min (synthesis)", t_make, "s"))
     rows.append(("48 stems, float32 size", stem_bytes / 2**20, "MiB"))
     rows += speed_rows(stems_12, stems_48)
+    rows += ceiling_rows(stems_12)
     rows += sameness_rows(stems_12)
     rows += lane_rows()
     rows += preview_rows(stems_12)
