@@ -698,6 +698,16 @@ def test_a_strips_eq_and_compressor_sound_as_the_two_processors_in_turn(channels
     np.testing.assert_array_equal(strip.pre_fader(x, SR), by_hand)
 
 
+def test_a_part_shorter_than_the_mix_is_refused_plainly():
+    from studio.errors import AudioDataError
+    from studio.mixing.render import _Part, _Summing
+
+    summing = _Summing(["bus"], 1000)
+    summing.add("bus", _Part(np.zeros((1, 990), dtype=np.float32), 0), 10)  # fits, late
+    with pytest.raises(AudioDataError, match="keep the length"):
+        summing.add("bus", _Part(np.zeros((2, 500), dtype=np.float32), 0), 0)
+
+
 def test_saving_never_points_a_session_at_another_ones_audio(tmp_path):
     file = tmp_path / "mix.session.json"
     first = Project.from_audio({"Kick?": noise(seed=1), "Kick_": noise(seed=2)})

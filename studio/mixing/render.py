@@ -326,6 +326,11 @@ class _Summing:
         """Add ``part`` into ``bus`` starting ``wait`` frames late (soon, in order)."""
         if wait >= self.frames:
             return
+        if part.samples.shape[-1] < self.frames - wait:  # the compiled sum reads that far
+            raise AudioDataError(
+                f"bus {bus!r}: a part of {part.samples.shape[-1]} frames arrived where the "
+                f"mix needs {self.frames - wait}; every processor must keep the length."
+            )
         waiting = self._waiting[bus]
         waiting.append((part, wait))
         if len(waiting) == _sum_kernels().PARTS:
