@@ -285,6 +285,11 @@ def test_a_lane_that_holds_still_designs_only_where_it_moves(rng):
     np.testing.assert_array_equal(
         apply_sos_sets(x, sets, which, 64), apply_sos_blocks(x, sets[which], 64)
     )
+    for bad in (np.array([0, 3]), np.array([], dtype=int), np.array([-1]), np.array([0.5])):
+        with pytest.raises(ParameterError, match="set numbers"):
+            apply_sos_sets(x, sets, bad, 64)
+    with pytest.raises(ParameterError, match="at least one"):
+        apply_sos_blocks(x, np.zeros((0, 2, 6)), 64)
     n = 48000
     held = Envelope(
         [0.0, 0.1, 0.2, 0.9, 1.0], [300.0, 8000.0, 8000.0, 8000.0, 500.0], shape="exponential"

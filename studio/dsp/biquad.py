@@ -304,6 +304,8 @@ def apply_sos_blocks(samples: np.ndarray, sos_blocks: np.ndarray, block: int) ->
         raise ParameterError(f"apply_sos_blocks: block must be at least 1 frame; got {block}.")
     if coefs.shape[1] == 0:
         return apply_sos(samples, np.zeros((0, 6)))
+    if coefs.shape[0] == 0:
+        raise ParameterError("apply_sos_blocks: at least one coefficient set is needed.")
     return _run(samples, coefs, int(block))
 
 
@@ -317,13 +319,29 @@ def apply_sos_sets(
     and padding a copy of the coefficients of every block (an automation lane that holds
     still most of the song has few sets and many blocks).
     """
-    coefs = _in_threes(_normalised(sos_sets))
+    sets = np.asarray(sos_sets, dtype=np.float64)
     which = np.asarray(set_of_block)
-    if coefs.ndim != 3 or coefs.shape[-1] != 6 or which.ndim != 1 or int(block) < 1:
-        return apply_sos_blocks(samples, np.asarray(sos_sets)[which], block)  # its checks
-    if coefs.shape[1] == 0:
+    if sets.ndim != 3 or sets.shape[-1] != 6:
+        raise ParameterError(
+            f"apply_sos_sets: coefficient sets must be shaped (sets, sections, 6); "
+            f"got {sets.shape}."
+        )
+    if (
+        which.ndim != 1
+        or which.size == 0
+        or which.dtype.kind not in "iu"
+        or which.min() < 0
+        or which.max() >= len(sets)
+    ):
+        raise ParameterError(
+            "apply_sos_sets: set_of_block must list, block by block, set numbers from 0 to "
+            f"{len(sets) - 1}; got {which!r}."
+        )
+    if int(block) < 1:
+        raise ParameterError(f"apply_sos_sets: block must be at least 1 frame; got {block}.")
+    if sets.shape[1] == 0:
         return apply_sos(samples, np.zeros((0, 6)))
-    return _run(samples, coefs, int(block), which)
+    return _run(samples, _in_threes(_normalised(sets)), int(block), which)
 
 
 def sos_filter_reference(samples: np.ndarray, sos_blocks: np.ndarray, block: int) -> np.ndarray:
