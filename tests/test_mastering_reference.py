@@ -301,10 +301,13 @@ def test_the_match_eq_at_another_rate_follows_the_same_curve(result) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.floats(-6.0, 6.0), min_size=31, max_size=31))
-def test_the_curve_fir_follows_any_gentle_curve(gains: list[float]) -> None:
+@given(st.lists(st.floats(-4.0, 4.0), min_size=31, max_size=31))
+def test_the_curve_fir_follows_any_gentle_curve(steps: list[float]) -> None:
+    # gentle: within +-6 dB, at most 4 dB from one third-octave band to the next (12 dB
+    # per octave; a matched tone curve is smoothed well below that). An 11 dB jump
+    # between neighbouring bands near 100 Hz is more than the FIR's length resolves.
     centres = fractional_octave_bands(3, low_hz=20.0, high_hz=20000.0)[0]
-    g = np.array(gains)
+    g = np.clip(np.cumsum(steps), -6.0, 6.0)
     taps = curve_fir_taps(centres, g, SR)
     assert len(taps) % 2 == 1
     np.testing.assert_allclose(taps, taps[::-1])  # symmetric: linear phase
