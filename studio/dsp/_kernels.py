@@ -126,9 +126,9 @@ def compressor_chunk(  # noqa: D103 - the compressor's fast path, one chunk
     level, threshold, slope, knee, attack, release, state, offset, target, trace, exponent
 ):
     # level: the detector's level in dB (float64, floored), as detector_level_db gives
-    # it; then exactly compressor_gain's steps: the static curve, then the smoother
-    # (the only recursion) from ``state``; returns the last state. Writes the trace and
-    # the exponent of the gain.
+    # it; then compressor_gain's steps (with fused multiply-adds, see above): the static
+    # curve, then the smoother (the only recursion) from ``state``; returns the last
+    # state. Writes the trace and the exponent of the gain.
     gain_curve(level, threshold, slope, knee, target)
     keep_a, keep_r = 1.0 - attack, 1.0 - release
     for i in range(level.shape[0]):
