@@ -33,7 +33,7 @@ import html
 import math
 import numbers
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -49,6 +49,9 @@ __all__ = [
     "Finding",
     "Findings",
     "NamedCheck",
+    "check_rows_html",
+    "figure_rows_html",
+    "report_table_lines",
 ]
 
 SEVERITIES = ("info", "warning", "problem")
@@ -466,3 +469,48 @@ class CheckedReport:
         findings = self.findings
         problems = sum(f.severity == "problem" for f in findings)
         return problems, sum(f.severity == "warning" for f in findings)
+
+
+# -- a report's two tables (figures, then one row per check) ----------------------------------
+
+_CELL = "padding:1px 12px 1px 0;text-align:left"
+
+
+def report_table_lines(figures: Sequence[tuple[str, str, str]], checks: Sequence[Any]) -> list[str]:
+    """A report's figures ``(label, value, unit)`` and its checks as aligned text rows.
+
+    The figures first (values right-aligned), a blank line, then each check's status,
+    name and line. Checks are anything with ``status_text``, ``label`` and ``line``.
+    """
+    width = max(len(label) for label, _, _ in figures) + 2
+    lines = [f"  {label:<{width}}{value:>8} {unit}".rstrip() for label, value, unit in figures]
+    lines.append("")
+    status_width = max(len(c.status_text) for c in checks) + 2
+    label_width = max(len(c.label) for c in checks) + 2
+    lines += [f"  {c.status_text:<{status_width}}{c.label:<{label_width}}{c.line}" for c in checks]
+    return lines
+
+
+def figure_rows_html(figures: Iterable[tuple[str, str, str]]) -> str:
+    """The figures ``(label, value, unit)`` as HTML table rows (values right-aligned)."""
+    number = f"{_CELL};text-align:right;font-variant-numeric:tabular-nums"
+    return "".join(
+        f'<tr><td style="{_CELL}">{html.escape(label)}</td>'
+        f'<td style="{number}">{html.escape(value)}</td>'
+        f'<td style="{_CELL}">{html.escape(unit)}</td></tr>'
+        for label, value, unit in figures
+    )
+
+
+def check_rows_html(checks: Iterable[Any]) -> str:
+    """One HTML table row per check: its status in its colour, its name, its line.
+
+    Checks are anything with ``status_text``, ``colour``, ``label`` and ``line``.
+    """
+    return "".join(
+        f'<tr><td style="{_CELL};color:{c.colour};font-weight:600;white-space:nowrap">'
+        f"{html.escape(c.status_text)}</td>"
+        f'<td style="{_CELL};white-space:nowrap">{html.escape(c.label)}</td>'
+        f'<td style="{_CELL}">{html.escape(c.line)}</td></tr>'
+        for c in checks
+    )

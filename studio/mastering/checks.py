@@ -70,6 +70,9 @@ from studio.analysis.findings import (
     Finding,
     Findings,
     NamedCheck,
+    check_rows_html,
+    figure_rows_html,
+    report_table_lines,
 )
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
@@ -336,15 +339,7 @@ class InputReport(CheckedReport):
     def summary(self) -> str:
         """The report as text: verdict, figures, one line per check, then the findings."""
         lines = [self.heading, self.verdict, ""]
-        figures = self._figures()
-        width = max(len(label) for label, _, _ in figures) + 2
-        for label, value, unit in figures:
-            lines.append(f"  {label:<{width}}{value:>8} {unit}".rstrip())
-        lines.append("")
-        rows = [(c.status_text, c.label, c.line) for c in self.checks]
-        w1 = max(len(s) for s, _, _ in rows) + 2
-        w2 = max(len(label) for _, label, _ in rows) + 2
-        lines += [f"  {s:<{w1}}{label:<{w2}}{line}" for s, label, line in rows]
+        lines += report_table_lines(self._figures(), self.checks)
         if self.findings:
             lines += ["", str(self.findings)]
         return "\n".join(lines)
@@ -360,19 +355,8 @@ class InputReport(CheckedReport):
         findings = self.findings
         status = max((f.severity for f in findings), key=SEVERITIES.index, default="")
         colour = SEVERITY_COLOURS.get(status, PASS_COLOUR) if status != "info" else PASS_COLOUR
-        cell = "padding:1px 12px 1px 0;text-align:left"
-        figure_rows = "".join(
-            f'<tr><td style="{cell}">{html.escape(label)}</td>'
-            f'<td style="{cell};text-align:right;font-variant-numeric:tabular-nums">'
-            f'{html.escape(value)}</td><td style="{cell}">{html.escape(unit)}</td></tr>'
-            for label, value, unit in self._figures()
-        )
-        check_rows = "".join(
-            f'<tr><td style="{cell};color:{c.colour};font-weight:600;white-space:nowrap">'
-            f'{html.escape(c.status_text)}</td><td style="{cell};white-space:nowrap">'
-            f'{html.escape(c.label)}</td><td style="{cell}">{html.escape(c.line)}</td></tr>'
-            for c in self.checks
-        )
+        figure_rows = figure_rows_html(self._figures())
+        check_rows = check_rows_html(self.checks)
         parts = [
             f'<div style="font-weight:600">{html.escape(self.heading)}</div>',
             f'<div style="color:{colour};font-weight:600;margin:2px 0 6px 0">'

@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from studio.analysis.findings import check_rows_html, figure_rows_html, report_table_lines
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
 from studio.errors import AudioDataError, ParameterError
@@ -279,6 +280,11 @@ class QCCheck:
         return t(f"qc.status.{self.status}")
 
     @property
+    def colour(self) -> str:
+        """The colour of its status in a report."""
+        return _COLOURS[self.status]
+
+    @property
     def line(self) -> str:
         """What the check found, in one line."""
         return t(f"qc.lines.{self.key}", **self.fields)
@@ -494,15 +500,7 @@ class QCReport:
     def summary(self) -> str:
         """The report as text: heading, verdict, figures, checks, overs, playback."""
         lines = [self.heading, self.verdict, ""]
-        figures = self._figures()
-        width = max(len(label) for label, _, _ in figures) + 2
-        for label, value, unit in figures:
-            lines.append(f"  {label:<{width}}{value:>8} {unit}".rstrip())
-        lines.append("")
-        status_width = max(len(c.status_text) for c in self.checks) + 2
-        label_width = max(len(c.label) for c in self.checks) + 2
-        for c in self.checks:
-            lines.append(f"  {c.status_text:<{status_width}}{c.label:<{label_width}}{c.line}")
+        lines += report_table_lines(self._figures(), self.checks)
         if self.overs:
             lines += ["", t("qc.overs.heading", n=len(self.overs))]
             lines += [f"  {line}" for line in self._over_lines()]
@@ -527,21 +525,8 @@ class QCReport:
 
     def _repr_html_(self) -> str:
         worst = max((c.status for c in self.checks), key=_SEVERITY.index, default="passed")
-        cell = "padding:1px 12px 1px 0;text-align:left"
-        num = f"{cell};text-align:right;font-variant-numeric:tabular-nums"
-        figure_rows = "".join(
-            f'<tr><td style="{cell}">{html.escape(label)}</td>'
-            f'<td style="{num}">{html.escape(value)}</td>'
-            f'<td style="{cell}">{html.escape(unit)}</td></tr>'
-            for label, value, unit in self._figures()
-        )
-        check_rows = "".join(
-            f'<tr><td style="{cell};color:{_COLOURS[c.status]};font-weight:600">'
-            f"{html.escape(c.status_text)}</td>"
-            f'<td style="{cell};white-space:nowrap">{html.escape(c.label)}</td>'
-            f'<td style="{cell}">{html.escape(c.line)}</td></tr>'
-            for c in self.checks
-        )
+        figure_rows = figure_rows_html(self._figures())
+        check_rows = check_rows_html(self.checks)
         parts = [
             f'<div style="font-weight:600">{html.escape(self.heading)}</div>',
             f'<div style="color:{_COLOURS[worst]};font-weight:600;margin:2px 0 6px 0">'
@@ -556,11 +541,8 @@ class QCReport:
                 f'<ul style="margin:0 0 6px 0">{items}</ul>'
             )
         if self.services:
-            rows = "".join(
-                f'<tr><td style="{cell}">{html.escape(s.name)}</td>'
-                f'<td style="{num}">{html.escape(_number(s.gain_db, 1, sign=True))} dB</td>'
-                f'<td style="{cell}">{html.escape(s.line)}</td></tr>'
-                for s in self.services
+            rows = figure_rows_html(
+                (s.name, f"{_number(s.gain_db, 1, sign=True)} dB", s.line) for s in self.services
             )
             parts.append(
                 f"<div>{html.escape(t('qc.playback.heading'))}</div>"

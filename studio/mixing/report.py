@@ -72,6 +72,9 @@ from studio.analysis.findings import (
     Finding,
     Findings,
     NamedCheck,
+    check_rows_html,
+    figure_rows_html,
+    report_table_lines,
 )
 from studio.analysis.meter import Measurement, measure
 from studio.audio import Audio
@@ -318,16 +321,7 @@ class MixReport(CheckedReport):
     def summary(self) -> str:
         """The report as text: verdict, figures, one line per check, then the findings."""
         lines = [self.heading, self.verdict, ""]
-        figures = self._figures()
-        width = max(len(label) for label, _, _ in figures) + 2
-        for label, value, unit in figures:
-            lines.append(f"  {label:<{width}}{value:>8} {unit}".rstrip())
-        lines.append("")
-        checks = [(c.status_text, c.label, c.line) for c in self.checks]
-        status_width = max(len(s) for s, _, _ in checks) + 2
-        label_width = max(len(label) for _, label, _ in checks) + 2
-        for status, label, line in checks:
-            lines.append(f"  {status:<{status_width}}{label:<{label_width}}{line}")
+        lines += report_table_lines(self._figures(), self.checks)
         findings = self.findings
         if findings:
             lines += ["", str(findings)]
@@ -352,21 +346,8 @@ class MixReport(CheckedReport):
             verdict_colour = SEVERITY_COLOURS["warning"]
         else:
             verdict_colour = PASS_COLOUR
-        cell = "padding:1px 12px 1px 0;text-align:left"
-        figure_rows = "".join(
-            f'<tr><td style="{cell}">{html.escape(label)}</td>'
-            f'<td style="{cell};text-align:right;font-variant-numeric:tabular-nums">'
-            f"{html.escape(value)}</td>"
-            f'<td style="{cell}">{html.escape(unit)}</td></tr>'
-            for label, value, unit in self._figures()
-        )
-        check_rows = "".join(
-            f'<tr><td style="{cell};color:{c.colour};font-weight:600;white-space:nowrap">'
-            f"{html.escape(c.status_text)}</td>"
-            f'<td style="{cell};white-space:nowrap">{html.escape(c.label)}</td>'
-            f'<td style="{cell}">{html.escape(c.line)}</td></tr>'
-            for c in self.checks
-        )
+        figure_rows = figure_rows_html(self._figures())
+        check_rows = check_rows_html(self.checks)
         parts = [
             f'<div style="font-weight:600">{html.escape(self.heading)}</div>',
             f'<div style="color:{verdict_colour};font-weight:600;margin:2px 0 6px 0">'
