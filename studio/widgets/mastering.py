@@ -625,38 +625,14 @@ class MasteringRack(widgets.VBox):
         )
         plot.add_class("studio-rack-time")
         empty = np.zeros(0)
-        plot.line(
-            "momentary",
-            empty,
-            empty,
-            label=t("mastering_rack.momentary"),
-            color="#aab7c4",
-            width=1.0,
+        lines: tuple[tuple[str, str, dict[str, Any]], ...] = (
+            ("momentary", "#aab7c4", {"width": 1.0}),
+            ("short_term", PALETTE[0], {"width": 1.8}),
+            ("integrated", PALETTE[1], {"width": 2.4}),
+            ("mix_short_term", "#7f8c8d", {"dash": "dot"}),
         )
-        plot.line(
-            "short_term",
-            empty,
-            empty,
-            label=t("mastering_rack.short_term"),
-            color=PALETTE[0],
-            width=1.8,
-        )
-        plot.line(
-            "integrated",
-            empty,
-            empty,
-            label=t("mastering_rack.integrated"),
-            color=PALETTE[1],
-            width=2.4,
-        )
-        plot.line(
-            "mix_short_term",
-            empty,
-            empty,
-            label=t("mastering_rack.mix_short_term"),
-            color="#7f8c8d",
-            dash="dot",
-        )
+        for name, colour, style in lines:
+            plot.line(name, empty, empty, label=t(f"mastering_rack.{name}"), color=colour, **style)
         for i, module in enumerate(m for m in self._chain.modules if _has_trace(m)):
             plot.line(
                 f"gr_{module.name}",
