@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from studio import buffers
 from studio.audio import read_only
 from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import ParameterError
@@ -216,7 +217,7 @@ def _run(
         x = x.astype(np.float64)
     squeeze = x.ndim == 1
     x2 = read_only(np.ascontiguousarray(x.reshape(1, -1) if squeeze else x))
-    out = np.empty(x2.shape, dtype=x2.dtype)
+    out = buffers.empty(x2.shape, x2.dtype)
     coefs = _in_threes(coefs)
     if x2.size:
         if which is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from studio import buffers
 from studio.errors import ParameterError
 
 __all__ = ["SHAPES", "Control", "Envelope", "is_varying", "resolve", "value_range"]
@@ -130,7 +131,7 @@ class Envelope:
         dtype : numpy dtype
             Of the result (float64 unless asked).
         """
-        out = np.empty(n_frames, dtype=dtype)
+        out = buffers.empty(n_frames, dtype)
         if n_frames == 0:
             return out
 

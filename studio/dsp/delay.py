@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from studio import buffers
 from studio.dsp.control import Control, resolve
 from studio.errors import AudioDataError, ParameterError
 
@@ -245,7 +246,7 @@ def echo(
     # audio makes no float64 copies of the signal).
     if x.dtype not in (np.float32, np.float64):
         left, right = left.astype(np.float64), right.astype(np.float64)
-    out = np.empty((2, n), dtype=left.dtype)
+    out = buffers.empty((2, n), left.dtype)
     _echo_kernel()(
         left, right,
         np.ascontiguousarray(delay, dtype=np.float64),

@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from studio import buffers
 from studio.audio import Audio, as_samples, read_only
 from studio.dsp.biquad import apply_sos, apply_sos_blocks, band_coefficients, band_sos
 from studio.dsp.control import Control, is_varying, resolve
@@ -726,7 +727,7 @@ def _compress_fast(
     k = kernels()
     slope = 1.0 / ratio_v - 1.0
     offset = makeup * _DB_TO_LOG
-    out = np.empty_like(x)
+    out = buffers.empty(x.shape, x.dtype)
     if group is not None:
         size = _FUSED_CHUNK_FRAMES
         rows = np.empty((7, size))

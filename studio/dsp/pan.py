@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from studio import buffers
 from studio.dsp.control import Control, Envelope, resolve
 from studio.dsp.units import db_to_gain, gain_to_db
 from studio.errors import AudioDataError, ParameterError
@@ -163,7 +164,8 @@ def _as_float(samples: np.ndarray) -> np.ndarray:
 
 
 def _scaled(x: np.ndarray, gain: float | np.ndarray) -> np.ndarray:
-    return np.multiply(x, np.asarray(gain, dtype=x.dtype), dtype=x.dtype)
+    out = buffers.empty(x.shape, x.dtype)
+    return np.multiply(x, np.asarray(gain, dtype=x.dtype), out=out, dtype=x.dtype)
 
 
 def apply_gain(samples: np.ndarray, sr: int, *, gain_db: Control) -> np.ndarray:
@@ -242,7 +244,7 @@ def apply_pan(
     if x.shape[0] == 2:
         return apply_balance(x, sr, balance=p, law=law)
     left, right = pan_gains(p, law)
-    out = np.empty((2, x.shape[-1]), dtype=x.dtype)
+    out = buffers.empty((2, x.shape[-1]), x.dtype)
     np.multiply(x[0], np.asarray(left, dtype=x.dtype), out=out[0])
     np.multiply(x[0], np.asarray(right, dtype=x.dtype), out=out[1])
     return out
@@ -257,7 +259,7 @@ def apply_balance(
         raise AudioDataError(f"balance needs stereo audio (2 channels); got {x.shape[0]}.")
     b = resolve(balance, x.shape[-1], sr, name="balance")
     left, right = balance_gains(b, law)
-    out = np.empty_like(x)
+    out = buffers.empty(x.shape, x.dtype)
     np.multiply(x[0], np.asarray(left, dtype=x.dtype), out=out[0])
     np.multiply(x[1], np.asarray(right, dtype=x.dtype), out=out[1])
     return out

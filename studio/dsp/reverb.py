@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from studio import buffers
 from studio.dsp.control import Control, resolve
 from studio.dsp.units import db_to_gain, db_to_power, power_to_db
 from studio.errors import AudioDataError, ParameterError
@@ -353,7 +354,8 @@ def reverb(
     pre_frames = 0 if np.ndim(pre) else round(float(pre) * 1e-3 * sr)
     latest = int(max(design.er_times_l.max(initial=0), design.er_times_r.max(initial=0)))
     lead = pre_frames + latest
-    src = np.zeros(lead + n, dtype=x.dtype)  # the mono sum, with zeros in front
+    src = buffers.empty(lead + n, x.dtype)  # the mono sum, with zeros in front
+    src[:lead] = 0.0
     if x.shape[0] == 1:
         src[lead:] = left
     else:
@@ -374,7 +376,7 @@ def reverb(
     wet_gain = float(mix_arr) if constant_mix else 1.0
     cl = wet_gain * (direct * c_left + cross * c_right)
     cr = wet_gain * (cross * c_left + direct * c_right)
-    out = np.empty((2, n), dtype=x.dtype)
+    out = buffers.empty((2, n), x.dtype)
     _fdn_kernel()(
         src,
         left,

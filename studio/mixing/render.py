@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from studio import buffers
 from studio.audio import Audio, read_only
 from studio.dsp import _parallel
 from studio.dsp.control import Envelope
@@ -318,7 +319,7 @@ class _Summing:
 
     def __init__(self, names: Sequence[str], frames: int) -> None:
         self.frames = frames
-        self.buses = {name: np.zeros((2, frames), dtype=np.float32) for name in names}
+        self.buses = {name: buffers.zeros((2, frames)) for name in names}
         self._waiting: dict[str, list[tuple[_Part, int]]] = {name: [] for name in names}
         self._lock = threading.Lock()  # for the dictionaries, when buses are taken side by side
 
