@@ -40,16 +40,25 @@ def noise(channels, frames, seed=0, dtype=np.float64):
 # --------------------------------------------------------------------------- reverb
 
 
-def test_compiled_network_matches_the_plain_reference():
+@pytest.mark.parametrize(
+    ("rows", "ap_delays", "block"),
+    [
+        (1, (5, 7, 11, 13), 256),  # steps of 5 frames: the shortest allpass
+        (4, (5, 7, 11, 13), 256),  # settings that move, row by row
+        (7, (97, 89, 101, 103), 200),  # steps of 31 frames (the shortest line), rows of 200
+        (3, (150, 170, 180, 190), 40),  # steps of a whole row
+    ],
+)
+def test_compiled_network_matches_the_plain_reference(rows, ap_delays, block):
     rng = np.random.default_rng(5)
     n = 1500
     src = rng.standard_normal(n)
     delays = np.array([31, 37, 41, 43, 47, 53, 59, 61], dtype=np.int64)
-    gains = rng.uniform(0.6, 0.95, (1, 8))
-    poles = rng.uniform(0.0, 0.5, (1, 8))
+    gains = rng.uniform(0.6, 0.95, (rows, 8))
+    poles = rng.uniform(0.0, 0.5, (rows, 8))
     in_vec = rng.standard_normal(8)
-    c_left, c_right = rng.standard_normal((1, 8)), rng.standard_normal((1, 8))
-    ap_delays = np.array([5, 7, 11, 13], dtype=np.int64)
+    c_left, c_right = rng.standard_normal((rows, 8)), rng.standard_normal((rows, 8))
+    ap_delays = np.array(ap_delays, dtype=np.int64)
     ap_gains = np.array([0.7, 0.6, 0.5, 0.4])
     er_l = (np.array([3, 9, 20], dtype=np.int64), np.array([0.5, -0.3, 0.2]))
     er_r = (np.array([4, 15], dtype=np.int64), np.array([0.4, 0.25]))
@@ -58,21 +67,22 @@ def test_compiled_network_matches_the_plain_reference():
     out = np.empty((2, n))
     rv._fdn_kernel()(
         padded, src, src, 0.0, lead, out[0], out[1], delays, gains, poles, in_vec,
-        c_left, c_right, ap_delays, ap_gains, *er_l, *er_r, 1.0, 0.0, 256,
-        *rv._fdn_work(delays, ap_delays, 256),
+        c_left, c_right, ap_delays, ap_gains, *er_l, *er_r, 1.0, 0.0, block,
+        *rv._fdn_work(delays, ap_delays, block),
     )  # fmt: skip
     ref_l, ref_r = rv.fdn_reference(
         src,
         delays=delays,
-        gains=gains[0],
-        poles=poles[0],
+        gains=gains,
+        poles=poles,
         in_vec=in_vec,
-        c_left=c_left[0],
-        c_right=c_right[0],
+        c_left=c_left,
+        c_right=c_right,
         ap_delays=ap_delays,
         ap_gains=ap_gains,
         early_left=list(zip(*er_l, strict=True)),
         early_right=list(zip(*er_r, strict=True)),
+        block=block,
     )
     np.testing.assert_allclose(out[0], ref_l, atol=1e-10)
     np.testing.assert_allclose(out[1], ref_r, atol=1e-10)

@@ -18,6 +18,30 @@ import numpy as np
 from numba import njit
 
 
+@njit(inline="always")
+def _ring_read(ring, pos, m, out):  # noqa: D103
+    # out[:m] = the ring's m values from pos on, wrapping round its end
+    first = min(m, ring.shape[0] - pos)
+    head = ring[pos : pos + first]
+    for i in range(first):
+        out[i] = head[i]
+    rest = out[first:m]
+    for i in range(m - first):
+        rest[i] = ring[i]
+
+
+@njit(inline="always")
+def _ring_write(ring, pos, m, values):  # noqa: D103
+    # the ring's m values from pos on (wrapping round its end) = values[:m]
+    first = min(m, ring.shape[0] - pos)
+    head = ring[pos : pos + first]
+    for i in range(first):
+        head[i] = values[i]
+    rest = values[first:m]
+    for i in range(m - first):
+        ring[i] = rest[i]
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, unrolled
     src,
@@ -44,26 +68,25 @@ def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, u
     block,
     buf,
     ap_buf,
-    early,
+    scratch,
 ):
     # buf (8, 2**k) and ap_buf (4, 2**j): zeroed delay lines longer than the longest
-    # delay; early (2, block): scratch. The caller allocates them (nothing is allocated
-    # here, which keeps the compilation short).
+    # delay; scratch (12, block). The caller allocates them (nothing is allocated here,
+    # which keeps the compilation short).
+    #
+    # Every line and every allpass is at least ``step`` frames long, so within a step
+    # nothing a line or an allpass reads was written in the same step: each stage can
+    # run over the whole step in turn (a loop along time, which the compiler vectorises
+    # and which needs few registers), rather than every stage sample by sample. The
+    # arithmetic of each sample is unchanged (the same operations in the same order).
     n_frames = out_l.shape[0]
     mask = buf.shape[1] - 1
     ap_mask = ap_buf.shape[1] - 1
-    d0, d1, d2, d3, d4, d5, d6, d7 = (
-        delays[0],
-        delays[1],
-        delays[2],
-        delays[3],
-        delays[4],
-        delays[5],
-        delays[6],
-        delays[7],
-    )
-    a0, a1, a2, a3 = ap_gain[0], ap_gain[1], ap_gain[2], ap_gain[3]
-    e0, e1, e2, e3 = ap_delays[0], ap_delays[1], ap_delays[2], ap_delays[3]
+    step = block
+    for k in range(delays.shape[0]):
+        step = min(step, delays[k])
+    for k in range(ap_delays.shape[0]):
+        step = min(step, ap_delays[k])
     b0, b1, b2, b3, b4, b5, b6, b7 = (
         in_vec[0],
         in_vec[1],
@@ -79,8 +102,9 @@ def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, u
     norm = 1.0 / np.sqrt(8.0)
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
     n_rows = gains.shape[0]
-    early_l = early[0]
-    early_r = early[1]
+    early_l, early_r, u, tmp = scratch[0], scratch[1], scratch[2], scratch[3]
+    z0, z1, z2, z3 = scratch[4], scratch[5], scratch[6], scratch[7]
+    z4, z5, z6, z7 = scratch[8], scratch[9], scratch[10], scratch[11]
     w = 0
     for start in range(0, n_frames, block):
         row = min(start // block, n_rows - 1)
@@ -94,92 +118,113 @@ def fdn(  # noqa: D103 - documented in reverb.py (fdn_reference); eight lines, u
         l0, l1, l2, l3, l4, l5, l6, l7 = cl[0], cl[1], cl[2], cl[3], cl[4], cl[5], cl[6], cl[7]
         r0, r1, r2, r3, r4, r5, r6, r7 = cr[0], cr[1], cr[2], cr[3], cr[4], cr[5], cr[6], cr[7]
         stop = min(start + block, n_frames)
-        m = stop - start
-        for i in range(m):  # the block's early reflections, tap by tap (vectorised)
-            early_l[i] = 0.0
-            early_r[i] = 0.0
-        for k in range(n_er_l):
-            gk = er_gains_l[k]
-            base = start + offset - er_times_l[k]
+        for first in range(start, stop, step):
+            m = min(first + step, stop) - first
+            # early reflections, tap by tap (views, so no index can be negative and
+            # every loop vectorises)
             for i in range(m):
-                early_l[i] += gk * src[base + i]
-        for k in range(n_er_r):
-            gk = er_gains_r[k]
-            base = start + offset - er_times_r[k]
+                early_l[i] = 0.0
+                early_r[i] = 0.0
+            for k in range(n_er_l):
+                gk = er_gains_l[k]
+                seg = src[first + offset - er_times_l[k] :]
+                for i in range(m):
+                    early_l[i] += gk * seg[i]
+            for k in range(n_er_r):
+                gk = er_gains_r[k]
+                seg = src[first + offset - er_times_r[k] :]
+                for i in range(m):
+                    early_r[i] += gk * seg[i]
+            seg = src[first + offset :]
             for i in range(m):
-                early_r[i] += gk * src[base + i]
-        for n in range(start, stop):
-            j = n + offset
-            u = src[j]
-            el = early_l[n - start]
-            er = early_r[n - start]
-            # diffusion: four Schroeder allpasses in series
-            v = ap_buf[0, (w - e0) & ap_mask]
-            t = u + a0 * v
-            ap_buf[0, w & ap_mask] = t
-            u = v - a0 * t
-            v = ap_buf[1, (w - e1) & ap_mask]
-            t = u + a1 * v
-            ap_buf[1, w & ap_mask] = t
-            u = v - a1 * t
-            v = ap_buf[2, (w - e2) & ap_mask]
-            t = u + a2 * v
-            ap_buf[2, w & ap_mask] = t
-            u = v - a2 * t
-            v = ap_buf[3, (w - e3) & ap_mask]
-            t = u + a3 * v
-            ap_buf[3, w & ap_mask] = t
-            u = v - a3 * t
-            # the lines' oldest samples through their damping filters
-            s0 = g0 * buf[0, (w - d0) & mask] + p0 * s0
-            s1 = g1 * buf[1, (w - d1) & mask] + p1 * s1
-            s2 = g2 * buf[2, (w - d2) & mask] + p2 * s2
-            s3 = g3 * buf[3, (w - d3) & mask] + p3 * s3
-            s4 = g4 * buf[4, (w - d4) & mask] + p4 * s4
-            s5 = g5 * buf[5, (w - d5) & mask] + p5 * s5
-            s6 = g6 * buf[6, (w - d6) & mask] + p6 * s6
-            s7 = g7 * buf[7, (w - d7) & mask] + p7 * s7
-            yl = (
-                er_direct * el
-                + er_cross * er
-                + l0 * s0
-                + l1 * s1
-                + l2 * s2
-                + l3 * s3
-                + l4 * s4
-                + l5 * s5
-                + l6 * s6
-                + l7 * s7
-            )
-            yr = (
-                er_direct * er
-                + er_cross * el
-                + r0 * s0
-                + r1 * s1
-                + r2 * s2
-                + r3 * s3
-                + r4 * s4
-                + r5 * s5
-                + r6 * s6
-                + r7 * s7
-            )
-            # 8-point Hadamard (fast Walsh-Hadamard transform), scaled to be orthogonal
-            h0, h1, h2, h3 = s0 + s1, s0 - s1, s2 + s3, s2 - s3
-            h4, h5, h6, h7 = s4 + s5, s4 - s5, s6 + s7, s6 - s7
-            k0, k2, k1, k3 = h0 + h2, h0 - h2, h1 + h3, h1 - h3
-            k4, k6, k5, k7 = h4 + h6, h4 - h6, h5 + h7, h5 - h7
-            wi = w & mask
-            buf[0, wi] = norm * (k0 + k4) + b0 * u
-            buf[1, wi] = norm * (k1 + k5) + b1 * u
-            buf[2, wi] = norm * (k2 + k6) + b2 * u
-            buf[3, wi] = norm * (k3 + k7) + b3 * u
-            buf[4, wi] = norm * (k0 - k4) + b4 * u
-            buf[5, wi] = norm * (k1 - k5) + b5 * u
-            buf[6, wi] = norm * (k2 - k6) + b6 * u
-            buf[7, wi] = norm * (k3 - k7) + b7 * u
-            w += 1
-            out_l[n] = dry_gain * dry_l[n] + yl
-            out_r[n] = dry_gain * dry_r[n] + yr
+                u[i] = seg[i]
+            # diffusion: Schroeder allpasses in series, each over the whole step
+            for k in range(ap_delays.shape[0]):
+                a = ap_gain[k]
+                ring = ap_buf[k]
+                _ring_read(ring, (w - ap_delays[k]) & ap_mask, m, tmp)
+                for i in range(m):
+                    t = u[i] + a * tmp[i]
+                    u[i] = tmp[i] - a * t
+                    tmp[i] = t
+                _ring_write(ring, w & ap_mask, m, tmp)
+            # the lines' oldest samples through their damping filters (eight
+            # independent recursions side by side)
+            _ring_read(buf[0], (w - delays[0]) & mask, m, z0)
+            _ring_read(buf[1], (w - delays[1]) & mask, m, z1)
+            _ring_read(buf[2], (w - delays[2]) & mask, m, z2)
+            _ring_read(buf[3], (w - delays[3]) & mask, m, z3)
+            _ring_read(buf[4], (w - delays[4]) & mask, m, z4)
+            _ring_read(buf[5], (w - delays[5]) & mask, m, z5)
+            _ring_read(buf[6], (w - delays[6]) & mask, m, z6)
+            _ring_read(buf[7], (w - delays[7]) & mask, m, z7)
+            for i in range(m):
+                s0 = g0 * z0[i] + p0 * s0
+                s1 = g1 * z1[i] + p1 * s1
+                s2 = g2 * z2[i] + p2 * s2
+                s3 = g3 * z3[i] + p3 * s3
+                s4 = g4 * z4[i] + p4 * s4
+                s5 = g5 * z5[i] + p5 * s5
+                s6 = g6 * z6[i] + p6 * s6
+                s7 = g7 * z7[i] + p7 * s7
+                z0[i], z1[i], z2[i], z3[i] = s0, s1, s2, s3
+                z4[i], z5[i], z6[i], z7[i] = s4, s5, s6, s7
+            ol, orr, dl, dr = out_l[first:], out_r[first:], dry_l[first:], dry_r[first:]
+            for i in range(m):
+                el = early_l[i]
+                er = early_r[i]
+                yl = (
+                    er_direct * el
+                    + er_cross * er
+                    + l0 * z0[i]
+                    + l1 * z1[i]
+                    + l2 * z2[i]
+                    + l3 * z3[i]
+                    + l4 * z4[i]
+                    + l5 * z5[i]
+                    + l6 * z6[i]
+                    + l7 * z7[i]
+                )
+                yr = (
+                    er_direct * er
+                    + er_cross * el
+                    + r0 * z0[i]
+                    + r1 * z1[i]
+                    + r2 * z2[i]
+                    + r3 * z3[i]
+                    + r4 * z4[i]
+                    + r5 * z5[i]
+                    + r6 * z6[i]
+                    + r7 * z7[i]
+                )
+                ol[i] = dry_gain * dl[i] + yl
+                orr[i] = dry_gain * dr[i] + yr
+            # 8-point Hadamard (fast Walsh-Hadamard transform), scaled to be orthogonal,
+            # plus the diffused input: what enters the lines
+            for i in range(m):
+                h0, h1, h2, h3 = z0[i] + z1[i], z0[i] - z1[i], z2[i] + z3[i], z2[i] - z3[i]
+                h4, h5, h6, h7 = z4[i] + z5[i], z4[i] - z5[i], z6[i] + z7[i], z6[i] - z7[i]
+                k0, k2, k1, k3 = h0 + h2, h0 - h2, h1 + h3, h1 - h3
+                k4, k6, k5, k7 = h4 + h6, h4 - h6, h5 + h7, h5 - h7
+                v = u[i]
+                z0[i] = norm * (k0 + k4) + b0 * v
+                z1[i] = norm * (k1 + k5) + b1 * v
+                z2[i] = norm * (k2 + k6) + b2 * v
+                z3[i] = norm * (k3 + k7) + b3 * v
+                z4[i] = norm * (k0 - k4) + b4 * v
+                z5[i] = norm * (k1 - k5) + b5 * v
+                z6[i] = norm * (k2 - k6) + b6 * v
+                z7[i] = norm * (k3 - k7) + b7 * v
+            at = w & mask
+            _ring_write(buf[0], at, m, z0)
+            _ring_write(buf[1], at, m, z1)
+            _ring_write(buf[2], at, m, z2)
+            _ring_write(buf[3], at, m, z3)
+            _ring_write(buf[4], at, m, z4)
+            _ring_write(buf[5], at, m, z5)
+            _ring_write(buf[6], at, m, z6)
+            _ring_write(buf[7], at, m, z7)
+            w += m
 
 
 @njit(inline="always", fastmath={"contract"})

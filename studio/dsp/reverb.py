@@ -270,7 +270,8 @@ def _fdn_work(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The network's working memory: its delay lines, its allpasses' lines, a scratch.
 
-    Each line is a power of two longer than its longest delay (it wraps with a mask).
+    Each line is a power of two longer than its longest delay (it wraps with a mask);
+    the scratch holds twelve rows of a block (reflections, input, the lines' samples).
     """
 
     def above(n: int) -> int:
@@ -282,7 +283,7 @@ def _fdn_work(
     return (
         np.zeros((8, above(int(np.max(delays)))), dtype=np.float64),
         np.zeros((4, above(int(np.max(ap_delays)))), dtype=np.float64),
-        np.empty((2, block), dtype=np.float64),
+        np.empty((12, block), dtype=np.float64),
     )
 
 
@@ -425,11 +426,14 @@ def fdn_reference(
     ap_gains: np.ndarray,
     early_left: list[tuple[int, float]],
     early_right: list[tuple[int, float]],
+    block: int = CONTROL_BLOCK,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The feedback delay network written plainly, sample by sample (wet only, no pre-delay).
 
     The readable definition the compiled kernel must match (tests run both on short
-    input). Per sample:
+    input). ``gains``, ``poles``, ``c_left`` and ``c_right`` hold one value per line, or
+    one row of them per ``block`` frames (settings that move; the last row holds on).
+    Per sample:
 
     1. early reflections: ``el = sum(gain * src[n - time])`` over the left taps (and right);
     2. diffusion: the input passes through Schroeder allpasses
@@ -447,7 +451,9 @@ def fdn_reference(
     filt = [0.0] * n_lines
     out_l = np.zeros(len(src))
     out_r = np.zeros(len(src))
+    rows = [np.atleast_2d(v) for v in (gains, poles, c_left, c_right)]
     for n, sample in enumerate(src):
+        line_gain, pole, c_l, c_r = (v[min(n // block, len(v) - 1)] for v in rows)
         el = sum(g * src[n - t] for t, g in early_left if n - t >= 0)
         er = sum(g * src[n - t] for t, g in early_right if n - t >= 0)
         u = float(sample)
@@ -458,10 +464,10 @@ def fdn_reference(
             u = delayed - a * w
         z = []
         for i, line in enumerate(lines):
-            filt[i] = gains[i] * (1.0 - poles[i]) * line[0] + poles[i] * filt[i]
+            filt[i] = line_gain[i] * (1.0 - pole[i]) * line[0] + pole[i] * filt[i]
             z.append(filt[i])
-        out_l[n] = el + float(np.dot(c_left, z))
-        out_r[n] = er + float(np.dot(c_right, z))
+        out_l[n] = el + float(np.dot(c_l, z))
+        out_r[n] = er + float(np.dot(c_r, z))
         feedback = hadamard @ np.array(z)
         for i, line in enumerate(lines):
             line.append(float(feedback[i]) + in_vec[i] * u)
