@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["IDLE_S", "LIMIT_MB", "empty", "kept_mb", "release", "zeros"]
+__all__ = ["IDLE_S", "LIMIT_MB", "empty", "footprint", "kept_mb", "release", "zeros"]
 
 #: At most this many megabytes are kept, in use or waiting (beyond it, plain numpy).
 LIMIT_MB = 1024.0
@@ -125,6 +125,17 @@ class _Pool:
         with self._lock:
             self.trim(float("inf"))
 
+    def holding(self, array: np.ndarray) -> int | None:
+        """The size of the kept buffer ``array`` lies in, or None if it lies in none."""
+        owner: Any = array
+        while isinstance(owner.base, np.ndarray):
+            owner = owner.base
+        with self._lock:
+            for kept in self._kept:
+                if kept.buffer is owner:
+                    return int(kept.buffer.nbytes)
+        return None
+
     def kept_bytes(self) -> int:
         with self._lock:
             return sum(k.buffer.nbytes for k in self._kept)
@@ -166,6 +177,16 @@ def zeros(shape: int | tuple[int, ...], dtype: Any = np.float32) -> np.ndarray:
     out = empty(shape, dtype)
     out.fill(0)
     return out
+
+
+def footprint(array: np.ndarray) -> int:
+    """Bytes of memory ``array`` keeps in use: a kept buffer's whole size, else its own.
+
+    A kept buffer may serve a request down to half its size; a cache that counts what
+    it holds counts this, not the array's ``nbytes``.
+    """
+    held = _POOL.holding(array)
+    return int(array.nbytes) if held is None else held
 
 
 def release() -> None:

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from studio import buffers
 from studio.audio import Audio
 from studio.dsp.control import resolve
 from studio.dsp.units import db_to_gain
@@ -129,7 +130,8 @@ class _Entry:
     nbytes: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.nbytes = self.samples.nbytes + (0 if self.trace is None else self.trace.nbytes)
+        trace = 0 if self.trace is None else buffers.footprint(self.trace)
+        self.nbytes = buffers.footprint(self.samples) + trace
 
 
 class Preview:

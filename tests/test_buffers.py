@@ -130,3 +130,14 @@ def test_threads_never_share_a_buffer(pool: _Pool) -> None:
         t.join()
     assert not failures
     assert len(pool._kept) <= 8  # each thread holds at most two at a time
+
+
+def test_footprint_counts_the_whole_kept_buffer(pool: _Pool) -> None:
+    stereo = buffers.empty(BIG)
+    del stereo
+    mono = buffers.empty((1, BIG[1]))  # served by the stereo buffer: it keeps all of it
+    assert mono.nbytes == 2_000_000
+    assert buffers.footprint(mono) == 4_000_000
+    assert buffers.footprint(mono[:, :10]) == 4_000_000
+    plain = np.zeros((1, BIG[1]), dtype=np.float32)
+    assert buffers.footprint(plain[:, :10]) == 40  # not a kept buffer: its own size

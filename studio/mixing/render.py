@@ -453,7 +453,7 @@ def _nbytes(value: Any) -> int:
     for part in parts:
         if part is not None and id(part.samples) not in seen:
             seen.add(id(part.samples))
-            total += part.samples.nbytes
+            total += buffers.footprint(part.samples)
     return total
 
 
