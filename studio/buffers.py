@@ -33,8 +33,10 @@ __all__ = ["IDLE_S", "LIMIT_MB", "empty", "footprint", "kept_mb", "release", "ze
 LIMIT_MB = 1024.0
 #: A buffer unused for this long goes back to the operating system.
 IDLE_S = 10.0
-#: Smaller requests go to numpy directly (its allocator keeps small blocks itself).
-_SMALL_BYTES = 1 << 20
+#: Smaller requests go to numpy directly: the C library's allocator reuses blocks this
+#: small by itself (glibc serves them from its heap once one has been freed), and kept
+#: here they would only add to a notebook's resident memory.
+_SMALL_BYTES = 32 << 20
 #: A kept buffer serves a request down to this fraction of its size.
 _SMALLEST_SHARE = 0.5
 

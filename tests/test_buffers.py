@@ -9,17 +9,19 @@ import pytest
 from studio import buffers
 from studio.buffers import _Pool
 
-BIG = (2, 500_000)  # 4 MB of float32: large enough to be kept
-
 
 def address(x: np.ndarray) -> int:
     return int(x.__array_interface__["data"][0])
+
+
+BIG = (2, 500_000)  # 4 MB of float32: kept (the tests keep buffers from 1 MB up)
 
 
 @pytest.fixture
 def pool(monkeypatch: pytest.MonkeyPatch) -> _Pool:
     fresh = _Pool()
     monkeypatch.setattr(buffers, "_POOL", fresh)
+    monkeypatch.setattr(buffers, "_SMALL_BYTES", 1 << 20)
     return fresh
 
 
@@ -74,6 +76,16 @@ def test_a_dropped_buffer_serves_a_request_down_to_half_its_size(pool: _Pool) ->
 def test_small_requests_are_plain_numpy(pool: _Pool) -> None:
     buffers.empty(1000)
     assert buffers.kept_mb() == 0.0
+
+
+def test_by_default_a_song_length_track_is_kept_and_a_preview_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(buffers, "_POOL", _Pool())
+    buffers.empty((2, 10 * 48_000))  # a 10-second stereo preview: left to numpy
+    assert buffers.kept_mb() == 0.0
+    buffers.empty((1, 180 * 48_000))  # a 3-minute mono track
+    assert buffers.kept_mb() == pytest.approx(34.56)
 
 
 def test_unused_smaller_buffers_go_back_when_a_larger_one_is_needed(pool: _Pool) -> None:
