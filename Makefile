@@ -37,7 +37,7 @@ browser-deps:
 	@bash tools/ensure_browser.sh
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check studio tests benchmarks tools
+	$(BIN)/ruff check studio tests benchmarks tools notebooks
 	$(BIN)/ruff format --check studio tests benchmarks tools
 	$(BIN)/mypy
 
