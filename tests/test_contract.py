@@ -217,3 +217,35 @@ def test_a_moving_setting_is_drawn_at_one_moment_and_refused_plainly_otherwise(c
     with pytest.raises(ParameterError, match=r"moves over time.*\.at\(t_s\)"):
         draw(moving)
     draw(moving.at(0.5))  # the settings at one moment draw as usual
+
+
+def compiled_variants():
+    """How many typed variants every compiled loop of the studio has (numba dispatchers)."""
+    import sys
+
+    total = 0
+    for name, module in list(sys.modules.items()):
+        if name.startswith("studio.") and module is not None:
+            for obj in vars(module).values():
+                if hasattr(obj, "signatures") and hasattr(obj, "py_func"):
+                    total += len(obj.signatures)
+    return total
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_a_slice_of_longer_audio_compiles_nothing_new(cls):
+    # x[:, a:b] of multichannel audio is not contiguous; the processor copies it, so
+    # its compiled loops see the type they always see and the sound is the same
+    from studio.audio import Audio
+
+    channels = max(channel_counts(cls)[:2])
+    longer = signal(channels, 9600, dtype=np.float32)
+    whole = Audio(longer[:, 1000:5800].copy(), SR)
+    part = Audio(longer[:, 1000:5800], SR)
+    assert channels == 1 or not part.samples.flags.c_contiguous
+    proc = cls()
+    expected = proc(whole).samples
+    before = compiled_variants()
+    got = proc(part).samples
+    assert compiled_variants() == before
+    np.testing.assert_array_equal(got, expected)

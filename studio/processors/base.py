@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from studio.audio import Audio, as_samples
+from studio.audio import Audio, as_samples, read_only
 from studio.dsp.control import Envelope, resolve
 from studio.dsp.units import db_to_gain
 from studio.errors import AudioDataError, ParameterError, PresetError
@@ -334,6 +334,12 @@ class Processor(Parametric):
                 "that follow a level (a compressor, a gate) can."
             )
         self.check_rate(sr)
+        if not x.flags.c_contiguous:
+            # A slice of a longer array (x[:, a:b] of stereo audio) has rows apart in
+            # memory; compiled loops are built for rows laid end to end, and would compile
+            # a variant of their own for it (a second or so, the first time). A copy of
+            # the slice costs far less.
+            x = read_only(np.ascontiguousarray(x))
         return x
 
     # -- processing -------------------------------------------------------------------------
