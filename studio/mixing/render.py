@@ -498,8 +498,8 @@ def _render_track(
     if not main_on and not sends:
         return _TrackOut(None, {})
     strip: Strip = _shifted(track.strip, start_s)
-    x = track_input(track, sources, sr, start, frames)
-    strip.check_input(x, sr)
+    # checked, and a passage of a stereo stem laid end to end for the compiled loops
+    x = strip.check_input(track_input(track, sources, sr, start, frames), sr)
     latency = strip.latency_frames(sr)
     pre = strip.pre_fader(x, sr, copy=False)  # never written to: no copy when untouched
     fader = strip.fader
