@@ -69,8 +69,9 @@ def test_a_dropped_buffer_serves_a_request_down_to_half_its_size(pool: _Pool) ->
     mono = buffers.empty((1, BIG[1]))
     assert address(mono) == where  # a mono track in a stereo one's buffer
     del mono
-    smaller = buffers.empty((1, BIG[1] // 3))  # too small a share: a buffer of its own
+    smaller = buffers.empty((1, 300_000))  # 1.2 MB, under half: a kept buffer of its own
     assert address(smaller) != where
+    assert len(pool._kept) == 2
 
 
 def test_small_requests_are_plain_numpy(pool: _Pool) -> None:
