@@ -214,6 +214,24 @@ class LabNotebook:
         page = [f"uncaught error in the page: {e}" for e in self.page_errors[since[2] :]]
         return self.watch.problems(since[:2]) + page
 
+    def opening_messages(self, wait_s: float = 3.0) -> list[str]:
+        """What the kernel said while the notebook opened, once all of it has arrived.
+
+        As it connects, JupyterLab's widget manager opens a control comm the kernel does
+        not have yet (ipywidgets is not imported) and sends a request on it; the kernel
+        writes "No such comm target registered" for the first and "No such comm: <id>"
+        for the second, a moment later, sometimes after the kernel is idle. Waiting for
+        that second message (at most ``wait_s``) keeps it from landing after the next
+        :meth:`mark`, where it would be taken for an error of the first cells run.
+        """
+        deadline = time.monotonic() + wait_s
+        while True:
+            found = self.hidden_errors((0, 0, 0))
+            answered = any("(during comm_msg)" in p and "No such comm:" in p for p in found)
+            if answered or time.monotonic() > deadline:
+                return found
+            self.page.wait_for_timeout(100)
+
     def assert_no_hidden_errors(self, since: tuple[int, int, int], what: str) -> None:
         """Fail when the kernel (or the page) raised anything since ``since``.
 
